@@ -1,0 +1,40 @@
+# The two commands of the README: `make reproduce` and `make test`.
+# Each creates the virtual environment on first use.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PROFILE ?= quick
+MNIST ?= mnist
+CIFAR10 ?= cifar10
+export AEUTILS_DATA ?= data
+
+.PHONY: install test lint reproduce grid bench strip clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+test: install  ## lint, then the test suite (synthetic data; real MNIST if AEUTILS_DATA has it)
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -q
+
+reproduce: install  ## run every notebook with papermill for PROFILE, regenerating figures/
+	$(PY) -m aeutils reproduce --profile $(PROFILE) --mnist $(MNIST) --cifar10 $(CIFAR10)
+
+grid: install  ## only the training grid of PROFILE (resumable)
+	$(PY) -m aeutils grid --profile $(PROFILE) --dataset-map mnist=$(MNIST) --dataset-map cifar10=$(CIFAR10)
+
+bench: install  ## side-by-side speed benchmarks (needs the bench extra for PyOD)
+	$(PY) -m pip install -q -e '.[bench]'
+	$(PY) benchmarks/bench_ssim.py
+	$(PY) benchmarks/bench_vs_pyod.py
+
+strip:  ## remove outputs from the committed notebooks
+	$(PY) -m nbstripout notebooks/*.ipynb
+
+clean:
+	rm -rf build .pytest_cache

@@ -1,0 +1,207 @@
+"""Command line: ``python -m aeutils {run,grid,merge,reproduce,show} …`` (thin; see --help)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from .config import DEFAULT_CHECKPOINTS, PROTOCOLS, ConfigError, RunConfig
+from .data import DATASET_CHOICES, DataNotFoundError
+from .train import TrainingDivergedError
+
+METRICS_SHOWN = ("auc", "ap", "val_auc", "accuracy", "f1", "oracle_accuracy")
+
+
+def _ints(text: str) -> tuple[int, ...]:
+    return tuple(int(t) for t in text.replace(",", " ").split()) if text else ()
+
+
+def _dataset_map(pairs: list[str]) -> dict[str, str]:
+    out = {}
+    for p in pairs or []:
+        if "=" not in p:
+            raise ConfigError(f"--dataset-map takes NAME=DATASET (e.g. cifar10=folder:path), got {p!r}")
+        k, v = p.split("=", 1)
+        out[k] = v
+    return out
+
+
+def _add_run(sub) -> None:
+    from .losses import LOSSES
+    from .methods import METHODS
+
+    p = sub.add_parser("run", help="train and evaluate one configuration, store and print it",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    d = RunConfig()
+    p.add_argument("--dataset", default=d.dataset, help=f"one of: {', '.join(DATASET_CHOICES)}")
+    p.add_argument("--model", default=d.model, help=f"one of: {', '.join(METHODS)}")
+    p.add_argument("--loss", default=d.loss, help=f"one of: {', '.join(LOSSES)}")
+    p.add_argument("--normal-class", type=int, default=d.normal_class,
+                   help="class index: the normal class (one-vs-rest) or the anomaly (leave-one-out)")
+    p.add_argument("--protocol", default=d.protocol, help=f"one of: {', '.join(PROTOCOLS)}")
+    p.add_argument("--contamination", type=float, default=d.contamination,
+                   help="percent anomalies mixed into training, relative to the normal count (0-100)")
+    p.add_argument("--epochs", type=int, default=d.epochs)
+    p.add_argument("--checkpoints", type=_ints, default=(),
+                   help=f"epochs to evaluate at inside the run, e.g. "
+                        f"{','.join(map(str, DEFAULT_CHECKPOINTS))} (the last epoch always is)")
+    p.add_argument("--batch-size", type=int, default=d.batch_size)
+    p.add_argument("--lr", type=float, default=d.lr)
+    p.add_argument("--latent-dim", type=int, default=d.latent_dim)
+    p.add_argument("--hidden", type=_ints, default=(),
+                   help="hidden widths (basic, vae) or two channel counts (conv); default per model")
+    p.add_argument("--val-fraction", type=float, default=d.val_fraction)
+    p.add_argument("--max-train", type=int, default=None, help="cap on normal training images")
+    p.add_argument("--seed", type=int, default=d.seed)
+    _add_common(p)
+
+
+def _add_common(p) -> None:
+    p.add_argument("--results", default=None,
+                   help="results table (JSON Lines); default $AEUTILS_RESULTS or results/results.jsonl")
+    p.add_argument("--device", default=None, help="cpu, cuda, mps; default: best available")
+    p.add_argument("--no-progress", action="store_true", help="hide progress bars")
+
+
+def _cmd_run(a) -> int:
+    from .experiment import run_configs
+    from .results import ResultsStore
+
+    cfg = RunConfig(dataset=a.dataset, model=a.model, loss=a.loss, normal_class=a.normal_class,
+                    protocol=a.protocol, contamination=a.contamination, epochs=a.epochs,
+                    checkpoints=a.checkpoints, batch_size=a.batch_size, lr=a.lr,
+                    latent_dim=a.latent_dim, hidden=a.hidden, val_fraction=a.val_fraction,
+                    max_train=a.max_train, seed=a.seed)
+    store = ResultsStore(a.results)
+    cached = store.has(cfg)
+    t0 = time.perf_counter()
+    run_configs([cfg], store, device=a.device, progress=not a.no_progress)
+    rows = store.get(cfg)
+    wanted = set(cfg.eval_epochs)
+    print(f"{'epoch':>5}  " + "  ".join(f"{m:>15}" for m in METRICS_SHOWN))
+    for r in rows:
+        if r["epoch"] in wanted:
+            print(f"{r['epoch']:>5}  " + "  ".join(f"{r.get(m, float('nan')):>15.4f}"
+                                                    for m in METRICS_SHOWN))
+    how = "from the results store (cached)" if cached else f"in {time.perf_counter() - t0:.1f} s"
+    print(f"key {cfg.key()}  {how}  -> {store.path}")
+    return 0
+
+
+def _add_grid(sub) -> None:
+    from .grid import PROFILES
+
+    p = sub.add_parser("grid", help="run a profile's grid, skipping what is stored",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--profile", default="quick", help=f"one of: {', '.join(PROFILES)}")
+    p.add_argument("--block", action="append", help="only these blocks of the profile")
+    p.add_argument("--dataset-map", action="append", metavar="NAME=DATASET",
+                   help="replace a dataset of the profile, e.g. cifar10=folder:../shared/data/cifar10-jpeg")
+    p.add_argument("--shard", default=None, metavar="i/n", help="run only shard i of n")
+    p.add_argument("--max-group", type=int, default=10, help="models trained at once")
+    p.add_argument("--dry-run", action="store_true", help="only count what would run")
+    _add_common(p)
+
+
+def _cmd_grid(a) -> int:
+    from .experiment import pending
+    from .grid import parse_shard, profile_configs, run_grid, shard
+    from .results import ResultsStore
+
+    configs = profile_configs(a.profile, _dataset_map(a.dataset_map), a.block)
+    if a.shard:
+        i, n = parse_shard(a.shard)
+        configs = shard(configs, i, n, a.max_group)
+    store = ResultsStore(a.results)
+    todo = pending(configs, store)
+    print(f"profile {a.profile}: {len(configs)} runs, {len(configs) - len(todo)} stored, "
+          f"{len(todo)} to train -> {store.path}")
+    if not a.dry_run:
+        run_grid(todo, store, device=a.device, max_group=a.max_group, progress=not a.no_progress)
+    return 0
+
+
+def _add_merge(sub) -> None:
+    p = sub.add_parser("merge", help="merge result tables (e.g. shards) into one; idempotent")
+    p.add_argument("output", help="the table to merge into (created if missing)")
+    p.add_argument("inputs", nargs="+", help="tables to merge in")
+
+
+def _cmd_merge(a) -> int:
+    from .results import ResultsStore
+
+    n = ResultsStore(a.output).merge(a.inputs)
+    print(f"merged {n} new records into {a.output}")
+    return 0
+
+
+def _add_reproduce(sub) -> None:
+    from .grid import PROFILES
+
+    p = sub.add_parser("reproduce", help="execute the notebooks in order with papermill",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--profile", default="quick", help=f"one of: {', '.join(PROFILES)}")
+    p.add_argument("--mnist", default="mnist", help="dataset used for MNIST")
+    p.add_argument("--cifar10", default="cifar10",
+                   help="dataset used for CIFAR-10 (offline: folder:../shared/data/cifar10-jpeg)")
+    p.add_argument("--only", action="append", help="only notebooks whose name contains this")
+    p.add_argument("--figures", default="figures", help="figure output folder")
+    p.add_argument("--output", default="build/notebooks", help="executed notebooks + HTML")
+    p.add_argument("--results", default=None, help="results table (default as for run)")
+
+
+def _cmd_reproduce(a) -> int:
+    from .reproduce import reproduce
+
+    reproduce(profile=a.profile, mnist=a.mnist, cifar10=a.cifar10, only=a.only,
+              figures=a.figures, output=a.output, results=a.results)
+    return 0
+
+
+def _add_show(sub) -> None:
+    p = sub.add_parser("show", help="summarise the results table (mean AUC per configuration)")
+    p.add_argument("--results", default=None)
+    p.add_argument("--metric", default="auc")
+
+
+def _cmd_show(a) -> int:
+    from .results import ResultsStore
+
+    df = ResultsStore(a.results).table()
+    if df.empty:
+        print("no results yet")
+        return 0
+    last = df.sort_values("epoch").groupby("key").tail(1)
+    cols = ["dataset_label", "model", "loss", "protocol", "contamination", "epoch"]
+    summary = last.groupby(cols)[a.metric].agg(["mean", "count"]).reset_index()
+    print(summary.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    return 0
+
+
+COMMANDS = {"run": (_add_run, _cmd_run), "grid": (_add_grid, _cmd_grid),
+            "merge": (_add_merge, _cmd_merge), "reproduce": (_add_reproduce, _cmd_reproduce),
+            "show": (_add_show, _cmd_show)}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m aeutils",
+        description="Autoencoder-based image anomaly detection: run, sweep, merge, reproduce.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for add, _ in COMMANDS.values():
+        add(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command][1](args)
+    except (ConfigError, DataNotFoundError, TrainingDivergedError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

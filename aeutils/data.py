@@ -1,0 +1,294 @@
+"""Datasets and one-class splits.
+
+Datasets are decoded once into uint8 N×C×H×W tensors and cached in a writable
+cache folder (``AEUTILS_CACHE``, default ``~/.cache/aeutils``), never inside the
+data root, which may be read-only. Names:
+
+- ``mnist``, ``fashion-mnist``, ``cifar10``: torchvision datasets under
+  ``AEUTILS_DATA`` (default ``data/``), downloaded when online and missing;
+- ``folder:<path>``: any image folder laid out ``train/<class>/*`` and
+  ``test/<class>/*`` (e.g. the offline CIFAR-10 JPEG copy).
+
+:func:`make_split` turns a dataset into a one-class problem. Labels are
+1 = anomaly, 0 = normal, everywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .config import PROTOCOLS, ConfigError, choice_error
+
+FOLDER_PREFIX = "folder:"
+IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
+
+# name → (torchvision class name, sub-folder it reads, class names)
+TORCHVISION_DATASETS = {
+    "mnist": ("MNIST", "MNIST/raw", [str(i) for i in range(10)]),
+    "fashion-mnist": ("FashionMNIST", "FashionMNIST/raw", [
+        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+        "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]),
+    "cifar10": ("CIFAR10", "cifar-10-batches-py", [
+        "airplane", "automobile", "bird", "cat", "deer",
+        "dog", "frog", "horse", "ship", "truck"]),
+}
+DATASET_CHOICES = [*TORCHVISION_DATASETS, f"{FOLDER_PREFIX}<path>"]
+
+
+class DataNotFoundError(FileNotFoundError):
+    """A dataset is missing locally and could not be downloaded."""
+
+
+def data_root() -> Path:
+    """Root folder for torchvision datasets: ``AEUTILS_DATA`` or ``data/``."""
+    return Path(os.environ.get("AEUTILS_DATA", "data"))
+
+
+def cache_dir() -> Path:
+    """Writable folder for decoded uint8 caches: ``AEUTILS_CACHE`` or ``~/.cache/aeutils``."""
+    return Path(os.environ.get("AEUTILS_CACHE", Path.home() / ".cache" / "aeutils"))
+
+
+def check_dataset_name(name: str) -> None:
+    """Raise a one-line error unless ``name`` is a known dataset or ``folder:<path>``."""
+    if name in TORCHVISION_DATASETS:
+        return
+    if name.startswith(FOLDER_PREFIX) and len(name) > len(FOLDER_PREFIX):
+        return
+    raise choice_error("dataset", name, DATASET_CHOICES)
+
+
+def display_name(name: str) -> str:
+    """Human label for figures; the offline JPEG copy must never pass for CIFAR-10."""
+    if name.startswith(FOLDER_PREFIX):
+        path = name[len(FOLDER_PREFIX):].rstrip("/")
+        if "cifar10-jpeg" in path or "cifar-10-jpeg" in path:
+            return "CIFAR-10 (JPEG copy)"
+        return f"folder {Path(path).name}"
+    return {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST", "cifar10": "CIFAR-10"}[name]
+
+
+@dataclass
+class ImageData:
+    """A decoded dataset: uint8 images N×C×H×W and integer labels."""
+
+    name: str
+    train_x: torch.Tensor
+    train_y: torch.Tensor
+    test_x: torch.Tensor
+    test_y: torch.Tensor
+    classes: list[str]
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return tuple(self.train_x.shape[1:])
+
+    def check_class(self, c: int) -> None:
+        if not 0 <= c < len(self.classes):
+            valid = ", ".join(f"{i} ({n})" for i, n in enumerate(self.classes))
+            raise ConfigError(f"class {c} is not in dataset {self.name!r}; valid classes: {valid}")
+
+
+_MEMORY: dict[str, ImageData] = {}
+
+
+def load_dataset(name: str) -> ImageData:
+    """Load ``name`` (see module doc), decoding once and caching as uint8 tensors."""
+    check_dataset_name(name)
+    if name.startswith(FOLDER_PREFIX):
+        source = Path(name[len(FOLDER_PREFIX):]).expanduser().resolve()
+    else:
+        source = data_root().expanduser().resolve()
+    tag = hashlib.sha256(f"{name}|{source}".encode()).hexdigest()[:12]
+    if tag in _MEMORY:
+        return _MEMORY[tag]
+    safe = "".join(ch if ch.isalnum() else "-" for ch in name.split("/")[-1] or name)[:40]
+    cache = cache_dir() / f"{safe}-{tag}.pt"
+    if cache.exists():
+        blob = torch.load(cache, weights_only=True)
+    else:
+        if name.startswith(FOLDER_PREFIX):
+            blob = _decode_folder(source)
+        else:
+            blob = _decode_torchvision(name, source)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(f".tmp{os.getpid()}")
+        torch.save(blob, tmp)
+        os.replace(tmp, cache)  # atomic: a killed decode never leaves a half cache
+    data = ImageData(name=name, **blob)
+    _MEMORY[tag] = data
+    return data
+
+
+def _decode_torchvision(name: str, root: Path) -> dict:
+    import torchvision
+
+    cls_name, sub, classes = TORCHVISION_DATASETS[name]
+    cls = getattr(torchvision.datasets, cls_name)
+    try:
+        parts = [cls(str(root), train=t, download=False) for t in (True, False)]
+    except RuntimeError:
+        try:
+            parts = [cls(str(root), train=t, download=True) for t in (True, False)]
+        except Exception as exc:  # offline, read-only root, …: say where we looked
+            raise DataNotFoundError(
+                f"dataset {name!r} not found in {root / sub} and the download failed "
+                f"({type(exc).__name__}: {str(exc).splitlines()[0][:120] if str(exc) else ''}). "
+                f"Set AEUTILS_DATA to a folder that holds {sub}/ "
+                f"(offline copies: AEUTILS_DATA=../shared/data), or read an image folder "
+                f"with the dataset name folder:<path>."
+            ) from None
+    out = {}
+    for split, ds in zip(("train", "test"), parts):
+        x = torch.as_tensor(np.asarray(ds.data))
+        x = x.unsqueeze(1) if x.dim() == 3 else x.permute(0, 3, 1, 2)
+        out[f"{split}_x"] = x.contiguous().to(torch.uint8)
+        out[f"{split}_y"] = torch.as_tensor(np.asarray(ds.targets), dtype=torch.int64)
+    out["classes"] = list(classes)
+    return out
+
+
+def _list_split(root: Path, split: str) -> tuple[list[str], list[list[Path]]]:
+    d = root / split
+    if not d.is_dir():
+        raise DataNotFoundError(
+            f"image folder {root} has no '{split}' split: expected "
+            f"{root}/train/<class>/* and {root}/test/<class>/*")
+    classes = sorted(p.name for p in d.iterdir() if p.is_dir())
+    files = [sorted(f for f in (d / c).iterdir() if f.suffix.lower() in IMAGE_EXTENSIONS)
+             for c in classes]
+    if not classes or not any(files):
+        raise DataNotFoundError(f"image folder {d} holds no images in <class>/ sub-folders "
+                                f"(extensions: {', '.join(sorted(IMAGE_EXTENSIONS))})")
+    return classes, files
+
+
+def _decode_folder(root: Path) -> dict:
+    from PIL import Image
+    from tqdm.auto import tqdm
+
+    if not root.is_dir():
+        raise DataNotFoundError(f"image folder {root} does not exist")
+    classes, train_files = _list_split(root, "train")
+    test_classes, test_files = _list_split(root, "test")
+    if test_classes != classes:
+        raise DataNotFoundError(f"image folder {root}: train classes {classes} differ from "
+                                f"test classes {test_classes}")
+    with Image.open(next(f for fs in train_files for f in fs)) as first:
+        mode = "L" if first.mode in ("1", "L", "I", "I;16", "F") else "RGB"
+        size = first.size
+
+    def decode(path: Path) -> np.ndarray:
+        with Image.open(path) as img:
+            img = img.convert(mode)
+            if img.size != size:  # folders of mixed sizes are resized to the first image's
+                img = img.resize(size, Image.BILINEAR)
+            arr = np.asarray(img, dtype=np.uint8)
+        return arr[None] if arr.ndim == 2 else arr.transpose(2, 0, 1)
+
+    out = {"classes": classes}
+    for split, files in (("train", train_files), ("test", test_files)):
+        flat = [(f, y) for y, fs in enumerate(files) for f in fs]
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+            imgs = list(tqdm(pool.map(decode, [f for f, _ in flat], chunksize=256),
+                             total=len(flat), desc=f"decoding {root.name}/{split}", leave=False))
+        out[f"{split}_x"] = torch.from_numpy(np.stack(imgs))
+        out[f"{split}_y"] = torch.tensor([y for _, y in flat], dtype=torch.int64)
+    return out
+
+
+# --- one-class splits ----------------------------------------------------------------
+@dataclass
+class Split:
+    """A one-class problem: training images, a labelled validation set and the test set.
+
+    ``val`` holds held-out normal training images plus as many anomalous
+    training images (other classes), so methods can be selected without test
+    labels. ``train_is_anomaly`` marks the contamination mixed into training.
+    """
+
+    train_x: torch.Tensor
+    train_is_anomaly: torch.Tensor
+    val_x: torch.Tensor
+    val_y: torch.Tensor
+    test_x: torch.Tensor
+    test_y: torch.Tensor
+    info: dict = field(default_factory=dict)
+
+
+def normal_mask(labels: torch.Tensor, normal_class: int, protocol: str) -> torch.Tensor:
+    """True where an image is normal under ``protocol``."""
+    if protocol not in PROTOCOLS:
+        raise choice_error("protocol", protocol, PROTOCOLS)
+    same = labels == normal_class
+    return same if protocol == "one-vs-rest" else ~same
+
+
+def make_split(data: ImageData, normal_class: int, protocol: str = "one-vs-rest",
+               contamination: float = 0.0, val_fraction: float = 0.1, seed: int = 0,
+               max_train: int | None = None) -> Split:
+    """Deterministic (by ``seed``) one-class split of ``data``.
+
+    1. Normal training images (by ``protocol``) are shuffled; ``val_fraction`` of
+       them are held out as validation normals; ``max_train`` caps the rest.
+    2. Anomalous training images are shuffled; the first ones become as many
+       validation anomalies as there are validation normals, the next ones the
+       contamination: ``contamination`` % of the normal training count.
+    3. The whole test set is the test split, labelled 1 = anomaly.
+    """
+    data.check_class(normal_class)
+    if not 0 <= contamination <= 100:
+        raise ConfigError(f"contamination must be a percentage in 0-100, got {contamination}")
+    g = torch.Generator().manual_seed(int(seed))
+    is_normal = normal_mask(data.train_y, normal_class, protocol)
+    normal_idx = torch.nonzero(is_normal).flatten()
+    anomal_idx = torch.nonzero(~is_normal).flatten()
+    normal_idx = normal_idx[torch.randperm(len(normal_idx), generator=g)]
+    anomal_idx = anomal_idx[torch.randperm(len(anomal_idx), generator=g)]
+    if max_train is not None:
+        normal_idx = normal_idx[: int(np.ceil(max_train / (1 - val_fraction)))]
+    n_val = int(round(val_fraction * len(normal_idx)))
+    val_normal, train_normal = normal_idx[:n_val], normal_idx[n_val:]
+    if max_train is not None:
+        train_normal = train_normal[:max_train]
+    n_contam = int(round(contamination / 100 * len(train_normal)))
+    available = len(anomal_idx) - n_val
+    if n_contam > available:
+        most = 100 * available / max(len(train_normal), 1)
+        raise ConfigError(f"contamination {contamination}% needs {n_contam} anomalous training "
+                          f"images but only {available} exist; at most {most:.0f}% is possible")
+    val_anom, contam = anomal_idx[:n_val], anomal_idx[n_val:n_val + n_contam]
+    train_idx = torch.cat([train_normal, contam])
+    val_idx = torch.cat([val_normal, val_anom])
+    return Split(
+        train_x=data.train_x[train_idx],
+        train_is_anomaly=torch.cat([torch.zeros(len(train_normal), dtype=torch.bool),
+                                    torch.ones(n_contam, dtype=torch.bool)]),
+        val_x=data.train_x[val_idx],
+        val_y=torch.cat([torch.zeros(n_val), torch.ones(len(val_anom))]).long(),
+        test_x=data.test_x,
+        test_y=(~normal_mask(data.test_y, normal_class, protocol)).long(),
+        info={"n_train_normal": len(train_normal), "n_contamination": n_contam,
+              "n_val": len(val_idx), "n_test": len(data.test_y),
+              "test_anomaly_fraction": float((~normal_mask(data.test_y, normal_class,
+                                                            protocol)).float().mean())},
+    )
+
+
+def split_for(config) -> tuple[ImageData, Split]:
+    """The dataset and split a :class:`~aeutils.config.RunConfig` asks for."""
+    data = load_dataset(config.dataset)
+    return data, make_split(data, config.normal_class, config.protocol, config.contamination,
+                            config.val_fraction, config.seed, config.max_train)
+
+
+def to_float(x: torch.Tensor, device=None) -> torch.Tensor:
+    """uint8 images → float in [0, 1] (on ``device``)."""
+    return x.to(device).float().div_(255)

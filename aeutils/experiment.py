@@ -1,0 +1,187 @@
+"""Config → data → model → train → score → metrics → results store, for one or many runs.
+
+:func:`run_configs` is the one entry point: it skips what the store already
+holds, trains the remaining autoencoders in batched groups (same model, loss
+and sizes; up to ``max_group`` at once), runs baselines one by one, and
+appends each group's records atomically, so an interrupted sweep loses at most
+the group in flight.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import itertools
+import platform
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from . import __version__
+from .baselines import BASELINES
+from .config import RunConfig
+from .data import Split, display_name, split_for, to_float
+from .metrics import evaluate
+from .models import build_model
+from .results import ResultsStore
+from .train import group_signature, member_state, pick_device, score_images, train_autoencoders
+
+
+def make_record(config: RunConfig, epoch: int, metrics: dict, split: Split, **extra) -> dict:
+    """One tidy row: every config field, the epoch, metrics, split sizes and provenance."""
+    r = config.to_dict()
+    r.pop("checkpoints")
+    r.pop("epochs")
+    r.update(key=config.key(), epoch=int(epoch), dataset_label=display_name(config.dataset))
+    r.update({k: v for k, v in split.info.items() if k != "test_anomaly_fraction"})
+    r.update(metrics)
+    r.update(extra)
+    r.update(aeutils=__version__, torch=torch.__version__, python=platform.python_version(),
+             finished=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
+    return r
+
+
+def _merge_duplicates(configs: Iterable[RunConfig]) -> list[RunConfig]:
+    """One config per key, with the longest epochs and all checkpoints asked for."""
+    by_key: dict[str, RunConfig] = {}
+    for c in configs:
+        old = by_key.get(c.key())
+        if old is None:
+            by_key[c.key()] = c
+        else:
+            by_key[c.key()] = old.replace(epochs=max(old.epochs, c.epochs),
+                                          checkpoints=set(old.checkpoints) | set(c.checkpoints)
+                                          | {old.epochs, c.epochs})
+    return list(by_key.values())
+
+
+def pending(configs: Iterable[RunConfig], store: ResultsStore) -> list[RunConfig]:
+    """Configs (deduplicated) with at least one checkpoint epoch not yet stored."""
+    return [c for c in _merge_duplicates(configs) if not store.has(c)]
+
+
+def run_configs(configs: Sequence[RunConfig], store: ResultsStore | None = None,
+                device: str | torch.device | None = None, max_group: int = 10,
+                keep_models: bool = False, progress: bool = True) -> list[dict]:
+    """Run every config not yet stored; return the final-epoch record of each config."""
+    store = store or ResultsStore()
+    device = pick_device(device if isinstance(device, str) or device is None else str(device))
+    todo = pending(configs, store)
+    bar = tqdm(total=sum(c.epochs for c in todo), unit="model-epoch", desc="runs",
+               disable=not progress or not todo, dynamic_ncols=True)
+    auto = sorted((c for c in todo if c.is_autoencoder), key=lambda c: str(group_signature(c)))
+    for _, same in itertools.groupby(auto, key=group_signature):
+        same = list(same)
+        for i in range(0, len(same), max_group):
+            group = same[i: i + max_group]
+            bar.set_postfix_str(f"{group[0].dataset} {group[0].model}/{group[0].loss} ×{len(group)}")
+            store.append(_train_group(group, store, device, keep_models, bar))
+    for c in (c for c in todo if not c.is_autoencoder):
+        bar.set_postfix_str(f"{c.dataset} {c.model} class {c.normal_class}")
+        store.append(_run_baseline(c, store, device, bar))
+    bar.close()
+    out = []
+    for c in configs:
+        rows = store.get(c, epoch=c.epochs)
+        out.extend(rows[-1:])
+    return out
+
+
+def run(config: RunConfig, store: ResultsStore | None = None, **kwargs) -> dict:
+    """Run (or fetch from the store) one config; returns its final-epoch record."""
+    return run_configs([config], store, **kwargs)[0]
+
+
+def _train_group(group: list[RunConfig], store: ResultsStore, device, keep_models: bool,
+                 bar) -> list[dict]:
+    splits = [split_for(c)[1] for c in group]
+    records: list[dict] = []
+
+    def on_checkpoint(epoch, members, model, infos):
+        val = score_images(model, group[0].loss, [s.val_x for s in splits], device)
+        test_x = [s.test_x for s in splits]
+        test = score_images(model, group[0].loss, test_x, device)
+        for k in members:
+            c, s = group[k], splits[k]
+            m = evaluate(test[k], s.test_y, val[k], s.val_y)
+            curve = infos[k]["loss_curve"]
+            records.append(make_record(
+                c, epoch, m, s, train_loss=curve[-1], loss_curve=curve,
+                train_seconds=infos[k]["train_seconds"], group_size=len(group),
+                device=str(device)))
+            store.save_scores(c.key(), epoch, test[k], s.test_y.numpy())
+            if keep_models and epoch == c.epochs:
+                save_model(store, c, member_state(model, k))
+
+    train_autoencoders(group, splits, device, on_checkpoint, progress=bar)
+    return records
+
+
+def _run_baseline(c: RunConfig, store: ResultsStore, device, bar) -> list[dict]:
+    import time
+
+    _, split = split_for(c)
+    det = BASELINES[c.model](c, device)
+    records: list[dict] = []
+    t0 = [time.perf_counter(), 0.0]
+
+    def evaluate_at(epoch: int) -> None:
+        t0[1] += time.perf_counter() - t0[0]
+        val = det.score(to_float(split.val_x, device))
+        test = det.score(to_float(split.test_x, device))
+        records.append(make_record(c, epoch, evaluate(test, split.test_y, val, split.val_y), split,
+                                   train_seconds=t0[1], group_size=1, device=str(device)))
+        store.save_scores(c.key(), epoch, test, split.test_y.numpy())
+        t0[0] = time.perf_counter()
+
+    reported = [0]
+
+    def on_epoch(epoch: int) -> None:
+        bar.update(1)
+        reported[0] += 1
+        if epoch in c.eval_epochs and epoch != c.epochs:
+            evaluate_at(epoch)
+
+    det.fit(to_float(split.train_x, device), on_epoch=on_epoch)
+    evaluate_at(c.epochs)
+    bar.update(max(0, c.epochs - reported[0]))  # one-shot baselines report no epochs
+    return records
+
+
+# --- trained models for figures ------------------------------------------------------
+def _model_path(store: ResultsStore, c: RunConfig) -> Path:
+    return store.models_dir / f"{c.key()}-e{c.epochs}.pt"
+
+
+def save_model(store: ResultsStore, c: RunConfig, state: dict) -> None:
+    store.models_dir.mkdir(parents=True, exist_ok=True)
+    path = _model_path(store, c)
+    tmp = path.with_suffix(".tmp")
+    torch.save(state, tmp)
+    tmp.replace(path)
+
+
+def trained_model(config: RunConfig, store: ResultsStore | None = None,
+                  device: str | None = None) -> torch.nn.Module:
+    """The trained autoencoder of ``config`` (K = 1, eval mode), training it if not kept yet."""
+    store = store or ResultsStore()
+    path = _model_path(store, config)
+    if not path.exists() and not store.has(config):
+        run_configs([config], store, device=device, keep_models=True, progress=False)
+    if not path.exists():  # results were stored by a run that did not keep its weights
+        model = train_autoencoders([config], [split_for(config)[1]], pick_device(device))
+        save_model(store, config, member_state(model, 0))
+    data = split_for(config)[0]
+    model = build_model(config.model, data.shape, [config.seed], config.hidden, config.latent_dim)
+    model.load_state_dict(torch.load(path, weights_only=True))
+    return model.eval()
+
+
+@torch.no_grad()
+def reconstruct(model: torch.nn.Module, x_uint8: torch.Tensor) -> np.ndarray:
+    """Reconstructions (N×C×H×W float in [0, 1]) of uint8 images by a K = 1 model."""
+    dev = next(model.parameters()).device
+    recon, _ = model(to_float(x_uint8, dev).unsqueeze(0))
+    return recon[0].cpu().numpy()

@@ -1,0 +1,200 @@
+"""The results store: one tidy record per (configuration, checkpoint epoch).
+
+Records live in a JSON-Lines file (``AEUTILS_RESULTS``, default
+``results/results.jsonl``). Each run's records are appended with a single
+``write`` of whole lines followed by ``fsync``; a run killed mid-write leaves
+at most one partial last line, which readers ignore and the next writer cuts
+off. So the table is never corrupted and a crash loses at most the run in
+flight. Records are keyed by :meth:`RunConfig.key` plus ``epoch``; merging and
+re-appending are idempotent (a (key, epoch) pair is stored once).
+
+Beside the table, ``scores/<key>-e<epoch>.npz`` keeps the test scores and
+labels of each record (for ROC curves and histograms), and ``models/`` the
+weights of runs asked to keep them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .config import RunConfig
+
+
+def default_path() -> Path:
+    return Path(os.environ.get("AEUTILS_RESULTS", "results/results.jsonl"))
+
+
+def _parse_lines(text: str) -> list[dict]:
+    out = []
+    for line in text.split("\n"):
+        if not line.strip():
+            continue
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue  # a partial line from an interrupted write
+    return out
+
+
+class ResultsStore:
+    """Append-only table of run records on disk (see module doc)."""
+
+    def __init__(self, path: str | os.PathLike | None = None) -> None:
+        self.path = Path(path) if path is not None else default_path()
+        self._records: list[dict] = []
+        self._index: dict[str, set[int]] = {}
+        self._stamp: tuple | None = None
+
+    # --- reading -------------------------------------------------------------------
+    def _refresh(self) -> None:
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            self._records, self._index, self._stamp = [], {}, None
+            return
+        stamp = (st.st_size, st.st_mtime_ns)
+        if stamp == self._stamp:
+            return
+        text = self.path.read_text()
+        if not text.endswith("\n"):
+            text = text[: text.rfind("\n") + 1]  # ignore a partial last line
+        self._records, self._index = [], {}
+        for r in _parse_lines(text):
+            self._add(r)
+        self._stamp = stamp
+
+    def _add(self, r: dict) -> bool:
+        epochs = self._index.setdefault(r["key"], set())
+        if int(r["epoch"]) in epochs:
+            return False
+        epochs.add(int(r["epoch"]))
+        self._records.append(r)
+        return True
+
+    def records(self) -> list[dict]:
+        self._refresh()
+        return list(self._records)
+
+    def table(self) -> pd.DataFrame:
+        """All records as a DataFrame (one row per configuration and epoch)."""
+        return pd.DataFrame(self.records())
+
+    def epochs_done(self, key: str) -> set[int]:
+        self._refresh()
+        return set(self._index.get(key, ()))
+
+    def missing_epochs(self, config: RunConfig) -> list[int]:
+        """Checkpoint epochs of ``config`` not yet stored."""
+        done = self.epochs_done(config.key())
+        return [e for e in config.eval_epochs if e not in done]
+
+    def has(self, config: RunConfig) -> bool:
+        return not self.missing_epochs(config)
+
+    def get(self, config: RunConfig, epoch: int | None = None) -> list[dict]:
+        """Stored records of ``config`` (at ``epoch`` only, if given), by epoch."""
+        key = config.key()
+        rows = [r for r in self.records() if r["key"] == key
+                and (epoch is None or int(r["epoch"]) == epoch)]
+        return sorted(rows, key=lambda r: r["epoch"])
+
+    # --- writing -------------------------------------------------------------------
+    def append(self, records: Iterable[dict]) -> int:
+        """Atomically append records not yet stored; returns how many were new."""
+        self._refresh()
+        new = [r for r in records if int(r["epoch"]) not in self._index.get(r["key"], set())]
+        seen: set[tuple[str, int]] = set()
+        new = [r for r in new if not ((r["key"], int(r["epoch"])) in seen
+                                      or seen.add((r["key"], int(r["epoch"]))))]
+        if not new:
+            return 0
+        blob = "".join(json.dumps(r, sort_keys=True, default=_json_default) + "\n" for r in new)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+        try:
+            _truncate_partial_tail(fd)
+            os.write(fd, blob.encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        for r in new:
+            self._add(r)
+        self._stamp = None  # re-read lazily; other processes may append too
+        return len(new)
+
+    def merge(self, paths: Iterable[str | os.PathLike]) -> int:
+        """Append every record of the stores at ``paths`` (and their score files)."""
+        added = 0
+        for p in paths:
+            other = ResultsStore(p)
+            added += self.append(other.records())
+            src = other.path.parent / "scores"
+            if src.is_dir() and src.resolve() != self.scores_dir.resolve():
+                self.scores_dir.mkdir(parents=True, exist_ok=True)
+                for f in src.glob("*.npz"):
+                    dst = self.scores_dir / f.name
+                    if not dst.exists():
+                        _atomic_bytes(dst, f.read_bytes())
+        return added
+
+    # --- side files ----------------------------------------------------------------
+    @property
+    def scores_dir(self) -> Path:
+        return self.path.parent / "scores"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.path.parent / "models"
+
+    def save_scores(self, key: str, epoch: int, scores, labels, **arrays) -> None:
+        import io
+
+        buf = io.BytesIO()
+        np.savez_compressed(buf, scores=np.asarray(scores, dtype=np.float32),
+                            labels=np.asarray(labels, dtype=np.int8), **arrays)
+        self.scores_dir.mkdir(parents=True, exist_ok=True)
+        _atomic_bytes(self.scores_dir / f"{key}-e{epoch}.npz", buf.getvalue())
+
+    def load_scores(self, key: str, epoch: int) -> dict[str, np.ndarray]:
+        """Test scores and labels stored for (key, epoch)."""
+        path = self.scores_dir / f"{key}-e{epoch}.npz"
+        if not path.exists():
+            raise FileNotFoundError(f"no stored scores for {key} at epoch {epoch} ({path})")
+        with np.load(path) as z:
+            return {k: z[k] for k in z.files}
+
+
+def _truncate_partial_tail(fd: int) -> None:
+    """Cut a partial last line left by a killed writer, so the next line starts clean."""
+    size = os.lseek(fd, 0, os.SEEK_END)
+    if size == 0:
+        return
+    chunk = min(size, 1 << 20)
+    os.lseek(fd, size - chunk, os.SEEK_SET)
+    tail = os.read(fd, chunk)
+    if tail.endswith(b"\n"):
+        return
+    cut = tail.rfind(b"\n")
+    os.ftruncate(fd, size - chunk + cut + 1 if cut >= 0 else size - chunk)
+
+
+def _atomic_bytes(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _json_default(o):
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, (np.floating,)):
+        return float(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    return str(o)

@@ -1,0 +1,77 @@
+"""Shared fixtures: small synthetic datasets, never ../shared."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from aeutils.data import ImageData
+
+
+def class_images(n: int, c: int, channels: int = 1, size: int = 28, seed: int = 0) -> np.ndarray:
+    """n uint8 images of class c: a bright bar whose position/angle depends on c, plus noise."""
+    rng = np.random.default_rng(seed * 100 + c)
+    yy, xx = np.mgrid[0:size, 0:size] / size
+    ang = np.pi * c / 10
+    out = np.empty((n, channels, size, size), dtype=np.uint8)
+    for i in range(n):
+        d = np.abs((xx - 0.5) * np.cos(ang) + (yy - 0.5) * np.sin(ang) + rng.normal(0, 0.03))
+        img = np.clip(np.exp(-(d / 0.08) ** 2) + rng.normal(0, 0.05, (size, size)), 0, 1)
+        for ch in range(channels):
+            out[i, ch] = (img * (0.6 + 0.4 * ((c + ch) % 3) / 2) * 255).astype(np.uint8)
+    return out
+
+
+def make_image_data(n_train: int = 40, n_test: int = 12, channels: int = 1, size: int = 28,
+                    n_classes: int = 10) -> ImageData:
+    xs = [class_images(n_train + n_test, c, channels, size) for c in range(n_classes)]
+    tr = np.concatenate([x[:n_train] for x in xs])
+    te = np.concatenate([x[n_train:] for x in xs])
+    return ImageData(
+        name="synthetic",
+        train_x=torch.from_numpy(tr), train_y=torch.arange(n_classes).repeat_interleave(n_train),
+        test_x=torch.from_numpy(te), test_y=torch.arange(n_classes).repeat_interleave(n_test),
+        classes=[f"c{i}" for i in range(n_classes)])
+
+
+@pytest.fixture(scope="session")
+def grey_data() -> ImageData:
+    return make_image_data()
+
+
+@pytest.fixture(scope="session")
+def rgb_data() -> ImageData:
+    return make_image_data(channels=3, size=32)
+
+
+def write_folder(root, data: ImageData) -> None:
+    for split in ("train", "test"):
+        x, y = getattr(data, f"{split}_x"), getattr(data, f"{split}_y")
+        for i, (img, label) in enumerate(zip(x, y)):
+            d = root / split / data.classes[int(label)]
+            d.mkdir(parents=True, exist_ok=True)
+            arr = img.numpy()
+            pil = Image.fromarray(arr[0]) if arr.shape[0] == 1 else Image.fromarray(arr.transpose(1, 2, 0))
+            pil.save(d / f"{i:04d}.png")
+
+
+@pytest.fixture(scope="session")
+def synthetic_folder(tmp_path_factory, grey_data):
+    """A grey 28×28 image folder (train/<class>/*.png, test/<class>/*.png)."""
+    root = tmp_path_factory.mktemp("synthetic-grey")
+    write_folder(root, grey_data)
+    return root
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path, monkeypatch):
+    """Every test gets its own cache and results folders and runs on the CPU."""
+    monkeypatch.setenv("AEUTILS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("AEUTILS_RESULTS", str(tmp_path / "results" / "results.jsonl"))
+    monkeypatch.setenv("AEUTILS_DEVICE", "cpu")
+    from aeutils import data
+
+    data._MEMORY.clear()
+    yield

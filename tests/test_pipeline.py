@@ -1,0 +1,128 @@
+"""End to end: config → data → train → score → store, the CLI and the grid runner."""
+
+import os
+
+import pytest
+
+from aeutils.__main__ import main
+from aeutils.config import RunConfig
+from aeutils.experiment import run_configs
+from aeutils.grid import parse_shard, profile_configs, run_grid, shard
+from aeutils.results import ResultsStore
+
+
+def cfgs(folder, **kw):
+    base = dict(dataset=f"folder:{folder}", model="basic", loss="mse", epochs=2,
+                checkpoints=(1,), batch_size=16)
+    base.update(kw)
+    return [RunConfig(normal_class=c, **base) for c in range(3)]
+
+
+def test_run_stores_and_reuses(synthetic_folder, monkeypatch):
+    store = ResultsStore()
+    out = run_configs(cfgs(synthetic_folder), store, progress=False)
+    assert len(out) == 3 and all(0 <= r["auc"] <= 1 for r in out)
+    assert len(store.records()) == 6  # 3 runs × epochs {1, 2}
+    r = out[0]
+    for field in ("key", "epoch", "dataset", "model", "loss", "seed", "auc", "ap", "accuracy",
+                  "oracle_accuracy", "train_seconds", "device", "torch", "aeutils", "loss_curve"):
+        assert field in r
+    import aeutils.experiment as ex
+
+    def boom(*a, **k):
+        raise AssertionError("stored configs must not be retrained")
+
+    monkeypatch.setattr(ex, "train_autoencoders", boom)
+    again = run_configs(cfgs(synthetic_folder), store, progress=False)
+    assert [x["auc"] for x in again] == [x["auc"] for x in out]
+    assert store.load_scores(r["key"], 2)["scores"].shape == (120,)
+
+
+def test_interrupted_grid_resumes_without_loss_or_duplicates(synthetic_folder, monkeypatch):
+    import aeutils.experiment as ex
+
+    configs = cfgs(synthetic_folder) + cfgs(synthetic_folder, loss="bce")
+    store = ResultsStore()
+    real = ex._train_group
+    calls = []
+
+    def dies_on_second_group(*a, **k):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*a, **k)
+
+    monkeypatch.setattr(ex, "_train_group", dies_on_second_group)
+    with pytest.raises(KeyboardInterrupt):
+        run_grid(configs, store, progress=False)
+    assert len(store.records()) == 6  # the first group survived
+    monkeypatch.setattr(ex, "_train_group", real)
+    assert run_grid(configs, store, progress=False) == 3  # only the lost group retrains
+    recs = store.records()
+    assert len(recs) == 12 and len({(r["key"], r["epoch"]) for r in recs}) == 12
+
+
+def test_shards_partition_the_grid():
+    configs = profile_configs("smoke")
+    parts = [shard(configs, i, 3, max_group=2) for i in range(3)]
+    keys = [c.key() for p in parts for c in p]
+    assert sorted(keys) == sorted(c.key() for c in configs) and len(set(keys)) == len(keys)
+    assert parse_shard("1/3") == (1, 3)
+
+
+def test_cli_run_prints_metrics(synthetic_folder, capsys):
+    rc = main(["run", "--dataset", f"folder:{synthetic_folder}", "--epochs", "1",
+               "--batch-size", "16", "--no-progress"])
+    out = capsys.readouterr().out
+    assert rc == 0 and "auc" in out and "key" in out
+
+
+@pytest.mark.parametrize("args,msg", [
+    (["--dataset", "imagenet"], "valid choices"),
+    (["--model", "resnet"], "valid choices"),
+    (["--loss", "l1"], "valid choices"),
+    (["--protocol", "x"], "valid choices"),
+    (["--contamination", "120"], "0-100"),
+    (["--epochs", "0"], "at least 1"),
+    (["--normal-class", "12"], "valid classes"),
+])
+def test_cli_bad_input_is_one_line(synthetic_folder, capsys, args, msg):
+    rc = main(["run", "--dataset", f"folder:{synthetic_folder}", *args, "--no-progress"])
+    errors = [ln for ln in capsys.readouterr().err.splitlines() if "error" in ln.lower()]
+    assert rc == 2 and len(errors) == 1 and errors[0].startswith("error: ") and msg in errors[0]
+
+
+def test_cli_grid_and_merge(synthetic_folder, tmp_path, capsys):
+    ds = f"mnist=folder:{synthetic_folder}"
+    for i in range(2):
+        assert main(["grid", "--profile", "smoke", "--block", "contamination", "--dataset-map", ds,
+                     "--shard", f"{i}/2", "--results", str(tmp_path / f"s{i}/r.jsonl"),
+                     "--no-progress"]) == 0
+    merged = tmp_path / "all/r.jsonl"
+    assert main(["merge", str(merged), str(tmp_path / "s0/r.jsonl"), str(tmp_path / "s1/r.jsonl")]) == 0
+    n = len(ResultsStore(merged).records())
+    assert n == 2 * 3 * 2  # 2 classes × 3 contamination levels × epochs {1, 2}
+    main(["merge", str(merged), str(tmp_path / "s0/r.jsonl"), str(tmp_path / "s1/r.jsonl")])
+    assert len(ResultsStore(merged).records()) == n
+    capsys.readouterr()
+    assert main(["grid", "--profile", "smoke", "--block", "contamination", "--dataset-map", ds,
+                 "--results", str(merged), "--dry-run"]) == 0
+    assert "0 to train" in capsys.readouterr().out
+
+
+def test_help_lists_every_option(capsys):
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    out = capsys.readouterr().out
+    for opt in ("--dataset", "--model", "--loss", "--normal-class", "--protocol",
+                "--contamination", "--epochs", "--checkpoints", "--seed", "--results"):
+        assert opt in out
+
+
+@pytest.mark.skipif(not os.path.exists(os.path.join(os.environ.get("AEUTILS_DATA", "data"),
+                                                    "MNIST", "raw", "train-images-idx3-ubyte")),
+                    reason="real MNIST not found under AEUTILS_DATA")
+def test_real_mnist_end_to_end():
+    cfg = RunConfig(dataset="mnist", model="basic", loss="bce", normal_class=0, epochs=3)
+    r = run_configs([cfg], progress=False)[0]
+    assert r["auc"] > 0.95 and r["n_test"] == 10000

@@ -1,0 +1,54 @@
+import json
+
+from aeutils.config import RunConfig
+from aeutils.results import ResultsStore
+
+
+def rec(cfg: RunConfig, epoch: int, auc: float = 0.5) -> dict:
+    return {"key": cfg.key(), "epoch": epoch, "auc": auc, **cfg.to_dict()}
+
+
+def test_append_and_lookup(tmp_path):
+    store = ResultsStore(tmp_path / "r.jsonl")
+    cfg = RunConfig(epochs=2, checkpoints=(1,))
+    assert store.missing_epochs(cfg) == [1, 2]
+    assert store.append([rec(cfg, 1)]) == 1
+    assert store.missing_epochs(cfg) == [2]
+    store.append([rec(cfg, 2)])
+    assert store.has(cfg)
+    # re-appending is a no-op: one record per (key, epoch)
+    assert store.append([rec(cfg, 2, auc=0.9)]) == 0
+    fresh = ResultsStore(tmp_path / "r.jsonl")
+    assert [r["auc"] for r in fresh.get(cfg)] == [0.5, 0.5]
+
+
+def test_interrupted_write_is_ignored_and_repaired(tmp_path):
+    path = tmp_path / "r.jsonl"
+    store = ResultsStore(path)
+    a, b = RunConfig(seed=1, epochs=1), RunConfig(seed=2, epochs=1)
+    store.append([rec(a, 1)])
+    # simulate a writer killed half-way through its line
+    line = json.dumps(rec(b, 1)) + "\n"
+    with open(path, "a") as f:
+        f.write(line[: len(line) // 2])
+    reader = ResultsStore(path)
+    assert len(reader.records()) == 1 and reader.has(a) and not reader.has(b)
+    # the next append cuts the partial tail and the table stays valid JSON Lines
+    reader.append([rec(b, 1)])
+    lines = path.read_text().splitlines()
+    assert len(lines) == 2 and all(json.loads(x) for x in lines)
+    assert ResultsStore(path).has(b)
+
+
+def test_merge_is_idempotent(tmp_path):
+    s1, s2 = ResultsStore(tmp_path / "a/r.jsonl"), ResultsStore(tmp_path / "b/r.jsonl")
+    c1, c2 = RunConfig(seed=1, epochs=1), RunConfig(seed=2, epochs=1)
+    s1.append([rec(c1, 1)])
+    s2.append([rec(c2, 1), rec(c1, 1)])
+    s2.save_scores(c2.key(), 1, [0.1, 0.2], [0, 1])
+    out = ResultsStore(tmp_path / "m/r.jsonl")
+    assert out.merge([s1.path, s2.path]) == 2
+    size = out.path.stat().st_size
+    assert out.merge([s1.path, s2.path]) == 0
+    assert out.path.stat().st_size == size
+    assert list(out.load_scores(c2.key(), 1)["labels"]) == [0, 1]

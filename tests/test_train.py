@@ -1,0 +1,85 @@
+import math
+
+import pytest
+import torch
+
+from aeutils.config import RunConfig
+from aeutils.data import make_split
+from aeutils.train import MaskedAdam, TrainingDivergedError, member_state, train_autoencoders
+
+
+def test_masked_adam_matches_torch_adam():
+    torch.manual_seed(0)
+    w0 = torch.randn(1, 5, 3)
+    a, b = torch.nn.Parameter(w0.clone()), torch.nn.Parameter(w0.clone())
+    mine, ref = MaskedAdam([a], lr=1e-2), torch.optim.Adam([b], lr=1e-2)
+    for _ in range(20):
+        g = torch.randn_like(w0)
+        a.grad, b.grad = g.clone(), g.clone()
+        mine.step(torch.tensor([True]))
+        ref.step()
+    torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_masked_adam_leaves_inactive_members_alone():
+    p = torch.nn.Parameter(torch.ones(2, 3))
+    opt = MaskedAdam([p], lr=0.1)
+    p.grad = torch.ones(2, 3)
+    opt.step(torch.tensor([True, False]))
+    assert (p[0] < 1).all() and (p[1] == 1).all()
+
+
+@pytest.mark.parametrize("model,loss", [("basic", "bce"), ("conv", "mse+ssim"), ("vae", "mse")])
+def test_batched_equals_sequential(grey_data, model, loss):
+    """Three one-class models trained as one ensemble equal the same three trained alone."""
+    cfgs = [RunConfig(dataset="mnist", model=model, loss=loss, normal_class=c, epochs=e,
+                      batch_size=16, seed=s, contamination=cont)
+            for c, e, s, cont in [(0, 2, 0, 0.0), (1, 3, 1, 50.0), (2, 2, 2, 0.0)]]
+    splits = [make_split(grey_data, c.normal_class, contamination=c.contamination, seed=c.seed)
+              for c in cfgs]
+    assert len({len(s.train_x) for s in splits}) > 1  # ragged sizes exercise the masking
+    dev = torch.device("cpu")
+    batched = train_autoencoders(cfgs, splits, dev)
+    for k, (c, s) in enumerate(zip(cfgs, splits)):
+        alone = train_autoencoders([c], [s], dev)
+        for name, p in member_state(alone, 0).items():
+            torch.testing.assert_close(member_state(batched, k)[name], p, rtol=1e-4, atol=1e-5,
+                                       msg=lambda m, n=name, k=k: f"member {k} {n}: {m}")
+
+
+def test_checkpoints_and_loss_decreases(grey_data):
+    cfg = RunConfig(model="basic", loss="mse", epochs=6, checkpoints=(2, 4), batch_size=8)
+    seen = []
+
+    def on_checkpoint(epoch, members, model, infos):
+        seen.append(epoch)
+        curve = infos[0]["loss_curve"]
+        assert len(curve) == epoch
+
+    train_autoencoders([cfg], [make_split(grey_data, 0)], torch.device("cpu"), on_checkpoint)
+    assert seen == [2, 4, 6]
+
+
+def test_diverging_loss_stops_with_clear_error(grey_data, monkeypatch):
+    import aeutils.train as tr
+
+    real_build = tr.build_model
+
+    def nan_model(*a, **k):  # weights that make the loss NaN from the first step
+        m = real_build(*a, **k)
+        with torch.no_grad():
+            next(m.parameters()).fill_(math.nan)
+        return m
+
+    monkeypatch.setattr(tr, "build_model", nan_model)
+    cfg = RunConfig(model="basic", loss="mse", epochs=3, batch_size=8)
+    with pytest.raises(TrainingDivergedError, match="lower learning rate"):
+        train_autoencoders([cfg], [make_split(grey_data, 0)], torch.device("cpu"))
+
+
+def test_seeded_training_is_deterministic(grey_data):
+    cfg = RunConfig(model="vae", loss="bce", epochs=2, batch_size=8)
+    s = make_split(grey_data, 0)
+    a = member_state(train_autoencoders([cfg], [s], torch.device("cpu")), 0)
+    b = member_state(train_autoencoders([cfg], [s], torch.device("cpu")), 0)
+    assert all(torch.equal(a[n], b[n]) for n in a)
