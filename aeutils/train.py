@@ -30,6 +30,13 @@ from .models import build_model
 Tensor = torch.Tensor
 
 
+# Flush denormals as early as possible: the flag lives in each thread's FP control
+# register and OpenMP worker threads copy it from the main thread when the pool is
+# created, so setting it here (before the first parallel op, in most programs)
+# reaches every thread. See configure_device for why it matters.
+torch.set_flush_denormal(True)
+
+
 class TrainingDivergedError(RuntimeError):
     """The loss became NaN or infinite."""
 
@@ -50,10 +57,10 @@ def pick_device(preference: str | None = None) -> torch.device:
 def configure_device(device: torch.device) -> None:
     """Per-device speed settings that do not change results beyond float noise.
 
-    CPU: flush denormals to zero. Adam's second moments of the weights fed by
-    always-black MNIST pixels underflow into denormal floats, and x86 arithmetic
-    on denormals is ~100× slower: measured here, one MNIST epoch went from
-    ~9 s to 0.18 s. (Process-wide setting.)
+    CPU: flush denormals to zero. Saturated sigmoid outputs (always-black MNIST
+    pixels) give gradients and Adam moments that underflow into denormal floats,
+    and x86 arithmetic on denormals is ~100× slower: measured here, one MNIST
+    epoch of the basic autoencoder went from ~9 s to 0.18 s. (Process-wide.)
     CUDA: TF32 matmuls.
     """
     if device.type == "cpu":
@@ -65,37 +72,46 @@ def configure_device(device: torch.device) -> None:
 
 class MaskedAdam:
     """Adam (as ``torch.optim.Adam``, no weight decay) over parameters with a leading
-    model dimension K, updating only the members marked active at each step, each
-    with its own step count for the bias corrections."""
+    model dimension K that updates only the members active at a step, each with
+    its own step count for the bias corrections.
+
+    Each member's slice of each parameter is a contiguous view, so the update is
+    one call of PyTorch's fused Adam kernel over the active members' views:
+    measured here ~50× faster than the same update written as masked tensor ops
+    (one pass over memory instead of ~ten).
+    """
 
     def __init__(self, params: Sequence[nn.Parameter], lr: float,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
         self.params = list(params)
-        self.lr, (self.b1, self.b2), self.eps = lr, betas, eps
+        self.lr, self.betas, self.eps = lr, betas, eps
+        self.k = self.params[0].shape[0]
         self.m = [torch.zeros_like(p) for p in self.params]
         self.v = [torch.zeros_like(p) for p in self.params]
-        k = self.params[0].shape[0]
-        self.t = torch.zeros(k, device=self.params[0].device, dtype=self.params[0].dtype)
+        dev = self.params[0].device
+        self.steps = [[torch.zeros((), device=dev) for _ in range(self.k)] for _ in self.params]
 
     def zero_grad(self) -> None:
         for p in self.params:
             p.grad = None
 
     @torch.no_grad()
-    def step(self, active: Tensor) -> None:
-        a = active.to(self.t.dtype)
-        self.t += a
-        t = self.t.clamp(min=1)
-        step_size = self.lr * a / (1 - self.b1 ** t)
-        inv_sqrt_bc2 = 1 / torch.sqrt(1 - self.b2 ** t)
-        for p, m, v in zip(self.params, self.m, self.v):
-            shape = (-1,) + (1,) * (p.dim() - 1)
-            av = a.view(shape)
-            g = p.grad
-            m.lerp_(g, (1 - self.b1) * av)
-            v.lerp_(g * g, (1 - self.b2) * av)
-            denom = (v.sqrt() * inv_sqrt_bc2.view(shape)).add_(self.eps)
-            p.addcdiv_(m * step_size.view(shape), denom, value=-1.0)
+    def step(self, active: Sequence[bool]) -> None:
+        """Update the members k with ``active[k]`` true (a host-side list: no device sync)."""
+        ks = [k for k in range(self.k) if active[k]]
+        if not ks:
+            return
+        lists: list[list[Tensor]] = [[], [], [], [], []]
+        for i, p in enumerate(self.params):
+            for k in ks:
+                for dst, t in zip(lists, (p, p.grad, self.m[i], self.v[i])):
+                    dst.append(t[k])
+                lists[4].append(self.steps[i][k])
+        params, grads, ms, vs, steps = lists
+        torch._foreach_add_(steps, 1)  # the kernel expects the already-incremented count
+        torch._fused_adam_(params, grads, ms, vs, [], steps, lr=self.lr, beta1=self.betas[0],
+                           beta2=self.betas[1], weight_decay=0.0, eps=self.eps, amsgrad=False,
+                           maximize=False)
 
 
 def _stack_padded(xs: Sequence[Tensor], device) -> Tensor:
@@ -162,7 +178,6 @@ def train_autoencoders(configs: Sequence[RunConfig], splits: Sequence[Split],
     gens = [torch.Generator().manual_seed(10_000 + c.seed) for c in configs]  # order & noise
     data = _stack_padded([s.train_x for s in splits], device)
     counts = [len(s.train_x) for s in splits]
-    epochs = torch.tensor([c.epochs for c in configs], device=device)
     bs, max_epochs = c0.batch_size, max(c.epochs for c in configs)
     steps = math.ceil(max(counts) / bs)
     rows = torch.arange(k_models, device=device).unsqueeze(1)
@@ -175,7 +190,6 @@ def train_autoencoders(configs: Sequence[RunConfig], splits: Sequence[Split],
         for k, (g, n) in enumerate(zip(gens, counts)):
             order[k, :n] = torch.randperm(n, generator=g)
         order = order.to(device)
-        live = epoch <= epochs
         loss_sum = torch.zeros(k_models, device=device)
         weight_sum = torch.zeros(k_models, device=device)
         for s in range(steps):
@@ -196,7 +210,7 @@ def train_autoencoders(configs: Sequence[RunConfig], splits: Sequence[Split],
             per_model = (per * w).sum(1)
             opt.zero_grad()
             (per_model / w.sum(1).clamp(min=1)).sum().backward()
-            opt.step(live & (w.sum(1) > 0))
+            opt.step([s * bs < n and epoch <= c.epochs for n, c in zip(counts, configs)])
             loss_sum += per_model.detach()
             weight_sum += w.sum(1)
         mean_loss = (loss_sum / weight_sum.clamp(min=1)).cpu().tolist()
@@ -210,7 +224,7 @@ def train_autoencoders(configs: Sequence[RunConfig], splits: Sequence[Split],
                     f"try a lower learning rate (lr={c.lr})")
             history[k].append(mean_loss[k])
         if progress is not None:
-            progress.update(int(live.sum()))
+            progress.update(sum(epoch <= c.epochs for c in configs))
         members = [k for k, c in enumerate(configs) if epoch in c.eval_epochs]
         if on_checkpoint is not None and members:
             infos = [{"loss_curve": list(h), "train_seconds": train_seconds / k_models}
