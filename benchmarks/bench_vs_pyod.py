@@ -120,7 +120,7 @@ def main() -> None:
     print(f"\n{len(args.classes)} one-class MNIST models, {args.epochs} epochs, batch 128, "
           f"{n_train} training images in all; torch {torch.__version__}, "
           f"{torch.get_num_threads()} threads, {platform.processor() or platform.machine()}")
-    print(f"| method | wall time (s) | mean test AUC | time / (a) |\n|---|---|---|---|")
+    print("| method | wall time (s) | mean test AUC | time / (a) |\n|---|---|---|---|")
     for name, (wall, auc, *_) in rows.items():
         print(f"| {name} | {wall:.1f} | {auc:.4f} | {wall / a_wall:.2f} |")
     train_time = rows["(a) aeutils grid (batched)"][2]
