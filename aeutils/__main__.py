@@ -8,6 +8,7 @@ import time
 
 from .config import DEFAULT_CHECKPOINTS, PROTOCOLS, ConfigError, RunConfig
 from .data import DATASET_CHOICES, DataNotFoundError
+from .reproduce import NotebookError
 from .train import TrainingDivergedError
 
 METRICS_SHOWN = ("auc", "ap", "val_auc", "accuracy", "f1", "oracle_accuracy")
@@ -198,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command][1](args)
-    except (ConfigError, DataNotFoundError, TrainingDivergedError) as exc:
+    except (ConfigError, DataNotFoundError, TrainingDivergedError, NotebookError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

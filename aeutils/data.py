@@ -199,7 +199,7 @@ def _decode_folder(root: Path) -> dict:
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
             imgs = list(tqdm(pool.map(decode, [f for f, _ in flat], chunksize=256),
                              total=len(flat), desc=f"decoding {root.name}/{split}", leave=False))
-        out[f"{split}_x"] = torch.from_numpy(np.stack(imgs))
+        out[f"{split}_x"] = torch.from_numpy(np.ascontiguousarray(np.stack(imgs)))
         out[f"{split}_y"] = torch.tensor([y for _, y in flat], dtype=torch.int64)
     return out
 

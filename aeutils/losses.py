@@ -16,13 +16,7 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
-try:  # TEMP until aeutils.ssim lands
-    from .ssim import ssim
-except ImportError:
-    import piq
-
-    def ssim(x, y, data_range=1.0):
-        return piq.ssim(x.clamp(0, 1), y, data_range=data_range, reduction="none")
+from .ssim import ssim
 
 Tensor = torch.Tensor
 

@@ -131,7 +131,7 @@ class ConvAE(nn.Module):
         h = x.transpose(0, 1).reshape(b, k * self.shape[0], *self.shape[1:])
         for conv in self.enc_convs:
             h = torch.relu(conv(h))
-        z = self.enc_fc(h.view(b, k, -1).transpose(0, 1))
+        z = self.enc_fc(h.reshape(b, k, -1).transpose(0, 1))
         h = torch.relu(self.dec_fc(z)).transpose(0, 1).reshape(b, k * self.inner[0], *self.inner[1:])
         h = torch.relu(self.dec_convs[0](h))
         out = torch.sigmoid(self.dec_convs[1](h))

@@ -75,3 +75,11 @@ def isolated_env(tmp_path, monkeypatch):
 
     data._MEMORY.clear()
     yield
+
+
+@pytest.fixture(scope="session")
+def synthetic_rgb_folder(tmp_path_factory, rgb_data):
+    """An RGB 32×32 image folder (train/<class>/*.png, test/<class>/*.png), CIFAR-10-shaped."""
+    root = tmp_path_factory.mktemp("synthetic-rgb")
+    write_folder(root, rgb_data)
+    return root

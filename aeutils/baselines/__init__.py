@@ -1,0 +1,51 @@
+"""Comparison methods run through the same splits, grid and results store.
+
+Each baseline is a class registered by name in :data:`BASELINES`, built from a
+:class:`~aeutils.config.RunConfig` and used as::
+
+    det = BASELINES[name](config, device)
+    det.fit(train_x, on_epoch=callback)   # float N×C×H×W in [0, 1]
+    scores = det.score(x)                  # numpy (N,), higher = more anomalous
+
+``on_epoch(epoch)`` (optional) is called by iterative baselines after each
+epoch so the runner can evaluate checkpoint epochs; one-shot baselines ignore
+``config.epochs`` and are evaluated once.
+
+Registered baselines (options are read from ``config.extra``; see each class):
+
+- ``knn``: mean Euclidean distance to the k = 5 nearest training images (pixels).
+- ``kmeans``: distance to the nearest of 10 k-means centroids (pixels).
+- ``ocsvm``: one-class SVM, RBF kernel, nu = 0.1, gamma "scale" (pixels).
+- ``iforest``: Isolation Forest, 100 trees (pixels).
+- ``pca``: reconstruction error of a 32-component PCA (pixels).
+- ``ganomaly``: GANomaly (Akcay et al., 2018), latent distance ||z − ẑ||², eval mode.
+- ``deep-svdd``: Deep SVDD (Ruff et al., 2018), one-class objective, ||φ(x) − c||².
+
+The classical five are one-shot; ``ganomaly`` and ``deep-svdd`` are iterative.
+"""
+
+from __future__ import annotations
+
+from .classical import (
+    IForestBaseline,
+    KMeansBaseline,
+    KNNBaseline,
+    OCSVMBaseline,
+    PCABaseline,
+    SklearnBaseline,
+)
+from .deep_svdd import DeepSVDD
+from .ganomaly import GANomaly
+
+BASELINES: dict[str, type] = {
+    "knn": KNNBaseline,
+    "kmeans": KMeansBaseline,
+    "ocsvm": OCSVMBaseline,
+    "iforest": IForestBaseline,
+    "pca": PCABaseline,
+    "ganomaly": GANomaly,
+    "deep-svdd": DeepSVDD,
+}
+
+__all__ = ["BASELINES", "DeepSVDD", "GANomaly", "IForestBaseline", "KMeansBaseline",
+           "KNNBaseline", "OCSVMBaseline", "PCABaseline", "SklearnBaseline"]

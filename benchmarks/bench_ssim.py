@@ -1,0 +1,212 @@
+"""Benchmark: ``aeutils.ssim.ssim`` against ``piq.ssim``, and what SSIM costs a training epoch.
+
+Section 1 times forward + backward of SSIM on a batch of 128 (median of repeats after
+warm-up, default torch thread count). Section 2 times one training epoch of the basic
+autoencoder (784-128-32-128-784) on MNIST class 0 with the losses ``mse``, ``ssim`` and
+``bce+ssim``. ``--variants`` adds the filter implementations that were compared when
+choosing the one in :mod:`aeutils.ssim`.
+
+Run from the project root::
+
+    AEUTILS_DATA=../shared/data python benchmarks/bench_ssim.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+
+import piq
+import torch
+import torch.nn.functional as F
+
+from aeutils.ssim import _band, ssim
+
+SHAPES = [(1, 28, 28), (3, 32, 32)]
+EPOCH_LOSSES = ["mse", "ssim", "bce+ssim"]
+
+
+def _piq_ssim(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return piq.ssim(x=x, y=y, data_range=1.0, kernel_size=11, kernel_sigma=1.5, k1=0.01,
+                    k2=0.03, reduction="none", downsample=True)
+
+
+# --- the alternatives measured when choosing aeutils.ssim's implementation -------------
+
+def _finish(mu_x, mu_y, e_sq, e_xy, c1=0.01**2, c2=0.03**2):
+    mu_xy, mu_sq = mu_x * mu_y, mu_x * mu_x + mu_y * mu_y
+    cs = (2 * (e_xy - mu_xy) + c2) / (e_sq - mu_sq + c2)
+    return ((2 * mu_xy + c1) / (mu_sq + c1) * cs).mean(dim=(-1, -2)).mean(dim=1)
+
+
+def _variant_conv(x: torch.Tensor, y: torch.Tensor, k: int = 11) -> torch.Tensor:
+    """(a) stacked maps, two depthwise 1-D conv2d passes (1×k then k×1), plain autograd."""
+    n, c, h, w = x.shape
+    maps = torch.stack([x, y, x * x + y * y, x * y], dim=1).view(n, 4 * c, h, w)
+    g = _band(k, k, 1.5, x.device, x.dtype)[0]  # the 1-D window
+    maps = F.conv2d(maps, g.view(1, 1, 1, k).expand(4 * c, 1, 1, k), groups=4 * c)
+    maps = F.conv2d(maps, g.view(1, 1, k, 1).expand(4 * c, 1, k, 1), groups=4 * c)
+    return _finish(*maps.view(n, 4, c, h - k + 1, w - k + 1).unbind(1))
+
+
+def _variant_matmul_autograd(x: torch.Tensor, y: torch.Tensor, k: int = 11) -> torch.Tensor:
+    """(b) stacked maps, banded matrices G_h @ M @ G_wᵀ, plain autograd."""
+    g_h = _band(x.shape[-2], k, 1.5, x.device, x.dtype)
+    g_w = _band(x.shape[-1], k, 1.5, x.device, x.dtype)
+    maps = torch.stack([x, y, x * x + y * y, x * y], dim=1)
+    return _finish(*(g_h @ (maps @ g_w.T)).unbind(1))
+
+
+# --- timing ---------------------------------------------------------------------------
+
+def time_fwd_bwd(fns: dict[str, Callable], shape: tuple[int, int, int], batch: int,
+                 repeats: int, warmup: int = 5, rounds: int = 5) -> dict[str, float]:
+    """Median seconds of ``fn(x, y).sum().backward()`` (x requiring grad) for each ``fn``.
+
+    The calls are interleaved in ``rounds`` so that slow drifts of a shared machine hit
+    every implementation alike.
+    """
+    gen = torch.Generator().manual_seed(0)
+    y = torch.rand((batch, *shape), generator=gen)
+    x0 = torch.rand((batch, *shape), generator=gen)
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    per_round = -(-repeats // rounds)
+    for r in range(rounds):
+        for name, fn in fns.items():
+            for i in range(per_round + (warmup if r == 0 else 0)):
+                x = x0.clone().requires_grad_(True)
+                t0 = time.perf_counter()
+                fn(x, y).sum().backward()
+                if r > 0 or i >= warmup:
+                    times[name].append(time.perf_counter() - t0)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def section_ssim(batch: int, repeats: int, variants: bool) -> None:
+    fns = {"aeutils": ssim, "piq": _piq_ssim}
+    if variants:
+        fns = {"(a) conv 1-D x2": _variant_conv, "(b) matmul, autograd": _variant_matmul_autograd,
+               "(b) matmul, own bwd [aeutils]": ssim, "piq": _piq_ssim}
+    print(f"\n## SSIM forward+backward, batch {batch}, median of {repeats} (ms)\n")
+    names = list(fns)
+    header = "| image | " + " | ".join(names) + " | piq / aeutils |"
+    print(header)
+    print("|" + "---|" * (len(names) + 2))
+    for shape in SHAPES:
+        ms = {name: 1e3 * t for name, t in time_fwd_bwd(fns, shape, batch, repeats).items()}
+        ours = ms["aeutils"] if "aeutils" in ms else ms["(b) matmul, own bwd [aeutils]"]
+        cells = " | ".join(f"{ms[n]:.2f}" for n in names)
+        print(f"| {'×'.join(map(str, shape))} | {cells} | {ms['piq'] / ours:.1f}× |")
+
+
+# --- one training epoch ---------------------------------------------------------------
+
+def _project_parts():
+    """The project's model, losses and data loader: (load_class0, make_model, loss_fn, note)."""
+    from aeutils.data import load_dataset
+    from aeutils.losses import per_sample_loss
+    from aeutils.models import build_model
+
+    def load_class0() -> torch.Tensor:
+        data = load_dataset("mnist")
+        return data.train_x[data.train_y == 0].float().div_(255)
+
+    def make_model() -> torch.nn.Module:
+        return build_model("basic", shape=(1, 28, 28), seeds=[0], hidden=(128,), latent_dim=32)
+
+    def loss_fn(model, name, xb):
+        recon, _ = model(xb.unsqueeze(0))  # ensemble of K=1 models: K×B×C×H×W
+        return per_sample_loss(name, recon, xb.unsqueeze(0)).mean()
+
+    return load_class0, make_model, loss_fn, "aeutils.models 'basic' + aeutils.losses"
+
+
+def _standalone_parts():
+    """Self-contained fallback used when the project modules are unavailable."""
+    import torchvision
+
+    def load_class0() -> torch.Tensor:
+        ds = torchvision.datasets.MNIST(root=os.environ.get("AEUTILS_DATA", "data"), train=True,
+                                        download=False)
+        return ds.data[ds.targets == 0].unsqueeze(1).float().div_(255)
+
+    def make_model() -> torch.nn.Module:
+        torch.manual_seed(0)
+        return torch.nn.Sequential(
+            torch.nn.Flatten(), torch.nn.Linear(784, 128), torch.nn.ReLU(),
+            torch.nn.Linear(128, 32), torch.nn.ReLU(), torch.nn.Linear(32, 128), torch.nn.ReLU(),
+            torch.nn.Linear(128, 784), torch.nn.Sigmoid(), torch.nn.Unflatten(1, (1, 28, 28)))
+
+    def per_sample(name, r, x):
+        terms = {"mse": lambda: ((r - x) ** 2).flatten(1).mean(1),
+                 "bce": lambda: F.binary_cross_entropy(r, x, reduction="none").flatten(1).mean(1),
+                 "ssim": lambda: 1 - ssim(r, x)}
+        return sum(terms[part]() for part in name.split("+"))
+
+    def loss_fn(model, name, xb):
+        return per_sample(name, model(xb), xb).mean()
+
+    return load_class0, make_model, loss_fn, "standalone nn.Sequential + inline losses"
+
+
+def section_epoch(epochs: int, batch: int) -> None:
+    try:
+        load_class0, make_model, loss_fn, note = _project_parts()
+    except ImportError as err:
+        print(f"\n(project modules unavailable: {err}; using the standalone fallback)")
+        load_class0, make_model, loss_fn, note = _standalone_parts()
+    x = load_class0()
+    n_batches = -(-len(x) // batch)
+    print(f"\n## One training epoch: basic AE 784-128-32-128-784, MNIST class 0 "
+          f"({len(x)} images, {n_batches} batches of {batch}), Adam(1e-3); {note}; "
+          f"median of {epochs} epochs (s)\n")
+
+    # One model per loss, epochs interleaved across losses so that load drifts on a shared
+    # machine hit every loss alike; the first epoch of each is warm-up.
+    runs = {}
+    for name in EPOCH_LOSSES:
+        model = make_model()
+        runs[name] = (model, torch.optim.Adam(model.parameters(), lr=1e-3),
+                      torch.Generator().manual_seed(0), [])
+    for epoch in range(epochs + 1):
+        for name, (model, opt, gen, times) in runs.items():
+            order = torch.randperm(len(x), generator=gen)
+            t0 = time.perf_counter()
+            for i in range(0, len(x), batch):
+                loss = loss_fn(model, name, x[order[i:i + batch]])
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+            if epoch > 0:
+                times.append(time.perf_counter() - t0)
+
+    secs = {name: statistics.median(run[3]) for name, run in runs.items()}
+    print("| loss | epoch (s) | ratio to mse |")
+    print("|---|---|---|")
+    for name in EPOCH_LOSSES:
+        print(f"| {name} | {secs[name]:.3f} | {secs[name] / secs['mse']:.2f}× |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--repeats", type=int, default=30, help="timed SSIM calls per cell")
+    parser.add_argument("--epochs", type=int, default=5, help="timed epochs per loss")
+    parser.add_argument("--variants", action="store_true",
+                        help="also time the filter implementations that were compared")
+    parser.add_argument("--skip-epoch", action="store_true", help="only the SSIM section")
+    args = parser.parse_args()
+
+    print(f"torch {torch.__version__}, piq {piq.__version__}, {torch.get_num_threads()} threads, "
+          f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs")
+    section_ssim(args.batch, args.repeats, args.variants)
+    if not args.skip_epoch:
+        section_epoch(args.epochs, args.batch)
+
+
+if __name__ == "__main__":
+    main()

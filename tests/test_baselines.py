@@ -1,0 +1,177 @@
+"""Baselines: each one separates a clearly different pattern from synthetic normals."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from sklearn.metrics import roc_auc_score
+
+from aeutils.baselines import BASELINES
+from aeutils.config import ConfigError, RunConfig
+
+CLASSICAL = ["knn", "kmeans", "ocsvm", "iforest", "pca"]
+NEURAL = ["ganomaly", "deep-svdd"]
+# Small, fast settings for the neural baselines (the defaults are the papers').
+FAST = {"ganomaly": {"ndf": 16}, "deep-svdd": {"pretrain_epochs": 3, "lr_pretrain": 1e-3,
+                                              "lr_svdd": 1e-3}}
+
+
+def _images(n: int, channels: int, size: int, anomaly: bool, seed: int) -> torch.Tensor:
+    """Normals: a horizontal bright bar near the centre; anomalies: a bright blob in a corner.
+    Both jitter in position and carry pixel noise. Float N×C×H×W in [0, 1]."""
+    g = torch.Generator().manual_seed(seed)
+    yy, xx = torch.meshgrid(torch.arange(size).float(), torch.arange(size).float(), indexing="ij")
+    c = size / 2
+    jitter = torch.randn(n, 2, generator=g) * size / 28
+    if anomaly:
+        cy = (size * 0.25 + jitter[:, 0]).view(-1, 1, 1)
+        cx = (size * 0.75 + jitter[:, 1]).view(-1, 1, 1)
+        img = torch.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * (size / 9) ** 2))
+    else:
+        cy = (c + jitter[:, 0]).view(-1, 1, 1)
+        img = torch.exp(-((yy - cy) ** 2) / (2 * (size / 14) ** 2)) * (
+            (xx > size * 0.15) & (xx < size * 0.85)).float()
+    img = img.unsqueeze(1).repeat(1, channels, 1, 1)
+    if channels == 3:
+        img = img * torch.tensor([1.0, 0.7, 0.4]).view(1, 3, 1, 1)
+    img = img + 0.05 * torch.randn(img.shape, generator=g)
+    return img.clamp(0, 1)
+
+
+def _one_class_set(channels: int, size: int, n_train: int = 160, n_test: int = 40):
+    train = _images(n_train, channels, size, False, seed=1)
+    test = torch.cat([_images(n_test, channels, size, False, seed=2),
+                      _images(n_test, channels, size, True, seed=3)])
+    labels = np.r_[np.zeros(n_test), np.ones(n_test)]
+    return train, test, labels
+
+
+@pytest.fixture(scope="module")
+def grey():
+    return _one_class_set(1, 28)
+
+
+@pytest.fixture(scope="module")
+def rgb():
+    return _one_class_set(3, 32)
+
+
+def _config(name: str, epochs: int = 1, **extra) -> RunConfig:
+    return RunConfig(dataset="mnist", model=name, epochs=epochs, batch_size=32, latent_dim=16,
+                     extra={**FAST.get(name, {}), **extra})
+
+
+def _check(det, test, labels) -> np.ndarray:
+    scores = det.score(test)
+    assert isinstance(scores, np.ndarray) and scores.shape == (len(test),)
+    assert np.isfinite(scores).all()
+    auc = roc_auc_score(labels, scores)
+    assert auc >= 0.8, f"AUC {auc:.3f}"
+    return scores
+
+
+def test_registry_and_config_accept_every_baseline():
+    assert set(BASELINES) == {*CLASSICAL, *NEURAL}
+    for name, cls in BASELINES.items():
+        assert cls.__doc__ and len(cls.__doc__) > 80, name
+        RunConfig(dataset="mnist", model=name)
+
+
+@pytest.mark.parametrize("name", CLASSICAL)
+def test_classical_detects_anomalies(name, grey):
+    train, test, labels = grey
+    calls = []
+    det = BASELINES[name](_config(name), torch.device("cpu"))
+    det.fit(train, on_epoch=calls.append)
+    assert calls == []  # one-shot
+    scores = _check(det, test, labels)
+    again = BASELINES[name](_config(name), torch.device("cpu"))
+    again.fit(train)
+    np.testing.assert_array_equal(again.score(test), scores)  # deterministic by seed
+
+
+@pytest.mark.parametrize("name", ["knn", "ocsvm", "kmeans"])
+def test_classical_with_pca_and_subsampling(name, rgb):
+    train, test, labels = rgb
+    det = BASELINES[name](_config(name, pca=10, max_fit=100), torch.device("cpu"))
+    det.fit(train)
+    assert det.projection.n_components_ == 10
+    _check(det, test, labels)
+
+
+def test_pca_baseline_refuses_pre_projection():
+    with pytest.raises(ConfigError, match="pca"):
+        BASELINES["pca"](_config("pca", pca=10), torch.device("cpu"))
+
+
+@pytest.mark.parametrize("name", NEURAL)
+@pytest.mark.parametrize("data", ["grey", "rgb"])
+def test_neural_baselines_train_and_detect(name, data, request):
+    train, test, labels = request.getfixturevalue(data)
+    epochs = 3
+    det = BASELINES[name](_config(name, epochs=epochs), torch.device("cpu"))
+    seen, modes = [], []
+
+    def on_epoch(epoch):
+        seen.append(epoch)
+        s = det.score(test[:8])  # scoring mid-training must work and keep train mode
+        assert s.shape == (8,) and np.isfinite(s).all()
+        modes.append((det.netg if name == "ganomaly" else det.net).training)
+
+    det.fit(train, on_epoch=on_epoch)
+    assert seen == list(range(1, epochs + 1))
+    assert all(modes)
+    assert len(det.history) == epochs
+    assert det.history[-1] < det.history[0], det.history
+    if name == "deep-svdd":
+        assert det.pretrain_history[-1] < det.pretrain_history[0], det.pretrain_history
+        assert (det.c.abs() >= 0.1 - 1e-6).all()
+    _check(det, test, labels)
+
+
+def test_neural_baselines_are_deterministic(grey):
+    train, test, _ = grey
+    for name in NEURAL:
+        runs = []
+        for _ in range(2):
+            det = BASELINES[name](_config(name, epochs=1, **({"pretrain_epochs": 1}
+                                                          if name == "deep-svdd" else {})),
+                                  torch.device("cpu"))
+            det.fit(train[:64])
+            runs.append(det.score(test[:16]))
+        np.testing.assert_allclose(runs[0], runs[1], rtol=1e-5, atol=1e-7)
+
+
+def test_deep_svdd_encoder_has_no_bias_and_no_affine(grey):
+    det = BASELINES["deep-svdd"](_config("deep-svdd", pretrain_epochs=1), torch.device("cpu"))
+    det.fit(grey[0][:32])
+    names = [n for n, _ in det.net.named_parameters()]
+    assert names and not any("bias" in n for n in names)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) and m.affine for m in det.net.modules())
+
+
+@pytest.mark.parametrize("name", NEURAL)
+def test_scoring_mid_training_does_not_change_training(name, grey):
+    train, test, _ = grey
+    cfg = _config(name, epochs=2, **({"pretrain_epochs": 1} if name == "deep-svdd" else {}))
+    plain = BASELINES[name](cfg, torch.device("cpu"))
+    plain.fit(train[:64])
+    probed = BASELINES[name](cfg, torch.device("cpu"))
+    probed.fit(train[:64], on_epoch=lambda e: probed.score(test[:16]))
+    assert probed.history == plain.history
+    np.testing.assert_allclose(probed.score(test), plain.score(test), rtol=1e-5, atol=1e-7)
+
+
+def test_ganomaly_eval_scores_match_training_statistics(grey):
+    """Eval-mode BatchNorm uses statistics recomputed on the training set, so the
+    latent distance of training images in eval mode is close to the training loss."""
+    train, _, _ = grey
+    det = BASELINES["ganomaly"](_config("ganomaly", epochs=2), torch.device("cpu"))
+    det.fit(train)
+    with torch.no_grad():
+        det.netg.train()
+        _, z, z_hat = det.netg(det._prepare(train))
+    batch_stats = (z - z_hat).pow(2).mean().item()
+    assert det.score(train).mean() == pytest.approx(batch_stats, rel=0.5)
+    assert det.netg.training  # score restored the mode

@@ -1,0 +1,259 @@
+"""The notebooks end to end (smoke profile, synthetic folders), plus plots, report and reference."""
+
+from __future__ import annotations
+
+import json
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from aeutils import plots, reference, report
+from aeutils.config import RunConfig
+from aeutils.reproduce import NotebookError, notebook_paths, reproduce
+
+NOTEBOOKS = ["01_data", "02_models", "03_training", "04_evaluation", "05_comparison"]
+
+
+# --- the whole story on tiny data ------------------------------------------------------
+def test_reproduce_smoke_writes_figures_tables_and_numbers(tmp_path, synthetic_folder,
+                                                           synthetic_rgb_folder):
+    figs, out = tmp_path / "figs", tmp_path / "out"
+    timings = reproduce(profile="smoke", mnist=f"folder:{synthetic_folder}",
+                        cifar10=f"folder:{synthetic_rgb_folder}", figures=str(figs),
+                        output=str(out), results=str(tmp_path / "results" / "results.jsonl"))
+    assert [p.stem for p in notebook_paths()] == NOTEBOOKS
+    assert set(timings) == {f"{n}.ipynb" for n in NOTEBOOKS}
+    assert json.loads((out / "timings.json").read_text()) == timings
+
+    manifest = plots.read_manifest(figs)
+    for nb in NOTEBOOKS:
+        assert (out / f"{nb}.ipynb").exists() and (out / f"{nb}.html").stat().st_size > 0
+        entries = [e for e in manifest.values() if e["notebook"] == nb]
+        assert entries, f"{nb} saved no figure"
+        for e in entries:
+            assert e["files"] == [f"{e['name']}.png", f"{e['name']}.pdf"]
+            assert all((figs / f).stat().st_size > 0 for f in e["files"])
+            assert e["profile"] == "smoke" and e["data"] and e["commit"]
+    on_disk = {p.stem for p in figs.glob("*.png")} | {p.stem for p in figs.glob("*.pdf")}
+    assert on_disk == set(manifest)
+    for name in ("01_examples_cifar10", "02_losses_mnist", "03_reconstructions_cifar10",
+                 "04_auc_heatmap_mnist", "04_auc_vs_contamination_mnist", "04_auc_vs_epoch_mnist",
+                 "04_roc_mnist", "04_score_histograms_mnist", "05_per_class_mnist"):
+        assert name in manifest
+    for table in ("04_best_per_class_mnist", "05_comparison_cifar10", "02_parameters"):
+        assert (figs / "tables" / f"{table}.md").exists()
+        assert (figs / "tables" / f"{table}.tex").exists()
+
+    numbers = {nb: json.loads((out / f"{nb}_numbers.json").read_text()) for nb in NOTEBOOKS}
+    assert numbers["01_data"]["mnist"]["n_train"] == 400
+    assert numbers["01_data"]["cifar10"]["shape"] == [3, 32, 32]
+    assert numbers["02_models"]["parameters"]["basic"]["1×28×28 (MNIST)"] > 0
+    ev = numbers["04_evaluation"]["mnist"]
+    assert 0 <= ev["mean_auc_best_single"] <= ev["mean_auc_best_per_class"] <= 1
+    assert set(ev["best_per_class"]) == {"0", "1"}
+    assert set(ev["auc_vs_contamination"]["basic/bce"]) == {"0", "50", "100"}
+    assert numbers["05_comparison"]["mnist"]["mean_auc"]
+    assert "cifar10" in numbers["03_training"]
+
+
+def test_reproduce_failure_is_one_line(tmp_path, monkeypatch):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb = new_notebook(cells=[new_code_cell('profile = "quick"'), new_code_cell("x = 1"),
+                             new_code_cell("raise ValueError('boom\\nsecond line')")])
+    nb.cells[0].metadata["tags"] = ["parameters"]
+    nb.metadata["kernelspec"] = {"name": "python3", "language": "python",
+                                 "display_name": "Python 3"}
+    path = tmp_path / "99_fails.ipynb"
+    nbformat.write(nb, path)
+    monkeypatch.setattr("aeutils.reproduce.notebook_paths", lambda only=None: [path])
+    with pytest.raises(NotebookError) as err:
+        reproduce(profile="smoke", figures=str(tmp_path / "f"), output=str(tmp_path / "o"))
+    msg = str(err.value)
+    assert "\n" not in msg and "99_fails.ipynb" in msg and "ValueError: boom" in msg
+    assert "cell [" in msg
+    assert "99_fails.ipynb" in json.loads((tmp_path / "o" / "timings.json").read_text())
+
+
+# --- plots -----------------------------------------------------------------------------
+def test_save_figure_writes_png_pdf_and_upserts_manifest(tmp_path, monkeypatch):
+    from PIL import Image
+
+    monkeypatch.setenv("AEUTILS_FIGURES", str(tmp_path / "figs"))
+    plots.set_style()
+    for name, caption in (("b", "first"), ("a", "x"), ("b", "second")):
+        fig = plt.figure(figsize=(2, 2))
+        fig.gca().plot([0, 1], [0, 1])
+        entry = plots.save_figure(fig, name, notebook="nb", profile="smoke", data="MNIST",
+                                  caption=caption)
+        plt.close(fig)
+    manifest = json.loads((tmp_path / "figs" / "MANIFEST.json").read_text())["figures"]
+    assert [e["name"] for e in manifest] == ["a", "b"]
+    assert manifest[1]["caption"] == "second" and manifest[1] == entry
+    for key in ("files", "notebook", "profile", "data", "commit", "created"):
+        assert key in entry
+    assert entry["created"].endswith("+00:00")
+    with Image.open(tmp_path / "figs" / "b.png") as img:
+        assert round(img.info["dpi"][0]) >= 200
+    assert (tmp_path / "figs" / "b.pdf").read_bytes().startswith(b"%PDF")
+    assert not list((tmp_path / "figs").glob(".*tmp*"))
+
+
+# --- reference -------------------------------------------------------------------------
+def test_reference_thesis_tables():
+    for ds, mean in (("mnist", 0.9505), ("cifar10", 0.6643)):
+        t = reference.thesis_best_per_class(ds)
+        assert len(t) == 10 and round(t["auc"].mean(), 4) == mean
+        assert reference.THESIS_BEST_MEAN_AUC[ds] == mean
+        assert set(t["protocol"]) == {reference.ONE_VS_REST}
+    assert reference.thesis_best_single("mnist")["auc"] == 0.9346
+    assert reference.thesis_best_single("cifar10")["model"] == "vae"
+    cifar = reference.thesis_best_per_class("cifar10").set_index("class")
+    assert cifar.loc[5, "class_name"] == "dog" and cifar.loc[5, "auc"] == 0.5893
+
+
+def test_reference_comparison_rows_have_protocols_and_cifar_order():
+    rows = reference.thesis_comparison("cifar10")
+    gan = rows[rows["method"] == "GANomaly"].set_index("class_name")["auc"]
+    # thesis order: plane car bird cat deer frog horse ship truck dog
+    assert gan["dog"] == 0.628 and gan["frog"] == 0.683 and gan["truck"] == 0.617
+    assert set(rows.loc[rows["method"] == "ResNet-152", "protocol"]) == {reference.SUPERVISED_TRANSFER}
+    assert set(rows.loc[rows["method"] == "AnoGAN", "protocol"]) == {reference.LEAVE_ONE_OUT}
+    mnist = reference.thesis_comparison("mnist")
+    assert mnist.loc[(mnist["method"] == "DenseNet-169") & (mnist["class"] == 9), "auc"].item() == 0.999386
+    lit = reference.literature_per_class("mnist")
+    svdd = lit[lit["method"] == "Deep SVDD"]
+    assert round(svdd["auc"].mean(), 3) == 0.948 and set(svdd["secondary"]) == {""}
+    assert set(lit.loc[lit["method"] == "OCGAN", "secondary"]) == {reference.CHENG}
+    means = reference.literature_means("cifar10").set_index("method")["mean_auc"]
+    assert means["CSI"] == 0.943 and means["PANDA"] == 0.962
+    assert means["Mean-Shifted Contrastive (AAAI 2023)"] == 0.986
+    wide = reference.wide(reference.reference_rows("cifar10"), "cifar10")
+    assert list(wide.columns[2:12]) == list(reference.CLASS_NAMES["cifar10"])
+    assert wide.loc[wide["method"] == reference.THESIS_ROW, "mean"].round(4).item() == 0.6643
+
+
+# --- report ----------------------------------------------------------------------------
+def _records() -> pd.DataFrame:
+    """Two autoencoder configs × two classes (+ a baseline with two seeds), made by hand."""
+    aucs = {("basic", "mse"): (0.9, 0.6), ("conv", "bce"): (0.8, 0.7)}
+    vals = {("basic", "mse"): (0.7, 0.9), ("conv", "bce"): (0.8, 0.5)}
+    rows = []
+    for (m, loss), (a0, a1) in aucs.items():
+        for c, auc in enumerate((a0, a1)):
+            for epoch, scale in ((1, 0.9), (2, 1.0)):
+                rows.append(dict(dataset="d", model=m, loss=loss, normal_class=c, epoch=epoch,
+                                 protocol="one-vs-rest", contamination=0.0, seed=0,
+                                 auc=auc * scale, val_auc=vals[(m, loss)][c], accuracy=0.5,
+                                 oracle_accuracy=0.6, key=f"{m}{loss}{c}",
+                                 loss_curve=[1.0, 0.5][:epoch]))
+    for seed, auc in ((0, 0.6), (1, 0.8)):
+        rows.append(dict(dataset="d", model="knn", loss="mse", normal_class=0, epoch=1,
+                         protocol="one-vs-rest", contamination=0.0, seed=seed, auc=auc,
+                         val_auc=0.5, key=f"knn{seed}"))
+    return pd.DataFrame(rows)
+
+
+def test_final_records_by_config():
+    cfg = RunConfig(epochs=2, checkpoints=(1,))
+    df = pd.DataFrame([{"key": cfg.key(), "epoch": e, "model": "basic", "loss": "mse",
+                        "auc": a} for e, a in ((1, 0.5), (2, 0.7), (3, 0.9))])
+    assert report.final_records(df, [cfg])["auc"].tolist() == [0.7]
+    assert report.final_records(df)["auc"].tolist() == [0.9]
+    assert len(report.checkpoint_records(df, [cfg])) == 2
+    assert report.final_records(df, [cfg])["config"].tolist() == ["basic/mse"]
+
+
+def test_auc_matrix_best_and_single():
+    df = report.final_records(_records())
+    m = report.auc_matrix(df, "d")
+    assert list(m.columns) == ["basic/mse", "conv/bce"] and list(m.index) == [0, 1, "mean"]
+    assert m.loc["mean", "basic/mse"] == pytest.approx(0.75)
+    best = report.best_per_class(df, "d", class_names=["zero", "one"])
+    assert best["config"].tolist() == ["basic/mse", "conv/bce"]
+    assert best["class_name"].tolist() == ["zero", "one"] and set(best["selected_on"]) == {"test"}
+    single = report.best_single_config(df, "d")
+    assert single["config"] == "basic/mse" and single["auc"] == pytest.approx(0.75)
+    val = report.validation_selected(df, "d")
+    assert val["config"].tolist() == ["conv/bce", "basic/mse"]
+
+
+def test_compare_with_thesis_rows_and_delta():
+    df = report.final_records(_records())
+    best = report.best_per_class(df, "d")
+    table = report.compare_with_thesis(best, "mnist", report.best_single_config(df, "d"))
+    assert table["class"].tolist() == ["0", "1", "mean of the 2 rows", "AVG (best single config)"]
+    assert table.loc[0, "thesis_auc"] == 0.9775
+    assert table.loc[0, "delta_auc"] == pytest.approx(0.9 - 0.9775)
+    assert table.loc[2, "thesis_auc"] == pytest.approx((0.9775 + 0.9975) / 2)
+    assert table.loc[3, "thesis_model"] == "basic" and table.loc[3, "our_auc"] == pytest.approx(0.75)
+
+
+def test_curves():
+    df = report.add_config(_records())
+    ep = report.epoch_curve(df, "d")
+    row = ep[(ep["config"] == "basic/mse") & (ep["epoch"] == 2)]
+    assert row["auc"].item() == pytest.approx(0.75) and row["n_classes"].item() == 2
+    cont = df[df["epoch"] == 2].assign(contamination=lambda d: d["normal_class"] * 50.0)
+    curve = report.contamination_curve(cont, "d")
+    assert set(curve["contamination"]) == {0.0, 50.0}
+
+
+def test_measured_rows_and_comparison_table(tmp_path):
+    final = report.final_records(_records())
+    main, base = final[final["model"] != "knn"], final[final["model"] == "knn"]
+    rows = report.measured_rows(main, "d", baselines=base)
+    knn = rows[rows["method"] == "knn"]
+    assert knn["auc"].item() == pytest.approx(0.7) and knn["n"].item() == 2
+    assert knn["std"].item() == pytest.approx(np.std([0.6, 0.8], ddof=1))
+    names = list(reference.CLASS_NAMES["mnist"])
+    table = report.comparison_table(rows, "mnist", "MNIST", names, note="test")
+    assert {"protocol", "source", "data", "classes"} <= set(table.columns)
+    assert table["protocol"].notna().all()
+    assert "GANomaly" in set(table["method"]) and "knn" in set(table["method"])
+    assert table.loc[table["method"] == "knn", "classes"].item() == 1
+    long = report.per_class_long(table, names, rows)
+    assert set(table.loc[table["protocol"] == reference.LEAVE_ONE_OUT, "method"]).isdisjoint(
+        long["method"])
+    assert long.loc[long["method"] == "knn", "std"].notna().all()
+    md, tex = report.export_table(table, "cmp", folder=tmp_path, caption="A caption.")
+    assert md.read_text().startswith("A caption.") and "| method" in md.read_text()
+    assert "\\begin{tabular}" in tex.read_text() and "\\caption{A caption.}" in tex.read_text()
+    assert "nan" not in md.read_text()
+
+
+def test_measured_rows_empty_store():
+    rows = report.measured_rows(pd.DataFrame(), "d")
+    assert rows.empty
+    table = report.comparison_table(rows, "cifar10", "CIFAR-10 (JPEG copy)",
+                                    list(reference.CLASS_NAMES["cifar10"]))
+    assert len(table) == len(reference.wide(reference.reference_rows("cifar10"), "cifar10"))
+
+
+@pytest.mark.parametrize("model", ["basic", "conv", "vae"])
+@pytest.mark.parametrize("shape", [(1, 28, 28), (3, 32, 32)])
+def test_layer_table_counts_every_parameter(model, shape):
+    from aeutils.models import build_model, n_parameters
+
+    t = report.layer_table(model, shape)
+    assert t["parameters"].sum() == n_parameters(build_model(model, shape))
+    assert t["output"].iloc[0] == "×".join(map(str, shape))
+    assert t["size"].iloc[0] == t["size"].iloc[-1] == int(np.prod(shape))
+    assert t["activation"].iloc[-1] == "sigmoid"
+
+
+def test_loss_table_and_profile_note(tmp_path):
+    x = torch.rand(1, 28, 28, generator=torch.Generator().manual_seed(0))
+    p = {"identical": x, **report.perturbations(x)}
+    t = report.loss_table(x, p)
+    assert list(t.columns) == ["mse", "bce", "ssim", "mse+ssim", "bce+ssim"]
+    assert t.loc["identical", "mse"] == 0 and t.loc["identical", "ssim"] == pytest.approx(0, abs=1e-6)
+    assert (t.drop(index="identical")["mse"] > 0).all()
+    assert report.profile_note("quick") == "quick profile: 10 epochs, 2000 training images per class"
+    assert "all training images" in report.profile_note("full")
+    path = report.write_numbers({"a": np.float32(0.5), "b": float("nan")}, "nb", tmp_path)
+    assert json.loads(path.read_text()) == {"a": 0.5, "b": None}
