@@ -54,6 +54,8 @@ def _add_run(sub) -> None:
                    help="hidden widths (basic, vae) or two channel counts (conv); default per model")
     p.add_argument("--val-fraction", type=float, default=d.val_fraction)
     p.add_argument("--max-train", type=int, default=None, help="cap on normal training images")
+    p.add_argument("--max-test", type=int, default=None,
+                   help="score a fixed random subset of this many test images (default: all)")
     p.add_argument("--seed", type=int, default=d.seed)
     _add_common(p)
 
@@ -73,7 +75,7 @@ def _cmd_run(a) -> int:
                     protocol=a.protocol, contamination=a.contamination, epochs=a.epochs,
                     checkpoints=a.checkpoints, batch_size=a.batch_size, lr=a.lr,
                     latent_dim=a.latent_dim, hidden=a.hidden, val_fraction=a.val_fraction,
-                    max_train=a.max_train, seed=a.seed)
+                    max_train=a.max_train, max_test=a.max_test, seed=a.seed)
     store = ResultsStore(a.results)
     cached = store.has(cfg)
     t0 = time.perf_counter()
@@ -107,19 +109,27 @@ def _add_grid(sub) -> None:
 
 def _cmd_grid(a) -> int:
     from .experiment import pending
-    from .grid import parse_shard, profile_configs, run_grid, shard
+    from .grid import parse_shard, profile_configs, run_profile, shard
     from .results import ResultsStore
 
-    configs = profile_configs(a.profile, _dataset_map(a.dataset_map), a.block)
-    if a.shard:
-        i, n = parse_shard(a.shard)
-        configs = shard(configs, i, n, a.max_group)
+    dataset_map = _dataset_map(a.dataset_map)
     store = ResultsStore(a.results)
+    shard_of = parse_shard(a.shard) if a.shard else None
+    configs = profile_configs(a.profile, dataset_map, a.block, store=store)
+    if shard_of:
+        configs = shard(configs, *shard_of, a.max_group)
     todo = pending(configs, store)
     print(f"profile {a.profile}: {len(configs)} runs, {len(configs) - len(todo)} stored, "
-          f"{len(todo)} to train -> {store.path}")
+          f"{len(todo)} to train -> {store.path}"
+          " (+ validation-selected runs once their search is complete)")
     if not a.dry_run:
-        run_grid(todo, store, device=a.device, max_group=a.max_group, progress=not a.no_progress)
+        times = run_profile(a.profile, dataset_map, store, a.block, shard_of, device=a.device,
+                            max_group=a.max_group, progress=not a.no_progress)
+        print(f"{'block':<26}{'trained':>8}{'seconds':>10}")
+        for name, (n, seconds) in times.items():
+            print(f"{name:<26}{n:>8}{seconds:>10.1f}")
+        print(f"{'total':<26}{sum(n for n, _ in times.values()):>8}"
+              f"{sum(s for _, s in times.values()):>10.1f}")
     return 0
 
 

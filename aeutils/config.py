@@ -37,6 +37,8 @@ class RunConfig:
     (see :data:`aeutils.methods.METHODS`); ``loss`` only matters for autoencoders.
     ``contamination`` is the percentage of anomalies mixed into the training set,
     relative to the number of normal training images (0 = clean one-class).
+    ``max_test`` evaluates on a fixed random subset of the test set (the same images
+    for every class, seed and method; ``None`` = the whole test set, the default).
     ``checkpoints`` are the epochs at which the model is evaluated inside one run;
     epochs beyond ``epochs`` are ignored and ``epochs`` itself is always included.
     """
@@ -55,6 +57,7 @@ class RunConfig:
     hidden: tuple[int, ...] = ()  # () = the model's default (models.DEFAULT_HIDDEN)
     val_fraction: float = 0.1
     max_train: int | None = None
+    max_test: int | None = None
     seed: int = 0
     extra: tuple[tuple[str, object], ...] = field(default=())
 
@@ -94,6 +97,8 @@ class RunConfig:
             raise ConfigError("latent_dim and hidden sizes must be positive")
         if self.max_train is not None and self.max_train < 2:
             raise ConfigError(f"max_train must be at least 2 (or None), got {self.max_train}")
+        if self.max_test is not None and self.max_test < 10:
+            raise ConfigError(f"max_test must be at least 10 (or None), got {self.max_test}")
         if self.normal_class < 0:
             raise ConfigError(f"normal_class must be a non-negative class index, got {self.normal_class}")
 
@@ -139,6 +144,8 @@ class RunConfig:
         d = self.to_dict()
         d.pop("checkpoints")
         d.pop("epochs")
+        if d["max_test"] is None:  # added later: absent keeps earlier keys valid
+            d.pop("max_test")
         if not self.is_autoencoder:
             d.pop("loss")
         blob = json.dumps(d, sort_keys=True, default=str)

@@ -233,7 +233,7 @@ def normal_mask(labels: torch.Tensor, normal_class: int, protocol: str) -> torch
 
 def make_split(data: ImageData, normal_class: int, protocol: str = "one-vs-rest",
                contamination: float = 0.0, val_fraction: float = 0.1, seed: int = 0,
-               max_train: int | None = None) -> Split:
+               max_train: int | None = None, max_test: int | None = None) -> Split:
     """Deterministic (by ``seed``) one-class split of ``data``.
 
     1. Normal training images (by ``protocol``) are shuffled; ``val_fraction`` of
@@ -241,7 +241,8 @@ def make_split(data: ImageData, normal_class: int, protocol: str = "one-vs-rest"
     2. Anomalous training images are shuffled; the first ones become as many
        validation anomalies as there are validation normals, the next ones the
        contamination: ``contamination`` % of the normal training count.
-    3. The whole test set is the test split, labelled 1 = anomaly.
+    3. The whole test set (or its fixed ``max_test`` subset, see :func:`test_subset`)
+       is the test split, labelled 1 = anomaly.
     """
     data.check_class(normal_class)
     if not 0 <= contamination <= 100:
@@ -265,6 +266,7 @@ def make_split(data: ImageData, normal_class: int, protocol: str = "one-vs-rest"
         raise ConfigError(f"contamination {contamination}% needs {n_contam} anomalous training "
                           f"images but only {available} exist; at most {most:.0f}% is possible")
     val_anom, contam = anomal_idx[:n_val], anomal_idx[n_val:n_val + n_contam]
+    test_x, test_labels = test_subset(data, max_test)
     train_idx = torch.cat([train_normal, contam])
     val_idx = torch.cat([val_normal, val_anom])
     return Split(
@@ -273,20 +275,38 @@ def make_split(data: ImageData, normal_class: int, protocol: str = "one-vs-rest"
                                     torch.ones(n_contam, dtype=torch.bool)]),
         val_x=data.train_x[val_idx],
         val_y=torch.cat([torch.zeros(n_val), torch.ones(len(val_anom))]).long(),
-        test_x=data.test_x,
-        test_y=(~normal_mask(data.test_y, normal_class, protocol)).long(),
+        test_x=test_x,
+        test_y=(~normal_mask(test_labels, normal_class, protocol)).long(),
         info={"n_train_normal": len(train_normal), "n_contamination": n_contam,
-              "n_val": len(val_idx), "n_test": len(data.test_y),
-              "test_anomaly_fraction": float((~normal_mask(data.test_y, normal_class,
+              "n_val": len(val_idx), "n_test": len(test_labels),
+              "test_anomaly_fraction": float((~normal_mask(test_labels, normal_class,
                                                             protocol)).float().mean())},
     )
+
+
+def test_subset(data: ImageData, max_test: int | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Test images and labels: all of them, or ``max_test`` drawn once with a fixed seed.
+
+    The subset ignores the run's seed and class, so every configuration of a grid
+    is scored on the same images, and it is the same tensor object each time, so
+    batched models share it instead of copying it.
+    """
+    if max_test is None or max_test >= len(data.test_y):
+        return data.test_x, data.test_y
+    cache = data.__dict__.setdefault("_test_subsets", {})  # lives and dies with the dataset
+    if max_test not in cache:
+        idx = torch.randperm(len(data.test_y), generator=torch.Generator().manual_seed(0))
+        idx = idx[:max_test].sort().values
+        cache[max_test] = (data.test_x[idx], data.test_y[idx])
+    return cache[max_test]
 
 
 def split_for(config) -> tuple[ImageData, Split]:
     """The dataset and split a :class:`~aeutils.config.RunConfig` asks for."""
     data = load_dataset(config.dataset)
     return data, make_split(data, config.normal_class, config.protocol, config.contamination,
-                            config.val_fraction, config.seed, config.max_train)
+                            config.val_fraction, config.seed, config.max_train,
+                            config.max_test)
 
 
 def to_float(x: torch.Tensor, device=None) -> torch.Tensor:

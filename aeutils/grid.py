@@ -2,8 +2,12 @@
 
 A *block* is a product of axes (datasets × models × losses × classes ×
 contamination × seeds) with shared training settings; a *profile* is a list of
-blocks (``smoke`` for tests, ``quick`` for a 2-core CPU, ``full`` for the
-thesis's protocol). Dataset names in profiles are logical (``mnist``,
+blocks (``smoke`` for tests, ``quick`` for a 2-core CPU, ``compare`` for the
+measured comparison, ``full`` for the thesis's protocol). A block with
+``select_from`` is *derived*: per dataset it re-runs, over its ``seeds``, the
+autoencoder configuration and epoch that :func:`aeutils.selection.select` picks
+from another block on validation AUC; its configs exist once that block is
+complete in the results store, so :func:`run_profile` runs blocks in profile order. Dataset names in profiles are logical (``mnist``,
 ``cifar10``) and can be remapped, e.g. ``cifar10`` → ``folder:../shared/data/cifar10-jpeg``
 offline. Epoch studies come from checkpoints inside each run, so they cost no
 extra training.
@@ -12,19 +16,24 @@ extra training.
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from .baselines import BASELINES
 from .config import DEFAULT_CHECKPOINTS, ConfigError, RunConfig, choice_error
 from .experiment import pending, run_configs
 from .losses import LOSSES
 from .models import MODELS
 from .results import ResultsStore
+from .selection import select, selected_configs
 from .train import group_signature
 
 ALL_CLASSES = tuple(range(10))
 ALL_LOSSES = tuple(LOSSES)
 ALL_AUTOENCODERS = tuple(MODELS)
+CLASSICAL = ("knn", "kmeans", "ocsvm", "iforest", "pca")
+ALL_BASELINES = tuple(BASELINES)
 
 
 @dataclass(frozen=True)
@@ -42,45 +51,98 @@ class Block:
     epochs: int = 20
     checkpoints: tuple[int, ...] = DEFAULT_CHECKPOINTS
     max_train: int | None = None
+    max_test: int | None = None
     settings: Mapping[str, object] = field(default_factory=dict)  # other RunConfig fields
+    # Derived block: re-run the validation-selected config of block ``select_from`` over
+    # ``seeds`` (only ``datasets``, ``classes``, ``protocol`` and ``seeds`` are used).
+    select_from: str | None = None
 
     def configs(self, dataset_map: Mapping[str, str] | None = None) -> list[RunConfig]:
+        if self.select_from:
+            raise ConfigError(f"block {self.name!r} is derived from {self.select_from!r}: "
+                              "use profile_configs(..., store=...)")
         dataset_map = dataset_map or {}
-        out = []
+        out: dict[str, RunConfig] = {}  # by key: baselines ignore the loss axis
         for ds, model, loss, cls, cont, seed in itertools.product(
                 self.datasets, self.models, self.losses, self.classes, self.contaminations,
                 self.seeds):
             loss = loss if model in MODELS else "mse"  # baselines ignore the loss
-            out.append(RunConfig(dataset=dataset_map.get(ds, ds), model=model, loss=loss,
-                                 normal_class=cls, protocol=self.protocol, contamination=cont,
-                                 epochs=self.epochs, checkpoints=self.checkpoints,
-                                 max_train=self.max_train, seed=seed, **dict(self.settings)))
-        return out
+            c = RunConfig(dataset=dataset_map.get(ds, ds), model=model, loss=loss,
+                          normal_class=cls, protocol=self.protocol, contamination=cont,
+                          epochs=self.epochs, checkpoints=self.checkpoints,
+                          max_train=self.max_train, max_test=self.max_test, seed=seed,
+                          **dict(self.settings))
+            out.setdefault(c.key(), c)
+        return list(out.values())
 
+
+_SMOKE = dict(epochs=2, checkpoints=(1, 2), max_train=64)
+_QUICK = dict(epochs=10, checkpoints=(1, 5, 10), max_train=1000, max_test=2000)
 
 PROFILES: dict[str, list[Block]] = {
     # Seconds: tiny data, for tests and the notebook smoke run.
     "smoke": [
         Block("main", datasets=("mnist",), models=ALL_AUTOENCODERS, losses=("mse", "bce+ssim"),
-              classes=(0, 1), epochs=2, checkpoints=(1, 2), max_train=64),
+              classes=(0, 1), **_SMOKE),
         Block("contamination", datasets=("mnist",), models=("basic",), losses=("bce",),
-              classes=(0, 1), contaminations=(0.0, 50.0, 100.0), epochs=2, checkpoints=(1, 2),
-              max_train=64),
+              classes=(0, 1), contaminations=(0.0, 50.0, 100.0), **_SMOKE),
+        Block("baselines", datasets=("mnist",), models=("knn", "deep-svdd"), classes=(0, 1),
+              **_SMOKE),
+        Block("selection", datasets=("mnist",), classes=(0, 1), seeds=(0, 1), select_from="main"),
     ],
-    # The whole story on a 2-core CPU: fewer epochs and a capped training set.
+    # The whole story on a 2-core CPU: fewer epochs, 1,000 training images per run, and
+    # a fixed 2,000-image subset of the test set (scoring dominates on a CPU).
     "quick": [
-        Block("main", datasets=("mnist", "cifar10"), epochs=10, checkpoints=(1, 2, 5, 10),
-              max_train=2000),
+        Block("main", datasets=("mnist", "cifar10"), **_QUICK),
         Block("contamination", datasets=("mnist", "cifar10"), models=("basic",),
-              losses=("bce+ssim",), contaminations=(0.0, 10.0, 20.0, 50.0, 100.0), epochs=10,
-              checkpoints=(1, 2, 5, 10), max_train=2000),
+              losses=("bce+ssim",), contaminations=(0.0, 10.0, 20.0, 50.0, 100.0), **_QUICK),
+        Block("baselines", datasets=("mnist", "cifar10"), models=(*CLASSICAL, "deep-svdd"),
+              epochs=5, checkpoints=(5,), max_train=1000, max_test=2000),
+        Block("baselines-loo", datasets=("mnist",), models=(*CLASSICAL, "deep-svdd"),
+              protocol="leave-one-out", epochs=5, checkpoints=(5,), max_train=1000,
+              max_test=2000),
+        Block("selection", datasets=("mnist", "cifar10"), seeds=(0, 1, 2), select_from="main"),
     ],
-    # The thesis's protocol (meant for a GPU): 3,300 runs of 200 epochs.
+    # The measured comparison (issue: baselines in the same protocol, honest selection):
+    # a search space of autoencoders on (nearly) full data, the validation-selected one over
+    # three seeds, and every baseline in both protocols. About an hour on a 2-core CPU.
+    "compare": [
+        Block("main-mnist", datasets=("mnist",), models=("basic", "vae"), epochs=30,
+              checkpoints=(5, 10, 20, 30)),
+        Block("main-cifar10", datasets=("cifar10",), models=("basic",), epochs=20,
+              checkpoints=(5, 10, 20), max_train=2000),
+        Block("selection", datasets=("mnist", "cifar10"), seeds=(0, 1, 2), select_from="main"),
+        Block("baselines", datasets=("mnist", "cifar10"), models=CLASSICAL, seeds=(0, 1, 2),
+              max_train=2000, epochs=1, checkpoints=(1,)),
+        Block("baselines-loo", datasets=("mnist",), models=CLASSICAL, seeds=(0, 1, 2),
+              protocol="leave-one-out", max_train=2000, epochs=1, checkpoints=(1,)),
+        Block("baselines-deep-svdd", datasets=("mnist", "cifar10"), models=("deep-svdd",),
+              seeds=(0, 1, 2), max_train=2000, epochs=10, checkpoints=(5, 10)),
+        Block("baselines-deep-svdd-loo", datasets=("mnist",), models=("deep-svdd",),
+              seeds=(0, 1, 2), protocol="leave-one-out", max_train=2000, epochs=10,
+              checkpoints=(5, 10)),
+        Block("baselines-ganomaly", datasets=("mnist", "cifar10"), models=("ganomaly",),
+              max_train=2000, epochs=3, checkpoints=(3,)),
+        Block("baselines-ganomaly-loo", datasets=("mnist",), models=("ganomaly",),
+              protocol="leave-one-out", max_train=2000, epochs=3, checkpoints=(3,)),
+    ],
+    # The thesis's protocol (meant for a GPU): 3,300 runs of 200 epochs, plus the comparison.
     "full": [
         Block("main", datasets=("mnist", "cifar10"), epochs=200,
               contaminations=tuple(float(c) for c in range(0, 101, 10))),
+        Block("selection", datasets=("mnist", "cifar10"), seeds=(0, 1, 2), select_from="main"),
+        Block("baselines", datasets=("mnist", "cifar10"), models=ALL_BASELINES, seeds=(0, 1, 2),
+              epochs=15, checkpoints=(5, 10, 15)),
+        Block("baselines-loo", datasets=("mnist", "cifar10"), models=ALL_BASELINES,
+              seeds=(0, 1, 2), protocol="leave-one-out", epochs=15, checkpoints=(5, 10, 15)),
     ],
 }
+
+
+def block_group(profile: str, prefix: str) -> list[str]:
+    """Names of the blocks of ``profile`` called ``prefix`` or ``prefix-…`` (e.g. "baselines")."""
+    return [b.name for b in profile_blocks(profile)
+            if b.name == prefix or b.name.startswith(prefix + "-")]
 
 
 def profile_blocks(profile: str, blocks: Sequence[str] | None = None) -> list[Block]:
@@ -97,11 +159,65 @@ def profile_blocks(profile: str, blocks: Sequence[str] | None = None) -> list[Bl
 
 
 def profile_configs(profile: str, dataset_map: Mapping[str, str] | None = None,
-                    blocks: Sequence[str] | None = None, **overrides) -> list[RunConfig]:
-    """Every config of ``profile`` (optionally some blocks; axes overridable by keyword)."""
+                    blocks: Sequence[str] | None = None, store: ResultsStore | None = None,
+                    **overrides) -> list[RunConfig]:
+    """Every config of ``profile`` (optionally some blocks; axes overridable by keyword).
+
+    Derived (``select_from``) blocks contribute configs only given a ``store`` that
+    holds their source blocks complete for a dataset; otherwise none (yet).
+    """
     out = []
     for b in profile_blocks(profile, blocks):
-        out.extend(replace(b, **overrides).configs(dataset_map))
+        b = replace(b, **overrides)
+        if b.select_from is None:
+            out.extend(b.configs(dataset_map))
+        elif store is not None:
+            out.extend(selected_block_configs(profile, b, store, dataset_map))
+    return out
+
+
+def selected_block_configs(profile: str, block: Block, store: ResultsStore,
+                           dataset_map: Mapping[str, str] | None = None) -> list[RunConfig]:
+    """A derived block's configs: per dataset whose source blocks are complete in
+    ``store``, the validation-selected candidate over ``block.classes`` × ``block.seeds``."""
+    import pandas as pd
+
+    dataset_map = dataset_map or {}
+    source = profile_configs(profile, dataset_map, block_group(profile, block.select_from))
+    out = []
+    for ds in block.datasets:
+        name = dataset_map.get(ds, ds)
+        mine = [c for c in source if c.dataset == name and c.protocol == block.protocol
+                and c.normal_class in block.classes]
+        if not mine or pending(mine, store):
+            continue  # not searched yet: nothing to select from
+        keys = {c.key() for c in mine}
+        df = pd.DataFrame([r for r in store.records() if r["key"] in keys])
+        choice = select(df, name, block.classes, block.protocol)
+        out.extend(selected_configs(choice, block.classes, block.seeds))
+    return out
+
+
+def run_profile(profile: str, dataset_map: Mapping[str, str] | None = None,
+                store: ResultsStore | None = None, blocks: Sequence[str] | None = None,
+                shard_of: tuple[int, int] | None = None, device: str | None = None,
+                max_group: int = 10, progress: bool = True) -> dict[str, tuple[int, float]]:
+    """Run what the store lacks of ``profile``, block by block in profile order.
+
+    Returns block name → (runs trained, wall seconds). A derived block runs after
+    the blocks it selects from (they come first in every profile); with
+    ``shard_of=(i, n)`` only that shard runs, and derived blocks run when a later,
+    unsharded call sees the merged store complete.
+    """
+    store = store or ResultsStore()
+    out = {}
+    for b in profile_blocks(profile, blocks):
+        t0 = time.perf_counter()
+        configs = profile_configs(profile, dataset_map, [b.name], store=store)
+        if shard_of:
+            configs = shard(configs, *shard_of, max_group)
+        n = run_grid(configs, store, device=device, max_group=max_group, progress=progress)
+        out[b.name] = (n, time.perf_counter() - t0)
     return out
 
 

@@ -233,17 +233,19 @@ def measured_rows(main: pd.DataFrame, dataset: str, baselines: pd.DataFrame | No
     if selection is not None and not selection.empty:
         val = validation_selected(selection, dataset)
         if not val.empty:
-            seeds = int(val["n"].max())
-            parts.append(val.assign(method=f"AE selected on validation ({seeds} seeds)",
-                                    selection="per class on validation AUC, mean ± std over seeds"))
+            seeds, config = int(val["n"].max()), "; ".join(sorted(set(val["config"])))
+            epoch = _clean_autoencoders(selection, dataset)["epoch"].max()
+            parts.append(val.assign(
+                method=f"AE selected on validation: {config}, epoch {epoch} ({seeds} seeds)",
+                selection="one config per dataset on mean validation AUC; mean ± std over seeds"))
     for p in parts:
         p["protocol"] = reference.ONE_VS_REST
     if baselines is not None and not baselines.empty:
         b = baselines[baselines["dataset"] == dataset]
         if not b.empty:
-            g = b.groupby(["model", "protocol", CLASS_COLUMN]).agg(
+            g = add_config(b).groupby(["config", "protocol", CLASS_COLUMN]).agg(
                 auc=("auc", "mean"), std=("auc", "std"), n=("seed", "nunique")).reset_index()
-            parts.append(g.rename(columns={"model": "method", CLASS_COLUMN: "class"}).assign(
+            parts.append(g.rename(columns={"config": "method", CLASS_COLUMN: "class"}).assign(
                 selection="fixed settings"))
     if not parts:
         return pd.DataFrame(columns=["method", "protocol", "selection", "class", "auc", "std", "n"])
@@ -253,6 +255,19 @@ def measured_rows(main: pd.DataFrame, dataset: str, baselines: pd.DataFrame | No
             out[col] = np.nan
     out["n"] = out["n"].fillna(1)
     return out[["method", "protocol", "selection", "class", "auc", "std", "n"]]
+
+
+def selection_optimism(measured: pd.DataFrame) -> dict:
+    """Mean AUC of the thesis-style pick (best autoencoder per class on the test set)
+    and of the validation-selected multi-seed autoencoder, and their difference:
+    how much test-set selection flatters the thesis's tables. Empty if either is missing."""
+    means = measured.groupby("selection")["auc"].mean()
+    test = [s for s in means.index if s.startswith("per class on the test set")]
+    val = [s for s in means.index if s.startswith("one config per dataset")]
+    if not test or not val:
+        return {}
+    t, v = float(means[test[0]]), float(means[val[0]])
+    return {"test_selected_mean": t, "validation_selected_mean": v, "optimism": t - v}
 
 
 def comparison_table(measured: pd.DataFrame, thesis_dataset: str | None, data_label: str,
@@ -389,6 +404,8 @@ def profile_note(profile: str, block: str = "main") -> str:
         profile_blocks(profile)[0]
     images = f"{b.max_train} training images per class" if b.max_train else "all training images"
     parts = [f"{profile} profile: {b.epochs} epochs", images]
+    if b.max_test:
+        parts.append(f"{b.max_test} test images")
     if tuple(b.classes) != ALL_CLASSES:
         parts.append("classes " + ", ".join(map(str, b.classes)))
     if block == "main" and tuple(b.losses) != ALL_LOSSES:

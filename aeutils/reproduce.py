@@ -3,8 +3,8 @@
 ``reproduce()`` injects ``profile``, ``mnist``, ``cifar10``, ``results``,
 ``figures`` and ``numbers_dir`` into each notebook's ``parameters`` cell, runs
 it with the repository root as working directory, writes the executed copy
-and its HTML export to ``output/``, prints its wall time and records all
-times in ``output/timings.json``. A failing notebook stops the batch with a
+and its HTML export to ``output`` (default ``build/notebooks/``), prints its wall time and records all
+times in ``timings.json`` there. A failing notebook stops the batch with a
 :class:`NotebookError` whose one-line message names the notebook and the cell.
 """
 

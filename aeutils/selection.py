@@ -23,7 +23,7 @@ import pandas as pd
 from .config import RunConfig
 
 CANDIDATE_FIELDS = ["dataset", "model", "loss", "hidden", "latent_dim", "lr", "batch_size",
-                    "max_train", "protocol", "contamination", "val_fraction", "epoch"]
+                    "max_train", "max_test", "protocol", "contamination", "val_fraction", "epoch"]
 SELECTION_COLUMNS = [*CANDIDATE_FIELDS, "normal_class", "seed", "val_auc"]
 
 
@@ -32,8 +32,9 @@ def _hashable(df: pd.DataFrame) -> pd.DataFrame:
     for col in ("hidden",):
         if col in df:
             df[col] = df[col].apply(lambda v: tuple(v) if isinstance(v, (list, tuple)) else ())
-    if "max_train" in df:
-        df["max_train"] = df["max_train"].astype("object").where(df["max_train"].notna(), None)
+    for col in ("max_train", "max_test"):
+        if col in df:
+            df[col] = df[col].astype("object").where(df[col].notna(), None)
     return df
 
 
@@ -68,12 +69,14 @@ def select(df: pd.DataFrame, dataset: str, classes: Sequence[int] = tuple(range(
 
 def selected_configs(choice: dict, classes: Sequence[int] = tuple(range(10)),
                      seeds: Sequence[int] = (0, 1, 2)) -> list[RunConfig]:
-    """The chosen candidate as configs over classes × seeds (trained to its chosen epoch)."""
+    """The chosen candidate as configs over classes × seeds, trained to its chosen epoch
+    and evaluated there only (so the search run of the same seed is reused as is)."""
     fields = {k: choice[k] for k in ("dataset", "model", "loss", "latent_dim", "lr",
                                      "batch_size", "protocol", "contamination", "val_fraction")}
-    max_train = None if choice.get("max_train") is None else int(choice["max_train"])
-    return [RunConfig(**fields, hidden=tuple(choice["hidden"]), max_train=max_train,
-                      epochs=int(choice["epoch"]), normal_class=c, seed=s)
+    caps = {k: None if choice.get(k) is None else int(choice[k]) for k in ("max_train", "max_test")}
+    epoch = int(choice["epoch"])
+    return [RunConfig(**fields, hidden=tuple(choice["hidden"]), **caps,
+                      epochs=epoch, checkpoints=(epoch,), normal_class=c, seed=s)
             for c in classes for s in seeds]
 
 
