@@ -309,7 +309,8 @@ def per_class_long(table: pd.DataFrame, class_names: Sequence[str],
     long["class"] = long["name"].map({c: i for i, c in enumerate(class_names)})
     long["std"] = np.nan
     if measured is not None and not measured.empty:
-        std = measured.set_index(["method", "class"])["std"]
+        same = measured[measured["protocol"].isin(protocols)]  # a method may run in both
+        std = same.set_index(["method", "class"])["std"]
         long["std"] = [std.get((m, c), np.nan) for m, c in zip(long["method"], long["class"])]
     return long[["method", "class", "auc", "std"]]
 

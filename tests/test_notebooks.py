@@ -226,6 +226,19 @@ def test_measured_rows_and_comparison_table(tmp_path):
     assert "nan" not in md.read_text()
 
 
+def test_a_baseline_in_both_protocols_keeps_one_std_per_bar():
+    final = report.final_records(_records())
+    base = final[final["model"] == "knn"]
+    both = pd.concat([base, base.assign(protocol=reference.LEAVE_ONE_OUT, auc=0.1)])
+    rows = report.measured_rows(final[final["model"] != "knn"], "d", baselines=both)
+    names = list(reference.CLASS_NAMES["mnist"])
+    table = report.comparison_table(rows, "mnist", "MNIST", names)
+    long = report.per_class_long(table, names, rows)
+    knn = long[long["method"] == "knn"]
+    assert len(knn) == 1 and knn["std"].item() == pytest.approx(np.std([0.6, 0.8], ddof=1))
+    assert long["std"].dtype == float
+
+
 def test_measured_rows_empty_store():
     rows = report.measured_rows(pd.DataFrame(), "d")
     assert rows.empty
