@@ -397,6 +397,18 @@ def block_names(profile: str) -> list[str]:
     return [b.name for b in PROFILES[profile]]
 
 
+def block_records(store: ResultsStore, profile: str, datasets: Mapping[str, str],
+                  name: str) -> pd.DataFrame | None:
+    """Final-epoch records of the blocks ``name`` and ``name-…`` of ``profile`` (None if the
+    profile has no such block); derived blocks are resolved against ``store``."""
+    from .grid import block_group, profile_configs
+
+    names = block_group(profile, name)
+    if not names:
+        return None
+    return final_records(store, profile_configs(profile, datasets, blocks=names, store=store))
+
+
 def profile_note(profile: str, block: str = "main") -> str:
     """E.g. ``quick profile: 10 epochs, 2000 training images per class``."""
     from .grid import ALL_AUTOENCODERS, ALL_CLASSES, ALL_LOSSES, profile_blocks
