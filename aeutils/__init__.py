@@ -8,6 +8,10 @@ The public API, re-exported for notebooks and scripts::
 
 __version__ = "0.1.0"
 
+from . import runtime as _runtime  # noqa: E402
+
+_runtime.tune_malloc()  # before any tensor is allocated: see aeutils/runtime.py
+
 from .config import PROTOCOLS, ConfigError, RunConfig  # noqa: E402
 from .data import (  # noqa: E402
     DataNotFoundError,

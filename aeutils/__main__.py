@@ -64,7 +64,8 @@ def _add_common(p) -> None:
     p.add_argument("--results", default=None,
                    help="results table (JSON Lines); default $AEUTILS_RESULTS or results/results.jsonl")
     p.add_argument("--device", default=None, help="cpu, cuda, mps; default: best available")
-    p.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bars; grid prints one line per finished group instead")
 
 
 def _cmd_run(a) -> int:
@@ -103,34 +104,68 @@ def _add_grid(sub) -> None:
                    help="replace a dataset of the profile, e.g. cifar10=folder:../shared/data/cifar10-jpeg")
     p.add_argument("--shard", default=None, metavar="i/n", help="run only shard i of n")
     p.add_argument("--max-group", type=int, default=10, help="models trained at once")
-    p.add_argument("--dry-run", action="store_true", help="only count what would run")
+    p.add_argument("--keep-scores", default="all", choices=("all", "final", "none"),
+                   help="test scores kept beside the table: every checkpoint in float32 (all), "
+                        "each run's last epoch in float16 (final: for a store to ship), or none")
+    p.add_argument("--dry-run", action="store_true",
+                   help="train nothing: print each block's runs and its machine-hours, "
+                        "estimated from steps timed on this machine")
     _add_common(p)
 
 
 def _cmd_grid(a) -> int:
     from .experiment import pending
-    from .grid import parse_shard, profile_configs, run_profile, shard
+    from .grid import parse_shard, profile_blocks, profile_configs, run_profile, shard
     from .results import ResultsStore
 
     dataset_map = _dataset_map(a.dataset_map)
-    store = ResultsStore(a.results)
+    store = ResultsStore(a.results, keep_scores=a.keep_scores)
     shard_of = parse_shard(a.shard) if a.shard else None
     configs = profile_configs(a.profile, dataset_map, a.block, store=store)
     if shard_of:
         configs = shard(configs, *shard_of, a.max_group)
+    configs = list({c.key(): c for c in configs}.values())  # blocks may share runs
     todo = pending(configs, store)
     print(f"profile {a.profile}: {len(configs)} runs, {len(configs) - len(todo)} stored, "
           f"{len(todo)} to train -> {store.path}"
           " (+ validation-selected runs once their search is complete)")
-    if not a.dry_run:
-        times = run_profile(a.profile, dataset_map, store, a.block, shard_of, device=a.device,
-                            max_group=a.max_group, progress=not a.no_progress)
-        print(f"{'block':<26}{'trained':>8}{'seconds':>10}")
-        for name, (n, seconds) in times.items():
-            print(f"{name:<26}{n:>8}{seconds:>10.1f}")
-        print(f"{'total':<26}{sum(n for n, _ in times.values()):>8}"
-              f"{sum(s for _, s in times.values()):>10.1f}")
+    if a.dry_run:
+        _print_estimate(a, dataset_map, store, shard_of,
+                        [b.name for b in profile_blocks(a.profile, a.block)])
+        return 0
+    times = run_profile(a.profile, dataset_map, store, a.block, shard_of, device=a.device,
+                        max_group=a.max_group, progress=not a.no_progress, log=a.no_progress)
+    print(f"{'block':<26}{'trained':>8}{'seconds':>10}")
+    for name, (n, seconds) in times.items():
+        print(f"{name:<26}{n:>8}{seconds:>10.1f}")
+    print(f"{'total':<26}{sum(n for n, _ in times.values()):>8}"
+          f"{sum(s for _, s in times.values()):>10.1f}")
     return 0
+
+
+def _print_estimate(a, dataset_map, store, shard_of, blocks) -> None:
+    """Per block: runs, runs to train, and machine-hours measured on this machine."""
+    from .estimate import estimate
+    from .experiment import pending
+    from .grid import profile_configs, shard
+
+    print(f"{'block':<26}{'runs':>6}{'to train':>9}{'groups':>7}{'est. hours':>11}")
+    total = 0.0
+    for name in blocks:
+        configs = profile_configs(a.profile, dataset_map, [name], store=store)
+        if shard_of:
+            configs = shard(configs, *shard_of, a.max_group)
+        todo = pending(configs, store)
+        costs = estimate(todo, a.max_group, a.device)
+        hours = sum(g.seconds for g in costs) / 3600
+        total += hours
+        others = sum(not c.is_autoencoder for c in todo)
+        note = f"  (+{others} baseline runs, not timed)" if others else ""
+        print(f"{name:<26}{len(configs):>6}{len(todo):>9}{len(costs):>7}{hours:>11.2f}{note}",
+              flush=True)
+    print(f"{'total':<26}{'':>6}{'':>9}{'':>7}{total:>11.2f}  machine-hours of autoencoder "
+          f"training and scoring, timed on this machine ({__import__('torch').get_num_threads()} "
+          f"threads)")
 
 
 def _add_merge(sub) -> None:

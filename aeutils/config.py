@@ -1,32 +1,42 @@
 """Every experiment knob in one validated, hashable dataclass.
 
 A :class:`RunConfig` names one training run completely. Its :meth:`RunConfig.key`
-is a stable hash of the fields that change the result, so the results store can
-tell whether a configuration has already been run.
+is a stable hash of what changes the result: the configuration with every default
+resolved, the dataset's identity (by content, not path) and the versions of the code
+that produce the numbers (:func:`aeutils.registry.implementation`). So the results
+store can tell whether a configuration has already been run *by today's code*.
+
+Valid choices come from :mod:`aeutils.registry`, a leaf module, so this module never
+imports the code that trains or scores.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
 
-PROTOCOLS = {
-    "one-vs-rest": "the class is normal, the other classes are anomalies (the thesis)",
-    "leave-one-out": "the class is the anomaly, the other classes are normal (GANomaly's papers)",
-}
+from .data import check_dataset_name, dataset_identity
+from .registry import (
+    AUTOENCODERS,
+    BASELINE_OPTIONS,
+    DEFAULT_HIDDEN,
+    LOSSES,
+    METHODS,
+    PROTOCOLS,
+    SCORES,
+    ConfigError,
+    choice_error,
+    implementation,
+    loss_terms,
+)
+
+__all__ = ["DEFAULT_CHECKPOINTS", "PROTOCOLS", "ConfigError", "RunConfig", "choice_error",
+           "config_key"]
 
 DEFAULT_CHECKPOINTS: tuple[int, ...] = (1, 2, 5, 10, 20, 50, 100, 200)
-
-
-class ConfigError(ValueError):
-    """A configuration value is invalid; the message names the valid choices."""
-
-
-def choice_error(what: str, value: object, choices) -> ConfigError:
-    """One-line error naming the valid choices for ``what``."""
-    return ConfigError(f"unknown {what} {value!r}; valid choices: {', '.join(map(str, choices))}")
 
 
 @dataclass(frozen=True)
@@ -34,7 +44,9 @@ class RunConfig:
     """One experiment: dataset, split, method, training and evaluation settings.
 
     ``model`` is an autoencoder (``basic``, ``conv``, ``vae``) or a baseline
-    (see :data:`aeutils.methods.METHODS`); ``loss`` only matters for autoencoders.
+    (see :data:`aeutils.registry.METHODS`); ``loss`` and ``score`` only matter for
+    autoencoders. ``score`` is how a reconstruction becomes an anomaly score
+    (:data:`aeutils.registry.SCORES`; ``"error"``, the default, subtracts BCE's floor).
     ``contamination`` is the percentage of anomalies mixed into the training set,
     relative to the number of normal training images (0 = clean one-class).
     ``max_test`` evaluates on a fixed random subset of the test set (the same images
@@ -59,6 +71,7 @@ class RunConfig:
     max_train: int | None = None
     max_test: int | None = None
     seed: int = 0
+    score: str = "error"
     extra: tuple[tuple[str, object], ...] = field(default=())
 
     def __post_init__(self) -> None:
@@ -72,15 +85,13 @@ class RunConfig:
 
     def validate(self) -> None:
         """Check values that need no data; dataset and class are checked when data loads."""
-        from .data import check_dataset_name
-        from .losses import LOSSES
-        from .methods import METHODS
-
         check_dataset_name(self.dataset)
         if self.model not in METHODS:
             raise choice_error("model", self.model, METHODS)
         if self.loss not in LOSSES:
             raise choice_error("loss", self.loss, LOSSES)
+        if self.score not in SCORES:
+            raise choice_error("score", self.score, SCORES)
         if self.protocol not in PROTOCOLS:
             raise choice_error("protocol", self.protocol, PROTOCOLS)
         if not 0.0 <= self.contamination <= 100.0:
@@ -89,12 +100,21 @@ class RunConfig:
             raise ConfigError(f"epochs must be at least 1, got {self.epochs}")
         if self.batch_size < 1:
             raise ConfigError(f"batch_size must be at least 1, got {self.batch_size}")
-        if not 0.0 <= self.val_fraction < 1.0:
-            raise ConfigError(f"val_fraction must be in [0, 1), got {self.val_fraction}")
+        if not 0.0 < self.val_fraction < 1.0:
+            raise ConfigError(f"val_fraction must be in (0, 1): the validation images set the "
+                              f"threshold and the selection, got {self.val_fraction}")
         if self.lr <= 0:
             raise ConfigError(f"lr must be positive, got {self.lr}")
         if self.latent_dim < 1 or any(h < 1 for h in self.hidden):
             raise ConfigError("latent_dim and hidden sizes must be positive")
+        if self.model == "conv" and self.hidden and len(self.hidden) != 2:
+            raise ConfigError(f"the conv autoencoder takes two channel counts as hidden "
+                              f"(e.g. 32,64), got {','.join(map(str, self.hidden))}")
+        if self.model in BASELINE_OPTIONS:
+            unknown = sorted(set(dict(self.extra)) - set(BASELINE_OPTIONS[self.model]))
+            if unknown:
+                raise ConfigError(f"unknown option(s) {unknown} for {self.model!r}; valid: "
+                                  f"{', '.join(BASELINE_OPTIONS[self.model])}")
         if self.max_train is not None and self.max_train < 2:
             raise ConfigError(f"max_train must be at least 2 (or None), got {self.max_train}")
         if self.max_test is not None and self.max_test < 10:
@@ -110,8 +130,6 @@ class RunConfig:
 
     @property
     def is_autoencoder(self) -> bool:
-        from .methods import AUTOENCODERS
-
         return self.model in AUTOENCODERS
 
     def to_dict(self) -> dict:
@@ -138,22 +156,46 @@ class RunConfig:
         ``epochs`` and ``checkpoints`` are left out: training is deterministic with
         a constant learning rate, so epoch 20 of a 200-epoch run is the same model
         as a 20-epoch run, and each stored record carries its own epoch. One long
-        run therefore serves every shorter request. ``loss`` is left out for
-        baselines, which ignore it.
+        run therefore serves every shorter request. See :func:`config_key`.
         """
-        d = self.to_dict()
-        d.pop("checkpoints")
-        d.pop("epochs")
-        if d["max_test"] is None:  # added later: absent keeps earlier keys valid
-            d.pop("max_test")
-        if not self.is_autoencoder:
-            d.pop("loss")
-        blob = json.dumps(d, sort_keys=True, default=str)
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+        return self._key
+
+    @functools.cached_property
+    def _key(self) -> str:
+        return config_key(self.to_dict(), dataset_identity(self.dataset))
 
     def replace(self, **changes) -> RunConfig:
         return dataclasses.replace(self, **changes)
 
     def get(self, name: str, default=None):
-        """A method-specific option from ``extra``."""
-        return dict(self.extra).get(name, default)
+        """A method-specific option: ``extra``, else the registered default of the method."""
+        return self.options().get(name, default)
+
+    def options(self) -> dict:
+        """Every option of a baseline, defaults resolved (``{}`` plus ``extra`` otherwise)."""
+        return {**BASELINE_OPTIONS.get(self.model, {}), **dict(self.extra)}
+
+
+def config_key(fields: dict, dataset_id: str) -> str:
+    """The results key of a configuration given as a dict of :class:`RunConfig` fields.
+
+    Hashes the fields with defaults resolved (model sizes, baseline options), the
+    dataset's identity instead of its name or path, and the implementation versions
+    of the code involved; drops what a method ignores (``loss`` and ``score`` for
+    baselines, ``score`` for losses without a BCE term). Needs no data, so a stored
+    record's key can be re-checked from the record alone (``dataset_id`` is stored).
+    """
+    d = {k: v for k, v in fields.items() if k not in ("dataset", "epochs", "checkpoints")}
+    model, loss = d["model"], d.get("loss", "mse")
+    d["data"] = dataset_id
+    d["hidden"] = list(d.get("hidden") or DEFAULT_HIDDEN.get(model, ()))
+    d["extra"] = {**BASELINE_OPTIONS.get(model, {}), **dict(d.get("extra") or {})}
+    if model in AUTOENCODERS:
+        if "bce" not in loss_terms(loss):
+            d.pop("score", None)
+    else:
+        d.pop("loss", None)
+        d.pop("score", None)
+    d["implementation"] = implementation(model, loss if model in AUTOENCODERS else "mse")
+    blob = json.dumps(d, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]

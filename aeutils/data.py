@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .config import PROTOCOLS, ConfigError, choice_error
+from .registry import PROTOCOLS, ConfigError, choice_error
+from .synthetic import synthetic_anomalies
 
 FOLDER_PREFIX = "folder:"
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
@@ -97,6 +98,51 @@ class ImageData:
 
 
 _MEMORY: dict[str, ImageData] = {}
+_IDENTITY: dict[str, str] = {}
+
+
+def dataset_identity(name: str) -> str:
+    """What a dataset *is*, for results keys: never the path it was read from.
+
+    The torchvision datasets are named (``mnist``, ``fashion-mnist``, ``cifar10``: their
+    content is fixed by torchvision's checksums). An image folder is identified by a
+    SHA-256 over its files' relative paths and bytes, so the same images under another
+    path or working directory give the same keys, and a changed folder gives new ones.
+    Hashing reads every file once (about a second for the CIFAR-10 JPEG copy); the
+    result is memoised per process and cached on disk by the folder's file sizes and
+    modification times.
+    """
+    check_dataset_name(name)
+    if not name.startswith(FOLDER_PREFIX):
+        return name
+    root = Path(name[len(FOLDER_PREFIX):]).expanduser().resolve()
+    if str(root) in _IDENTITY:
+        return _IDENTITY[str(root)]
+    if not root.is_dir():
+        raise DataNotFoundError(f"image folder {root} does not exist")
+    files = sorted(p for p in root.rglob("*") if p.is_file()
+                   and p.suffix.lower() in IMAGE_EXTENSIONS)
+    if not files:
+        raise DataNotFoundError(f"image folder {root} holds no images "
+                                f"(extensions: {', '.join(sorted(IMAGE_EXTENSIONS))})")
+    stats = [(str(f.relative_to(root)), f.stat()) for f in files]
+    signature = hashlib.sha256("\n".join(f"{r}|{s.st_size}|{s.st_mtime_ns}" for r, s in stats)
+                               .encode()).hexdigest()[:16]
+    memo = cache_dir() / "identity" / f"{hashlib.sha256(str(root).encode()).hexdigest()[:12]}-{signature}"
+    if memo.exists():
+        ident = memo.read_text().strip()
+    else:
+        h = hashlib.sha256()
+        for rel, _ in stats:
+            h.update(rel.encode() + b"\0")
+            h.update(hashlib.sha256((root / rel).read_bytes()).digest())
+        ident = f"folder-sha256:{h.hexdigest()[:16]}"
+        memo.parent.mkdir(parents=True, exist_ok=True)
+        tmp = memo.with_name(f".{memo.name}.tmp{os.getpid()}")
+        tmp.write_text(ident + "\n")
+        os.replace(tmp, memo)
+    _IDENTITY[str(root)] = ident
+    return ident
 
 
 def load_dataset(name: str) -> ImageData:
@@ -211,7 +257,9 @@ class Split:
 
     ``val`` holds held-out normal training images plus as many anomalous
     training images (other classes), so methods can be selected without test
-    labels. ``train_is_anomaly`` marks the contamination mixed into training.
+    labels. ``synth`` holds one synthetic anomaly made from each validation normal
+    (:mod:`aeutils.synthetic`), for selection without any anomaly label.
+    ``train_is_anomaly`` marks the contamination mixed into training.
     """
 
     train_x: torch.Tensor
@@ -221,6 +269,8 @@ class Split:
     test_x: torch.Tensor
     test_y: torch.Tensor
     info: dict = field(default_factory=dict)
+    synth_x: torch.Tensor | None = None  # one synthetic anomaly per validation normal
+    synth_kinds: list[str] | None = None
 
 
 def normal_mask(labels: torch.Tensor, normal_class: int, protocol: str) -> torch.Tensor:
@@ -269,6 +319,7 @@ def make_split(data: ImageData, normal_class: int, protocol: str = "one-vs-rest"
     test_x, test_labels = test_subset(data, max_test)
     train_idx = torch.cat([train_normal, contam])
     val_idx = torch.cat([val_normal, val_anom])
+    synth_x, synth_kinds = synthetic_anomalies(data.train_x[val_normal], seed)
     return Split(
         train_x=data.train_x[train_idx],
         train_is_anomaly=torch.cat([torch.zeros(len(train_normal), dtype=torch.bool),
@@ -278,9 +329,8 @@ def make_split(data: ImageData, normal_class: int, protocol: str = "one-vs-rest"
         test_x=test_x,
         test_y=(~normal_mask(test_labels, normal_class, protocol)).long(),
         info={"n_train_normal": len(train_normal), "n_contamination": n_contam,
-              "n_val": len(val_idx), "n_test": len(test_labels),
-              "test_anomaly_fraction": float((~normal_mask(test_labels, normal_class,
-                                                            protocol)).float().mean())},
+              "n_val": len(val_idx), "n_test": len(test_labels)},
+        synth_x=synth_x, synth_kinds=synth_kinds,
     )
 
 
@@ -307,6 +357,16 @@ def split_for(config) -> tuple[ImageData, Split]:
     return data, make_split(data, config.normal_class, config.protocol, config.contamination,
                             config.val_fraction, config.seed, config.max_train,
                             config.max_test)
+
+
+def example_indices(test_labels: torch.Tensor, normal_class: int, n_normal: int = 8) -> torch.Tensor:
+    """Fixed test images to show reconstructions of: the first ``n_normal`` of the class,
+    then the first of every other class (indices into the test set)."""
+    first = [torch.nonzero(test_labels == normal_class).flatten()[:n_normal]]
+    for c in torch.unique(test_labels).tolist():
+        if c != normal_class:
+            first.append(torch.nonzero(test_labels == c).flatten()[:1])
+    return torch.cat(first)
 
 
 def to_float(x: torch.Tensor, device=None) -> torch.Tensor:

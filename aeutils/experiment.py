@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import itertools
 import platform
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -22,25 +23,50 @@ from tqdm.auto import tqdm
 from . import __version__
 from .baselines import BASELINES
 from .config import RunConfig
-from .data import Split, display_name, split_for, to_float
+from .data import (
+    Split,
+    dataset_identity,
+    display_name,
+    example_indices,
+    split_for,
+    test_subset,
+    to_float,
+)
 from .metrics import evaluate
 from .models import build_model
+from .provenance import git_state
 from .results import ResultsStore
-from .train import group_signature, member_state, pick_device, score_images, train_autoencoders
+from .train import (
+    group_signature,
+    member_state,
+    pick_device,
+    reconstruct_images,
+    score_images,
+    train_autoencoders,
+)
 
 
 def make_record(config: RunConfig, epoch: int, metrics: dict, split: Split, **extra) -> dict:
-    """One tidy row: every config field, the epoch, metrics, split sizes and provenance."""
+    """One tidy row: every config field, the epoch, metrics, split sizes and provenance
+    (dataset identity, code commit and whether it was dirty, versions)."""
     r = config.to_dict()
     r.pop("checkpoints")
     r.pop("epochs")
-    r.update(key=config.key(), epoch=int(epoch), dataset_label=display_name(config.dataset))
-    r.update({k: v for k, v in split.info.items() if k != "test_anomaly_fraction"})
+    r.update(key=config.key(), epoch=int(epoch), dataset_label=display_name(config.dataset),
+             dataset_id=dataset_identity(config.dataset))
+    r.update(split.info)
     r.update(metrics)
     r.update(extra)
     r.update(aeutils=__version__, torch=torch.__version__, python=platform.python_version(),
+             **git_state(),
              finished=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
     return r
+
+
+def evaluate_scores(split: Split, test, val, synth) -> dict:
+    """Metrics of one model from its test, validation and synthetic-anomaly scores."""
+    return evaluate(test, split.test_y, val, split.val_y, synth_scores=synth,
+                    synth_kinds=split.synth_kinds)
 
 
 def _merge_duplicates(configs: Iterable[RunConfig]) -> list[RunConfig]:
@@ -64,29 +90,53 @@ def pending(configs: Iterable[RunConfig], store: ResultsStore) -> list[RunConfig
 
 def run_configs(configs: Sequence[RunConfig], store: ResultsStore | None = None,
                 device: str | torch.device | None = None, max_group: int = 10,
-                keep_models: bool = False, progress: bool = True) -> list[dict]:
-    """Run every config not yet stored; return the final-epoch record of each config."""
+                keep_models: bool = False, progress: bool = True,
+                log: bool = False) -> list[dict]:
+    """Run every config not yet stored; return the final-epoch record of each config.
+
+    ``progress`` shows a bar; ``log`` prints one time-stamped line per finished group
+    (for long runs whose output goes to a file)."""
     store = store or ResultsStore()
     device = pick_device(device if isinstance(device, str) or device is None else str(device))
     todo = pending(configs, store)
     bar = tqdm(total=sum(c.epochs for c in todo), unit="model-epoch", desc="runs",
                disable=not progress or not todo, dynamic_ncols=True)
-    auto = sorted((c for c in todo if c.is_autoencoder), key=lambda c: str(group_signature(c)))
-    for _, same in itertools.groupby(auto, key=group_signature):
-        same = list(same)
-        for i in range(0, len(same), max_group):
-            group = same[i: i + max_group]
-            bar.set_postfix_str(f"{group[0].dataset} {group[0].model}/{group[0].loss} ×{len(group)}")
+    auto = sorted((c for c in todo if c.is_autoencoder), key=batch_order)
+    groups = [same[i: i + max_group] for _, g in itertools.groupby(auto, key=group_signature)
+              for same in [list(g)] for i in range(0, len(same), max_group)]
+    groups += [[c] for c in todo if not c.is_autoencoder]
+    t_start = time.perf_counter()
+    for n, group in enumerate(groups, 1):
+        c0, t0 = group[0], time.perf_counter()
+        what = (f"{display_name(c0.dataset)} {c0.model}/{c0.loss} ×{len(group)}"
+                if c0.is_autoencoder else
+                f"{display_name(c0.dataset)} {c0.model} class {c0.normal_class}")
+        bar.set_postfix_str(what)
+        if c0.is_autoencoder:
             store.append(_train_group(group, store, device, keep_models, bar))
-    for c in (c for c in todo if not c.is_autoencoder):
-        bar.set_postfix_str(f"{c.dataset} {c.model} class {c.normal_class}")
-        store.append(_run_baseline(c, store, device, bar))
+        else:
+            store.append(_run_baseline(c0, store, device, bar))
+        if log:
+            done = time.perf_counter() - t_start
+            eta = done / n * (len(groups) - n)
+            stamp = _dt.datetime.now().strftime("%H:%M:%S")
+            print(f"[{stamp}] group {n}/{len(groups)} done: {what}, contamination "
+                  f"{c0.contamination:g}%, {time.perf_counter() - t0:.0f} s "
+                  f"(elapsed {done / 60:.1f} min, ETA {eta / 60:.0f} min)", flush=True)
     bar.close()
     out = []
     for c in configs:
         rows = store.get(c, epoch=c.epochs)
         out.extend(rows[-1:])
     return out
+
+
+def batch_order(c: RunConfig) -> tuple:
+    """Sort key that puts batchable configs together, and within them configs with
+    equal training-set sizes (contamination, cap) side by side: a batched group pads
+    every member to its largest, so mixing 0 % and 100 % contamination wastes steps."""
+    return (str(group_signature(c)), c.contamination, c.max_train or 0, c.normal_class, c.seed,
+            c.key())
 
 
 def run(config: RunConfig, store: ResultsStore | None = None, **kwargs) -> dict:
@@ -96,22 +146,32 @@ def run(config: RunConfig, store: ResultsStore | None = None, **kwargs) -> dict:
 
 def _train_group(group: list[RunConfig], store: ResultsStore, device, keep_models: bool,
                  bar) -> list[dict]:
-    splits = [split_for(c)[1] for c in group]
+    pairs = [split_for(c) for c in group]
+    splits = [s for _, s in pairs]
+    examples = [example_indices(test_subset(d, c.max_test)[1], c.normal_class)
+                for c, (d, _) in zip(group, pairs)]
     records: list[dict] = []
 
     def on_checkpoint(epoch, members, model, infos):
-        val = score_images(model, group[0].loss, [s.val_x for s in splits], device)
-        test_x = [s.test_x for s in splits]
-        test = score_images(model, group[0].loss, test_x, device)
+        c0 = group[0]
+        val = score_images(model, c0.loss, [s.val_x for s in splits], device, score=c0.score)
+        synth = score_images(model, c0.loss, [s.synth_x for s in splits], device, score=c0.score)
+        test = score_images(model, c0.loss, [s.test_x for s in splits], device, score=c0.score)
+        last = [k for k in members if epoch == group[k].epochs]
+        recon = dict(zip(last, reconstruct_images(model, [splits[k].test_x[examples[k]]
+                                                          for k in last], device))) if last else {}
         for k in members:
             c, s = group[k], splits[k]
-            m = evaluate(test[k], s.test_y, val[k], s.val_y)
+            m = evaluate_scores(s, test[k], val[k], synth[k])
             curve = infos[k]["loss_curve"]
             records.append(make_record(
                 c, epoch, m, s, train_loss=curve[-1], loss_curve=curve,
                 train_seconds=infos[k]["train_seconds"], group_size=len(group),
                 device=str(device)))
-            store.save_scores(c.key(), epoch, test[k], s.test_y.numpy())
+            extra = {"example_index": examples[k].numpy().astype(np.int32),
+                     "example_recon": recon[k]} if k in recon else {}
+            store.save_scores(c.key(), epoch, test[k], s.test_y.numpy(), final=epoch == c.epochs,
+                              **extra)
             if keep_models and epoch == c.epochs:
                 save_model(store, c, member_state(model, k))
 
@@ -120,8 +180,6 @@ def _train_group(group: list[RunConfig], store: ResultsStore, device, keep_model
 
 
 def _run_baseline(c: RunConfig, store: ResultsStore, device, bar) -> list[dict]:
-    import time
-
     _, split = split_for(c)
     det = BASELINES[c.model](c, device)
     records: list[dict] = []
@@ -130,10 +188,11 @@ def _run_baseline(c: RunConfig, store: ResultsStore, device, bar) -> list[dict]:
     def evaluate_at(epoch: int) -> None:
         t0[1] += time.perf_counter() - t0[0]
         val = det.score(to_float(split.val_x, device))
+        synth = det.score(to_float(split.synth_x, device))
         test = det.score(to_float(split.test_x, device))
-        records.append(make_record(c, epoch, evaluate(test, split.test_y, val, split.val_y), split,
+        records.append(make_record(c, epoch, evaluate_scores(split, test, val, synth), split,
                                    train_seconds=t0[1], group_size=1, device=str(device)))
-        store.save_scores(c.key(), epoch, test, split.test_y.numpy())
+        store.save_scores(c.key(), epoch, test, split.test_y.numpy(), final=epoch == c.epochs)
         t0[0] = time.perf_counter()
 
     reported = [0]

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 
 from .baselines import BASELINES
 from .config import DEFAULT_CHECKPOINTS, ConfigError, RunConfig, choice_error
-from .experiment import pending, run_configs
+from .experiment import batch_order, pending, run_configs
 from .losses import LOSSES
 from .models import MODELS
 from .results import ResultsStore
@@ -76,6 +76,7 @@ class Block:
         return list(out.values())
 
 
+THESIS_CONTAMINATION = tuple(float(c) for c in range(0, 101, 10))
 _SMOKE = dict(epochs=2, checkpoints=(1, 2), max_train=64)
 _QUICK = dict(epochs=10, checkpoints=(1, 5, 10), max_train=1000, max_test=2000)
 
@@ -130,10 +131,22 @@ PROFILES: dict[str, list[Block]] = {
         Block("baselines-ganomaly-loo", datasets=("mnist",), models=("ganomaly",),
               protocol="leave-one-out", max_train=2000, epochs=3, checkpoints=(3,)),
     ],
+    # The thesis's own experiment, sized for a CPU: all training images of the class (less
+    # the validation tenth), the whole test set, one 200-epoch run per configuration
+    # evaluated at 1, 2, 5, 10, 20, 50, 100 and 200 epochs, seed 0. "main" is the thesis's
+    # best-per-class tables and its epoch study; the contamination blocks sweep 0-100 % for
+    # the configuration of each table's AVG row (MNIST basic/BCE+SSIM, CIFAR-10 VAE/MSE+SSIM).
+    "thesis": [
+        Block("main", datasets=("mnist", "cifar10"), epochs=200),
+        Block("contamination-mnist", datasets=("mnist",), models=("basic",),
+              losses=("bce+ssim",), epochs=200, contaminations=THESIS_CONTAMINATION),
+        Block("contamination-cifar10", datasets=("cifar10",), models=("vae",),
+              losses=("mse+ssim",), epochs=200, contaminations=THESIS_CONTAMINATION),
+    ],
     # The thesis's protocol (meant for a GPU): 3,300 runs of 200 epochs, plus the comparison.
     "full": [
         Block("main", datasets=("mnist", "cifar10"), epochs=200,
-              contaminations=tuple(float(c) for c in range(0, 101, 10))),
+              contaminations=THESIS_CONTAMINATION),
         Block("selection", datasets=("mnist", "cifar10"), seeds=(0, 1, 2), select_from="main"),
         Block("baselines", datasets=("mnist", "cifar10"), models=ALL_BASELINES, seeds=(0, 1, 2),
               epochs=15, checkpoints=(5, 10, 15)),
@@ -205,7 +218,8 @@ def selected_block_configs(profile: str, block: Block, store: ResultsStore,
 def run_profile(profile: str, dataset_map: Mapping[str, str] | None = None,
                 store: ResultsStore | None = None, blocks: Sequence[str] | None = None,
                 shard_of: tuple[int, int] | None = None, device: str | None = None,
-                max_group: int = 10, progress: bool = True) -> dict[str, tuple[int, float]]:
+                max_group: int = 10, progress: bool = True,
+                log: bool = False) -> dict[str, tuple[int, float]]:
     """Run what the store lacks of ``profile``, block by block in profile order.
 
     Returns block name → (runs trained, wall seconds). A derived block runs after
@@ -220,7 +234,10 @@ def run_profile(profile: str, dataset_map: Mapping[str, str] | None = None,
         configs = profile_configs(profile, dataset_map, [b.name], store=store)
         if shard_of:
             configs = shard(configs, *shard_of, max_group)
-        n = run_grid(configs, store, device=device, max_group=max_group, progress=progress)
+        if log:
+            print(f"block {b.name}: {len(configs)} runs", flush=True)
+        n = run_grid(configs, store, device=device, max_group=max_group, progress=progress,
+                     log=log)
         out[b.name] = (n, time.perf_counter() - t0)
     return out
 
@@ -244,7 +261,7 @@ def shard(configs: Sequence[RunConfig], index: int, count: int,
     to ``max_group``; chunks are dealt round-robin, so every shard still trains
     in full batches and the union of all shards is the whole grid, once.
     """
-    ordered = sorted(configs, key=lambda c: (str(group_signature(c)), c.key()))
+    ordered = sorted(configs, key=batch_order)
     chunks: list[list[RunConfig]] = []
     for _, same in itertools.groupby(ordered, key=lambda c: str(group_signature(c))):
         same = list(same)
@@ -253,9 +270,10 @@ def shard(configs: Sequence[RunConfig], index: int, count: int,
 
 
 def run_grid(configs: Sequence[RunConfig], store: ResultsStore | None = None,
-             device: str | None = None, max_group: int = 10, progress: bool = True) -> int:
+             device: str | None = None, max_group: int = 10, progress: bool = True,
+             log: bool = False) -> int:
     """Run what the store lacks (one progress bar for the whole grid); returns runs trained."""
     store = store or ResultsStore()
     todo = pending(configs, store)
-    run_configs(todo, store, device=device, max_group=max_group, progress=progress)
+    run_configs(todo, store, device=device, max_group=max_group, progress=progress, log=log)
     return len(todo)

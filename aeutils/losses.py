@@ -1,7 +1,9 @@
 """The thesis's five reconstruction losses, each with a per-sample form.
 
-The per-sample form (one value per image) is both what training averages and
-the anomaly score: higher means worse reconstruction, i.e. more anomalous.
+The per-sample form (one value per image) is what training averages. The anomaly
+score (:func:`per_sample_score`) is the same loss minus its value for a perfect
+reconstruction, which only changes BCE (see there): higher means worse
+reconstruction, i.e. more anomalous.
 
 SSIM uses :func:`aeutils.ssim.ssim` (Gaussian window 11×11, σ = 1.5, k1 = 0.01,
 k2 = 0.03, no padding, data range 1: piq's defaults), a separable re-implementation
@@ -11,11 +13,14 @@ that is tested against ``piq.ssim`` and is several times faster. As a loss it is
 
 from __future__ import annotations
 
+import functools
 from typing import Callable
 
 import torch
 import torch.nn.functional as F
 
+from .registry import LOSSES as LOSS_NAMES
+from .registry import SCORES, choice_error, loss_terms
 from .ssim import ssim
 
 Tensor = torch.Tensor
@@ -41,13 +46,39 @@ def ssim_loss(recon: Tensor, x: Tensor) -> Tensor:
     return 1.0 - ssim(recon, x, data_range=1.0)
 
 
+TERMS: dict[str, Callable[[Tensor, Tensor], Tensor]] = {"mse": mse, "bce": bce, "ssim": ssim_loss}
+
+
+def bce_floor(x: Tensor) -> Tensor:
+    """BCE of a perfect reconstruction: the mean binary entropy of the image's pixels."""
+    return bce(x, x)
+
+
+# What a term costs for a perfect reconstruction (terms not listed: 0). Subtracting it
+# turns a loss into a reconstruction error that is 0 when the image is rebuilt exactly.
+FLOORS: dict[str, Callable[[Tensor], Tensor]] = {"bce": bce_floor}
+
+
+def _sum_terms(name: str, recon: Tensor, x: Tensor, floor: bool) -> Tensor:
+    out = None
+    for t in loss_terms(name):
+        v = TERMS[t](recon, x)
+        if floor and t in FLOORS:
+            v = v - FLOORS[t](x)
+        out = v if out is None else out + v
+    return out
+
+
 LOSSES: dict[str, Callable[[Tensor, Tensor], Tensor]] = {
-    "mse": mse,
-    "bce": bce,
-    "ssim": ssim_loss,
-    "mse+ssim": lambda r, x: mse(r, x) + ssim_loss(r, x),
-    "bce+ssim": lambda r, x: bce(r, x) + ssim_loss(r, x),
-}
+    name: functools.partial(_sum_terms, name, floor=False) for name in LOSS_NAMES}
+
+
+def _fold(fn, recon: Tensor, x: Tensor) -> Tensor:
+    """Apply a per-image function to N×… or K×N×… tensors (K folded into the batch)."""
+    if x.dim() == 5:
+        k, n = x.shape[:2]
+        return fn(recon.reshape(k * n, *recon.shape[2:]), x.reshape(k * n, *x.shape[2:])).view(k, n)
+    return fn(recon, x)
 
 
 def per_sample_loss(name: str, recon: Tensor, x: Tensor) -> Tensor:
@@ -56,16 +87,26 @@ def per_sample_loss(name: str, recon: Tensor, x: Tensor) -> Tensor:
     Returns shape N (or K×N). A leading model dimension K is folded into the
     batch so that batched ensembles share one call.
     """
-    try:
-        fn = LOSSES[name]
-    except KeyError:
-        from .config import choice_error
+    if name not in LOSSES:
+        raise choice_error("loss", name, LOSSES)
+    return _fold(LOSSES[name], recon, x)
 
-        raise choice_error("loss", name, LOSSES) from None
-    if x.dim() == 5:
-        k, n = x.shape[:2]
-        return fn(recon.reshape(k * n, *recon.shape[2:]), x.reshape(k * n, *x.shape[2:])).view(k, n)
-    return fn(recon, x)
+
+def per_sample_score(name: str, recon: Tensor, x: Tensor, score: str = "error") -> Tensor:
+    """Anomaly score per image (higher = more anomalous) for a model trained with ``name``.
+
+    ``score="error"`` (default) is the loss minus its value for a perfect reconstruction:
+    raw BCE includes the binary entropy of the target, so a perfectly rebuilt mid-grey
+    image would score worse than a poorly rebuilt black-and-white one; minus that floor
+    it is the per-pixel Bernoulli KL divergence, 0 for a perfect reconstruction.
+    ``score="loss"`` is the training loss as is (the raw form of earlier versions).
+    MSE and SSIM terms are the same under both.
+    """
+    if score not in SCORES:
+        raise choice_error("score", score, SCORES)
+    if name not in LOSSES:
+        raise choice_error("loss", name, LOSSES)
+    return _fold(functools.partial(_sum_terms, name, floor=score == "error"), recon, x)
 
 
 def kl_divergence(mu: Tensor, logvar: Tensor) -> Tensor:

@@ -16,6 +16,7 @@ import numpy as np
 from sklearn.metrics import (
     accuracy_score,
     average_precision_score,
+    balanced_accuracy_score,
     f1_score,
     roc_auc_score,
     roc_curve,
@@ -59,12 +60,24 @@ def oracle_accuracy(scores, labels) -> tuple[float, float]:
 
 
 def evaluate(test_scores, test_labels, val_scores=None, val_labels=None,
-             quantile: float = DEFAULT_QUANTILE) -> dict[str, float]:
-    """All metrics for one model: test AUC/AP, validation AUC, thresholded and oracle accuracy."""
+             quantile: float = DEFAULT_QUANTILE, synth_scores=None,
+             synth_kinds=None) -> dict[str, float]:
+    """All metrics for one model.
+
+    - test: ``auc``, ``ap``, ``oracle_accuracy`` (reads test labels: an upper bound);
+    - labelled validation (``val_*``, other classes as anomalies): ``val_auc``, and the
+      threshold (``quantile`` of validation-normal scores) behind ``accuracy``,
+      ``balanced_accuracy`` (mean of the normal and anomaly recalls: unlike accuracy it
+      does not reward calling everything anomalous when 90 % of the test set is) and ``f1``;
+    - label-free (``synth_*``: validation normals vs. corrupted copies of them, see
+      :mod:`aeutils.synthetic`): ``synth_auc`` pooled and ``synth_auc_<kind>`` per kind,
+      and ``val_normal_score``, the mean score of validation normals.
+    """
     s, y = _np(test_scores), _np(test_labels).astype(int)
     if not np.all(np.isfinite(s)):
         raise ValueError("anomaly scores contain NaN or inf")
-    out = {"auc": float(roc_auc_score(y, s)), "ap": float(average_precision_score(y, s))}
+    out = {"auc": float(roc_auc_score(y, s)), "ap": float(average_precision_score(y, s)),
+           "test_anomaly_fraction": float(y.mean())}
     if val_scores is not None:
         vy = _np(val_labels).astype(int)
         vs = _np(val_scores)
@@ -72,8 +85,29 @@ def evaluate(test_scores, test_labels, val_scores=None, val_labels=None,
         thr = validation_threshold(vs, vy, quantile)
         pred = (s > thr).astype(int)
         out.update(threshold=thr, accuracy=float(accuracy_score(y, pred)),
-                   f1=float(f1_score(y, pred, zero_division=0)))
+                   balanced_accuracy=float(balanced_accuracy_score(y, pred)),
+                   f1=float(f1_score(y, pred, zero_division=0)),
+                   val_normal_score=float(vs[vy == 0].mean()))
+        if synth_scores is not None:
+            out.update(synthetic_aucs(vs[vy == 0], synth_scores, synth_kinds))
     out["oracle_accuracy"], out["oracle_threshold"] = oracle_accuracy(s, y)
+    return out
+
+
+def synthetic_aucs(normal_scores, synth_scores, kinds=None) -> dict[str, float]:
+    """AUC of normal vs. synthetic-anomaly scores, pooled and per kind (label-free)."""
+    n, a = _np(normal_scores), _np(synth_scores)
+    if len(n) == 0 or len(a) == 0:
+        return {}
+
+    def auc(anom):
+        return float(roc_auc_score(np.r_[np.zeros(len(n)), np.ones(len(anom))], np.r_[n, anom]))
+
+    out = {"synth_auc": auc(a)}
+    if kinds is not None:
+        kinds = np.asarray(kinds)
+        for k in dict.fromkeys(kinds.tolist()):
+            out[f"synth_auc_{k}"] = auc(a[kinds == k])
     return out
 
 

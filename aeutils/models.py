@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .losses import kl_divergence
+from .registry import DEFAULT_HIDDEN, choice_error
 
 Tensor = torch.Tensor
 Shape = tuple[int, int, int]
@@ -167,7 +168,6 @@ class VAE(nn.Module):
 
 
 MODELS: dict[str, type[nn.Module]] = {"basic": BasicAE, "conv": ConvAE, "vae": VAE}
-DEFAULT_HIDDEN: dict[str, tuple[int, ...]] = {"basic": (128,), "conv": (32, 64), "vae": (128,)}
 
 
 def build_model(name: str, shape: Sequence[int], seeds: Sequence[int] = (0,),
@@ -178,8 +178,6 @@ def build_model(name: str, shape: Sequence[int], seeds: Sequence[int] = (0,),
     counts for ``conv`` (default per model in :data:`DEFAULT_HIDDEN`).
     """
     if name not in MODELS:
-        from .config import choice_error
-
         raise choice_error("autoencoder", name, MODELS)
     gens = [torch.Generator().manual_seed(int(s)) for s in seeds]
     hidden = tuple(hidden) if hidden else DEFAULT_HIDDEN[name]

@@ -12,11 +12,9 @@ git commit, UTC time), rewritten atomically.
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 import json
 import math
 import os
-import subprocess
 import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -30,6 +28,7 @@ import torch
 from matplotlib import patches, ticker
 from matplotlib.font_manager import FontProperties
 
+from .provenance import stamp
 from .ssim import ssim_map
 
 DPI = 200
@@ -50,15 +49,9 @@ def figures_dir() -> Path:
     return Path(os.environ.get("AEUTILS_FIGURES", "figures"))
 
 
-@functools.lru_cache(maxsize=1)
 def git_commit() -> str:
-    """Short commit of the checkout holding ``aeutils``, or ``"unknown"``."""
-    try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                             text=True, timeout=10, cwd=Path(__file__).resolve().parent)
-        return out.stdout.strip() if out.returncode == 0 and out.stdout.strip() else "unknown"
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
+    """Commit of the checkout holding ``aeutils`` (``+dirty`` with uncommitted code changes)."""
+    return stamp()
 
 
 def _atomic_write(path: Path, text: str) -> None:

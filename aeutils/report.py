@@ -20,6 +20,7 @@ import torch
 
 from . import reference
 from .config import RunConfig
+from .data import example_indices
 from .models import MODELS, build_model
 from .results import ResultsStore
 
@@ -382,11 +383,12 @@ def loss_table(image: torch.Tensor, perturbed: Mapping[str, torch.Tensor]) -> pd
 
 def reconstruction_examples(test_x: torch.Tensor, test_labels: torch.Tensor, normal_class: int,
                             n_normal: int = 8) -> tuple[torch.Tensor, torch.Tensor]:
-    """``n_normal`` normal test images and one test image of each other class (uint8)."""
-    normal = test_x[test_labels == normal_class][:n_normal]
-    others = [int(c) for c in torch.unique(test_labels) if int(c) != normal_class]
-    anomalous = torch.stack([test_x[test_labels == c][0] for c in others]) if others else normal[:0]
-    return normal, anomalous
+    """``n_normal`` normal test images and one test image of each other class (uint8),
+    the images :func:`aeutils.data.example_indices` picks (whose reconstructions the
+    results store keeps at each run's last epoch)."""
+    idx = example_indices(test_labels, normal_class, n_normal)
+    n = int((test_labels[idx] == normal_class).sum())
+    return test_x[idx[:n]], test_x[idx[n:]]
 
 
 # --- profiles, numbers and exports ----------------------------------------------------

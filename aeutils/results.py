@@ -9,8 +9,11 @@ flight. Records are keyed by :meth:`RunConfig.key` plus ``epoch``; merging and
 re-appending are idempotent (a (key, epoch) pair is stored once).
 
 Beside the table, ``scores/<key>-e<epoch>.npz`` keeps the test scores and
-labels of each record (for ROC curves and histograms), and ``models/`` the
-weights of runs asked to keep them.
+labels of each record (for ROC curves and histograms; at a run's last epoch also
+the reconstructions of a few fixed test images), and ``models/`` the weights of
+runs asked to keep them. ``keep_scores`` decides how much: ``"all"`` (float32, every
+checkpoint: a working store), ``"final"`` (float16, last epoch of each run only: a
+store that is shipped in the repository, see ``results/<profile>/``) or ``"none"``.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .config import RunConfig
+from .registry import ConfigError
 
 
 def default_path() -> Path:
@@ -45,8 +49,14 @@ def _parse_lines(text: str) -> list[dict]:
 class ResultsStore:
     """Append-only table of run records on disk (see module doc)."""
 
-    def __init__(self, path: str | os.PathLike | None = None) -> None:
+    KEEP_SCORES = ("all", "final", "none")
+
+    def __init__(self, path: str | os.PathLike | None = None, keep_scores: str = "all") -> None:
+        if keep_scores not in self.KEEP_SCORES:
+            raise ConfigError(f"unknown keep_scores {keep_scores!r}; valid choices: "
+                              f"{', '.join(self.KEEP_SCORES)}")
         self.path = Path(path) if path is not None else default_path()
+        self.keep_scores = keep_scores
         self._records: list[dict] = []
         self._index: dict[str, set[int]] = {}
         self._stamp: tuple | None = None
@@ -152,11 +162,17 @@ class ResultsStore:
     def models_dir(self) -> Path:
         return self.path.parent / "models"
 
-    def save_scores(self, key: str, epoch: int, scores, labels, **arrays) -> None:
+    def save_scores(self, key: str, epoch: int, scores, labels, final: bool = True,
+                    **arrays) -> None:
+        """Keep the test scores (and ``arrays``) of (key, epoch) as ``keep_scores`` says;
+        ``final`` marks a run's last epoch."""
         import io
 
+        if self.keep_scores == "none" or (self.keep_scores == "final" and not final):
+            return
+        dtype = np.float16 if self.keep_scores == "final" else np.float32
         buf = io.BytesIO()
-        np.savez_compressed(buf, scores=np.asarray(scores, dtype=np.float32),
+        np.savez_compressed(buf, scores=np.asarray(scores, dtype=dtype),
                             labels=np.asarray(labels, dtype=np.int8), **arrays)
         self.scores_dir.mkdir(parents=True, exist_ok=True)
         _atomic_bytes(self.scores_dir / f"{key}-e{epoch}.npz", buf.getvalue())

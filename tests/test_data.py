@@ -101,17 +101,3 @@ def test_max_test_is_one_fixed_shared_subset(grey_data):
     assert 0 < int(a.test_y.sum()) < 50
     full = make_split(grey_data, 0)
     assert full.test_x is grey_data.test_x and full.info["n_test"] == len(grey_data.test_y)
-
-
-def test_max_test_keeps_earlier_keys_and_changes_its_own():
-    import hashlib
-    import json
-
-    from aeutils.config import RunConfig
-
-    c = RunConfig()
-    d = c.to_dict()
-    for field in ("checkpoints", "epochs", "max_test"):  # the key as it was before max_test
-        d.pop(field)
-    before = hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
-    assert c.key() == before != c.replace(max_test=100).key()

@@ -55,3 +55,32 @@ def test_losses_per_sample_and_identity(name, shape):
 def test_unknown_loss():
     with pytest.raises(ValueError, match="valid choices: mse, bce"):
         per_sample_loss("l1", torch.rand(1, 1, 28, 28), torch.rand(1, 1, 28, 28))
+
+
+def test_bce_error_score_is_zero_for_a_perfect_reconstruction():
+    from aeutils.losses import per_sample_score
+
+    grey = torch.full((2, 1, 28, 28), 0.5)
+    crisp = (torch.rand(2, 1, 28, 28) > 0.5).float()
+    for name in ("bce", "bce+ssim"):
+        perfect = per_sample_score(name, grey, grey)
+        torch.testing.assert_close(perfect, torch.zeros(2), atol=1e-6, rtol=0)
+        # the raw loss keeps the image's own entropy: a perfect mid-grey rebuild scores ln 2
+        raw = per_sample_score(name, grey, grey, score="loss")
+        torch.testing.assert_close(raw, torch.full((2,), 0.6931), atol=1e-4, rtol=0)
+        # …above a poor rebuild of a black-and-white image under the raw form, not under "error"
+        poor = per_sample_score(name, crisp * 0.8 + 0.1, crisp, score="loss")
+        assert (raw > poor).all()
+        assert (per_sample_score(name, grey, grey) < per_sample_score(name, crisp * 0.8 + 0.1, crisp)).all()
+
+
+def test_error_score_equals_loss_without_bce_and_keeps_the_bce_gradient():
+    from aeutils.losses import per_sample_score
+
+    x = torch.rand(3, 1, 28, 28)
+    r = torch.rand(3, 1, 28, 28, requires_grad=True)
+    for name in ("mse", "ssim", "mse+ssim"):
+        torch.testing.assert_close(per_sample_score(name, r, x), per_sample_loss(name, r, x))
+    g_loss = torch.autograd.grad(per_sample_loss("bce", r, x).sum(), r)[0]
+    g_score = torch.autograd.grad(per_sample_score("bce", r, x).sum(), r)[0]
+    torch.testing.assert_close(g_loss, g_score)  # the floor depends on x only

@@ -8,7 +8,8 @@ scikit-learn estimator. They are one-shot: ``config.epochs`` is ignored and
 k-means initialisation, isolation trees, sub-sampling) is seeded by
 ``config.seed``, so a config always gives the same scores.
 
-Options read from ``config.extra`` (``config.get``):
+Options read from ``config.extra`` (``config.get``; defaults in
+:data:`aeutils.registry.BASELINE_OPTIONS`):
 
 - ``pca``: components of the optional PCA pre-projection (default: none; for
   ``ocsvm`` too). Not accepted by the ``pca`` baseline, which is a PCA itself.
@@ -41,22 +42,21 @@ def flatten(x: torch.Tensor) -> np.ndarray:
 class SklearnBaseline:
     """Shared plumbing: flatten → (sub-sample) → (PCA) → one scikit-learn estimator.
 
-    Subclasses set :attr:`default_max_fit` and implement :meth:`_fit` and
+    Subclasses implement :meth:`_fit` and
     :meth:`_score` on 2-D float arrays; higher scores are more anomalous.
     """
 
-    default_max_fit: int | None = None
     allows_pca: bool = True
 
     def __init__(self, config: RunConfig, device: torch.device | None = None) -> None:
         self.config = config
         self.device = device
         self.seed = int(config.seed)
-        pca = config.get("pca", None)
+        pca = config.get("pca")
         if pca is not None and not self.allows_pca:
             raise ConfigError(f"baseline {config.model!r} does not take the 'pca' option")
         self.n_pca = None if pca is None else int(pca)
-        max_fit = config.get("max_fit", self.default_max_fit)
+        max_fit = config.get("max_fit")
         self.max_fit = None if max_fit is None else int(max_fit)
         self.projection: PCA | None = None
 
@@ -95,13 +95,13 @@ class KNNBaseline(SklearnBaseline):
     """k-nearest-neighbour distance (e.g. Ramaswamy et al., SIGMOD 2000, with the mean).
 
     Score = the **mean** Euclidean distance from an image to its k nearest
-    training images (``k`` = ``config.get("k", 5)``), found exactly with
+    training images (``k`` = ``config.get("k")``), found exactly with
     scikit-learn's ``NearestNeighbors``. A training image scored against its own
     training set counts itself as a neighbour (distance 0).
     """
 
     def _fit(self, f: np.ndarray) -> None:
-        self.k = min(int(self.config.get("k", 5)), len(f))
+        self.k = min(int(self.config.get("k")), len(f))
         self.nn = NearestNeighbors(n_neighbors=self.k).fit(f)
 
     def _score(self, f: np.ndarray) -> np.ndarray:
@@ -112,13 +112,13 @@ class KNNBaseline(SklearnBaseline):
 class KMeansBaseline(SklearnBaseline):
     """Distance to the nearest k-means centroid (a classic clustering-based detector).
 
-    ``clusters`` = ``config.get("clusters", 10)`` centroids fitted by scikit-learn's
+    ``clusters`` = ``config.get("clusters")`` centroids fitted by scikit-learn's
     ``KMeans`` (k-means++, ``n_init=4`` restarts, seeded); score = Euclidean distance
     to the closest centroid.
     """
 
     def _fit(self, f: np.ndarray) -> None:
-        k = min(int(self.config.get("clusters", 10)), len(f))
+        k = min(int(self.config.get("clusters")), len(f))
         self.km = KMeans(n_clusters=k, n_init=4, random_state=self.seed).fit(f)
 
     def _score(self, f: np.ndarray) -> np.ndarray:
@@ -128,7 +128,7 @@ class KMeansBaseline(SklearnBaseline):
 class OCSVMBaseline(SklearnBaseline):
     """One-class SVM (Schölkopf et al., Neural Computation 2001), RBF kernel.
 
-    scikit-learn ``OneClassSVM(kernel="rbf", nu=config.get("nu", 0.1), gamma="scale")``
+    scikit-learn ``OneClassSVM(kernel="rbf", nu=config.get("nu"), gamma="scale")``
     (gamma = 1 / (n_features · variance of the training pixels)); score =
     −``decision_function``. Defaults: raw pixels, no PCA (``pca`` to add one);
     fitted on at most ``max_fit`` = 10,000 images (a seeded random subset), which
@@ -137,10 +137,9 @@ class OCSVMBaseline(SklearnBaseline):
     images in ~1.5 s. No hyper-parameter search (nu and gamma are fixed).
     """
 
-    default_max_fit = 10_000
 
     def _fit(self, f: np.ndarray) -> None:
-        nu = float(self.config.get("nu", 0.1))
+        nu = float(self.config.get("nu"))
         self.svm = OneClassSVM(kernel="rbf", nu=nu, gamma="scale").fit(f)
 
     def _score(self, f: np.ndarray) -> np.ndarray:
@@ -150,13 +149,13 @@ class OCSVMBaseline(SklearnBaseline):
 class IForestBaseline(SklearnBaseline):
     """Isolation Forest (Liu, Ting & Zhou, ICDM 2008).
 
-    scikit-learn ``IsolationForest`` with ``n_estimators`` = ``config.get("trees", 100)``,
+    scikit-learn ``IsolationForest`` with ``n_estimators`` = ``config.get("trees")``,
     256 samples per tree (the paper's ψ), seeded; score = −``score_samples``
     (the paper's anomaly score s(x, ψ), up to sign).
     """
 
     def _fit(self, f: np.ndarray) -> None:
-        self.forest = IsolationForest(n_estimators=int(self.config.get("trees", 100)),
+        self.forest = IsolationForest(n_estimators=int(self.config.get("trees")),
                                       random_state=self.seed).fit(f)
 
     def _score(self, f: np.ndarray) -> np.ndarray:
@@ -166,7 +165,7 @@ class IForestBaseline(SklearnBaseline):
 class PCABaseline(SklearnBaseline):
     """PCA reconstruction error: a linear autoencoder (e.g. Shyu et al., 2003; Jolliffe).
 
-    Fits ``components`` = ``config.get("components", 32)`` principal components
+    Fits ``components`` = ``config.get("components")`` principal components
     on the training images (seeded randomized SVD where scikit-learn picks it) and
     scores the squared Euclidean distance between an image and its projection
     onto them. The ``pca`` pre-projection option is refused: it would drop the
@@ -176,7 +175,7 @@ class PCABaseline(SklearnBaseline):
     allows_pca = False
 
     def _fit(self, f: np.ndarray) -> None:
-        n = min(int(self.config.get("components", 32)), *f.shape)
+        n = min(int(self.config.get("components")), *f.shape)
         self.model = PCA(n, random_state=self.seed).fit(f)
 
     def _score(self, f: np.ndarray) -> np.ndarray:

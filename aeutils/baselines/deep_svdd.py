@@ -20,14 +20,16 @@ Training:
    then per block nearest-neighbour upsampling → 5×5 convolution → BatchNorm →
    LeakyReLU, sigmoid output) minimises the squared reconstruction error (summed
    over pixels, averaged over images, as the reference code) for
-   ``config.get("pretrain_epochs", max(1, config.epochs // 2))`` epochs.
+   ``config.get("pretrain_epochs")`` epochs (default 10, a fixed budget: it does not
+   follow ``config.epochs``, so epoch e of a longer run is the same model as an
+   e-epoch run, as the results key assumes).
 2. c = mean of φ(x) over the training images (eval mode, after pre-training);
    coordinates with |c_i| < 0.1 are pushed to ±0.1 (zero to +0.1).
 3. One-class training of φ for ``config.epochs`` epochs; ``on_epoch`` is called
    after each of these epochs only.
 
 Both stages use Adam with weight decay 1e-6 (``weight_decay``), lr
-``config.get("lr_pretrain", 1e-4)`` and ``config.get("lr_svdd", 1e-4)``
+``config.get("lr_pretrain")`` and ``config.get("lr_svdd")``
 (``config.lr`` is the autoencoders' rate and is ignored), batch size
 ``config.batch_size``.
 
@@ -117,8 +119,7 @@ class DeepSVDD:
 
     Score = ||φ(x) − c||² in eval mode. Defaults: LeNet-style bias-free encoder
     (MNIST net for grey images, CIFAR-10 net for colour), rep dim
-    ``config.latent_dim``, autoencoder pre-training for ``pretrain_epochs`` =
-    max(1, epochs // 2) epochs at ``lr_pretrain`` = 1e-4, then ``config.epochs``
+    ``config.latent_dim``, autoencoder pre-training for ``pretrain_epochs`` = 10 epochs at ``lr_pretrain`` = 1e-4, then ``config.epochs``
     one-class epochs at ``lr_svdd`` = 1e-4, Adam with ``weight_decay`` = 1e-6,
     batch size ``config.batch_size``, centre eps 0.1, deterministic by
     ``config.seed``. After :meth:`fit`, ``pretrain_history`` and ``history`` hold
@@ -129,12 +130,12 @@ class DeepSVDD:
     def __init__(self, config: RunConfig, device: torch.device | None = None) -> None:
         self.config = config
         self.device = torch.device(device) if device is not None else torch.device("cpu")
-        self.pretrain_epochs = int(config.get("pretrain_epochs", max(1, config.epochs // 2)))
-        self.lr_pretrain = float(config.get("lr_pretrain", 1e-4))
-        self.lr = float(config.get("lr_svdd", 1e-4))
-        self.weight_decay = float(config.get("weight_decay", 1e-6))
-        self.eps = float(config.get("center_eps", 0.1))
-        channels = config.get("channels", None)
+        self.pretrain_epochs = int(config.get("pretrain_epochs"))
+        self.lr_pretrain = float(config.get("lr_pretrain"))
+        self.lr = float(config.get("lr_svdd"))
+        self.weight_decay = float(config.get("weight_decay"))
+        self.eps = float(config.get("center_eps"))
+        channels = config.get("channels")
         self.channels = None if channels is None else tuple(int(c) for c in channels)
         self.net: SVDDEncoder | None = None
         self.c: Tensor | None = None

@@ -42,8 +42,8 @@ Deviations from the paper and the reference code, all deliberate:
   32×32 inside the model; the paper resizes MNIST to 32×32. The contextual loss
   is computed on the padded 32×32 image.
 - **Latent size** = ``config.latent_dim`` (project default 32; the paper uses
-  100). Channel width ``config.get("ndf", 64)`` as in the paper.
-- Learning rate ``config.get("lr_gan", 2e-4)`` (``config.lr`` is the
+  100). Channel width ``config.get("ndf")`` as in the paper.
+- Learning rate ``config.get("lr_gan")`` (``config.lr`` is the
   autoencoders' rate and is ignored); batch size ``config.batch_size`` (the
   paper uses 64, the project 128).
 - The discriminator's sigmoid + BCE is computed as BCE-with-logits (the same
@@ -158,12 +158,12 @@ class GANomaly:
     def __init__(self, config: RunConfig, device: torch.device | None = None) -> None:
         self.config = config
         self.device = torch.device(device) if device is not None else torch.device("cpu")
-        self.width = int(config.get("ndf", 64))
-        self.lr = float(config.get("lr_gan", 2e-4))
-        self.w_adv = float(config.get("w_adv", 1.0))
-        self.w_con = float(config.get("w_con", 50.0))
-        self.w_enc = float(config.get("w_enc", 1.0))
-        self.precise_bn = bool(config.get("precise_bn", True))
+        self.width = int(config.get("ndf"))
+        self.lr = float(config.get("lr_gan"))
+        self.w_adv = float(config.get("w_adv"))
+        self.w_con = float(config.get("w_con"))
+        self.w_enc = float(config.get("w_enc"))
+        self.precise_bn = bool(config.get("precise_bn"))
         self._bn_fresh = False
         self.netg: Generator | None = None
         self.netd: Discriminator | None = None

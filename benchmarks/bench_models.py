@@ -1,0 +1,145 @@
+"""Training and scoring throughput of each autoencoder, against the matmul peak, side by side.
+
+For every model (basic, conv, vae) and image shape (1×28×28, 3×32×32) it trains a
+batched group of ``--members`` one-class models (batch 128, MSE, the real
+:func:`aeutils.train.train_autoencoders` loop on synthetic uint8 images) and
+scores ``--score-images`` images per member with the real
+:func:`aeutils.train.score_images`. It prints, per row:
+
+- training and scoring throughput in GFLOP/s (FLOPs counted by
+  ``torch.utils.flop_counter.FlopCounterMode`` on one forward + backward, resp.
+  one forward, of the same ensemble);
+- their share of a 2048×2048 float32 matmul measured in the same run;
+- the share of the process's CPU time spent in the kernel (system time), which
+  exposes allocator page-fault churn (see :mod:`aeutils.runtime`).
+
+Every number is a ratio measured in this run; absolute times vary with the machine.
+
+    python benchmarks/bench_models.py               # all rows
+    python benchmarks/bench_models.py --models conv --epochs 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+
+import numpy as np
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from aeutils import runtime
+from aeutils.config import RunConfig
+from aeutils.data import Split
+from aeutils.losses import per_sample_loss
+from aeutils.models import MODELS, build_model
+from aeutils.train import score_images, train_autoencoders
+
+SHAPES = {"1x28x28": (1, 28, 28), "3x32x32": (3, 32, 32)}
+
+
+def matmul_gflops(n: int = 2048, repeats: int = 7) -> float:
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    a @ b
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        a @ b
+        times.append(time.perf_counter() - t)
+    return 2 * n**3 / float(np.median(times)) / 1e9
+
+
+def count_flops(model: str, shape, members: int, batch: int, backward: bool) -> float:
+    """FLOPs of one forward (+ backward) of the ensemble on ``members × batch`` images.
+
+    Counted on one member (an ordinary model) times ``members``: the counter's formula
+    for the backward of a grouped convolution over-counts, and the useful work of K
+    members is K times that of one.
+    """
+    net = build_model(model, shape, [0])
+    x = torch.rand(1, batch, *shape)
+    with FlopCounterMode(display=False) as fc:
+        recon, kl = net(x)
+        if backward:
+            loss = per_sample_loss("mse", recon, x).sum()
+            (loss + (kl.sum() if kl is not None else 0)).backward()
+    return float(fc.get_total_flops()) * members
+
+
+def synthetic_split(n: int, shape, seed: int) -> Split:
+    g = torch.Generator().manual_seed(seed)
+    x = (torch.rand(n, *shape, generator=g) * 255).to(torch.uint8)
+    empty = torch.zeros(0, dtype=torch.long)
+    return Split(train_x=x, train_is_anomaly=torch.zeros(n, dtype=torch.bool), val_x=x[:0],
+                 val_y=empty, test_x=x[:0], test_y=empty)
+
+
+class CpuClock:
+    """Wall, user and system seconds of this process over a ``with`` block."""
+
+    def __enter__(self):
+        self.t, self.o = time.perf_counter(), os.times()
+        return self
+
+    def __exit__(self, *exc):
+        o = os.times()
+        self.wall = time.perf_counter() - self.t
+        self.user, self.sys = o.user - self.o.user, o.system - self.o.system
+
+    @property
+    def kernel_share(self) -> float:
+        return self.sys / max(self.user + self.sys, 1e-9)
+
+
+def bench(model: str, shape, members: int, n_train: int, epochs: int, n_score: int,
+          device) -> dict:
+    configs = [RunConfig(model=model, loss="mse", normal_class=k, epochs=epochs, seed=k)
+               for k in range(members)]
+    splits = [synthetic_split(n_train, shape, k) for k in range(members)]
+    train_autoencoders([c.replace(epochs=1) for c in configs], splits, device)  # warm-up
+    with CpuClock() as train:
+        net = train_autoencoders(configs, splits, device)
+    steps = epochs * -(-n_train // 128)
+    train_flops = count_flops(model, shape, members, 128, backward=True) * steps
+    xs = [synthetic_split(n_score, shape, 100 + k).train_x for k in range(members)]
+    score_images(net, "mse", [x[:256] for x in xs], device)  # warm-up
+    with CpuClock() as score:
+        score_images(net, "mse", xs, device)
+    score_flops = count_flops(model, shape, members, n_score, backward=False)
+    return {"train_gflops": train_flops / train.wall / 1e9, "train_kernel": train.kernel_share,
+            "score_gflops": score_flops / score.wall / 1e9, "score_kernel": score.kernel_share,
+            "train_img_s": members * n_train * epochs / train.wall,
+            "score_img_s": members * n_score / score.wall}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--models", nargs="*", default=list(MODELS), help="autoencoders to measure")
+    p.add_argument("--members", type=int, default=10, help="models trained as one group")
+    p.add_argument("--train-images", type=int, default=1280, help="training images per member")
+    p.add_argument("--epochs", type=int, default=3, help="timed epochs (after one warm-up)")
+    p.add_argument("--score-images", type=int, default=2000, help="scored images per member")
+    a = p.parse_args()
+    device = torch.device("cpu")
+    peak = matmul_gflops()
+    print(f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, "
+          f"torch {torch.__version__}; allocator: {runtime.describe()}")
+    print(f"2048x2048 float32 matmul: {peak:.1f} GFLOP/s; {a.members} members x batch 128, "
+          f"{a.train_images} images/member, {a.epochs} epochs; scoring {a.score_images} "
+          f"images/member\n")
+    print("| model | image | train GFLOP/s | % of matmul | kernel % | score GFLOP/s "
+          "| % of matmul | kernel % | train img/s | score img/s |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for model in a.models:
+        for name, shape in SHAPES.items():
+            r = bench(model, shape, a.members, a.train_images, a.epochs, a.score_images, device)
+            print(f"| {model} | {name} | {r['train_gflops']:.1f} | {r['train_gflops'] / peak:.0%} "
+                  f"| {r['train_kernel']:.0%} | {r['score_gflops']:.1f} "
+                  f"| {r['score_gflops'] / peak:.0%} | {r['score_kernel']:.0%} "
+                  f"| {r['train_img_s']:.0f} | {r['score_img_s']:.0f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
