@@ -8,10 +8,22 @@ import time
 
 from .config import DEFAULT_CHECKPOINTS, PROTOCOLS, ConfigError, RunConfig
 from .data import DATASET_CHOICES, DataNotFoundError
+from .registry import SCORES
 from .reproduce import NotebookError
 from .train import TrainingDivergedError
 
 METRICS_SHOWN = ("auc", "ap", "val_auc", "accuracy", "f1", "oracle_accuracy")
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows each option's default once, and none where the help says what omitting means."""
+
+    def _get_help_string(self, action):
+        d = action.default
+        if d is None or d is False or (isinstance(d, (tuple, list)) and not d) \
+                or "(default" in (action.help or ""):
+            return action.help
+        return super()._get_help_string(action)
 
 
 def _ints(text: str) -> tuple[int, ...]:
@@ -33,7 +45,7 @@ def _add_run(sub) -> None:
     from .methods import METHODS
 
     p = sub.add_parser("run", help="train and evaluate one configuration, store and print it",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                       formatter_class=HelpFormatter)
     d = RunConfig()
     p.add_argument("--dataset", default=d.dataset, help=f"one of: {', '.join(DATASET_CHOICES)}")
     p.add_argument("--model", default=d.model, help=f"one of: {', '.join(METHODS)}")
@@ -43,27 +55,38 @@ def _add_run(sub) -> None:
     p.add_argument("--protocol", default=d.protocol, help=f"one of: {', '.join(PROTOCOLS)}")
     p.add_argument("--contamination", type=float, default=d.contamination,
                    help="percent anomalies mixed into training, relative to the normal count (0-100)")
-    p.add_argument("--epochs", type=int, default=d.epochs)
+    p.add_argument("--epochs", type=int, default=d.epochs,
+                   help="training epochs (passes over the training images)")
     p.add_argument("--checkpoints", type=_ints, default=(),
                    help=f"epochs to evaluate at inside the run, e.g. "
                         f"{','.join(map(str, DEFAULT_CHECKPOINTS))} (the last epoch always is)")
-    p.add_argument("--batch-size", type=int, default=d.batch_size)
-    p.add_argument("--lr", type=float, default=d.lr)
-    p.add_argument("--latent-dim", type=int, default=d.latent_dim)
+    p.add_argument("--batch-size", type=int, default=d.batch_size,
+                   help="images per optimiser step")
+    p.add_argument("--lr", type=float, default=d.lr, help="Adam learning rate (autoencoders)")
+    p.add_argument("--latent-dim", type=int, default=d.latent_dim,
+                   help="size of the code (bottleneck), in units")
     p.add_argument("--hidden", type=_ints, default=(),
                    help="hidden widths (basic, vae) or two channel counts (conv); default per model")
-    p.add_argument("--val-fraction", type=float, default=d.val_fraction)
-    p.add_argument("--max-train", type=int, default=None, help="cap on normal training images")
+    p.add_argument("--val-fraction", type=float, default=d.val_fraction,
+                   help="fraction of the normal training images held out for validation, in (0, 1)")
+    p.add_argument("--max-train", type=int, default=None,
+                   help="cap on normal training images per run; omit for all")
     p.add_argument("--max-test", type=int, default=None,
-                   help="score a fixed random subset of this many test images (default: all)")
-    p.add_argument("--seed", type=int, default=d.seed)
+                   help="score a fixed random subset of this many test images; omit for all")
+    p.add_argument("--score", default=d.score,
+                   help="how a reconstruction becomes a score: " + "; ".join(
+                       f"{k}: {v}" for k, v in SCORES.items()))
+    p.add_argument("--seed", type=int, default=d.seed,
+                   help="seed of the split, the initial weights and the batch order")
     _add_common(p)
 
 
 def _add_common(p) -> None:
     p.add_argument("--results", default=None,
-                   help="results table (JSON Lines); default $AEUTILS_RESULTS or results/results.jsonl")
-    p.add_argument("--device", default=None, help="cpu, cuda, mps; default: best available")
+                   help="results table (JSON Lines); omit for $AEUTILS_RESULTS or "
+                        "results/results.jsonl")
+    p.add_argument("--device", default=None,
+                   help="cpu, cuda or mps; omit for the best available")
     p.add_argument("--no-progress", action="store_true",
                    help="no progress bars; grid prints one line per finished group instead")
 
@@ -76,7 +99,7 @@ def _cmd_run(a) -> int:
                     protocol=a.protocol, contamination=a.contamination, epochs=a.epochs,
                     checkpoints=a.checkpoints, batch_size=a.batch_size, lr=a.lr,
                     latent_dim=a.latent_dim, hidden=a.hidden, val_fraction=a.val_fraction,
-                    max_train=a.max_train, max_test=a.max_test, seed=a.seed)
+                    max_train=a.max_train, max_test=a.max_test, seed=a.seed, score=a.score)
     store = ResultsStore(a.results)
     cached = store.has(cfg)
     t0 = time.perf_counter()
@@ -97,8 +120,8 @@ def _add_grid(sub) -> None:
     from .grid import PROFILES
 
     p = sub.add_parser("grid", help="run a profile's grid, skipping what is stored",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--profile", default="quick", help=f"one of: {', '.join(PROFILES)}")
+                       formatter_class=HelpFormatter)
+    p.add_argument("--profile", default="quick", help=f"named grid, one of: {', '.join(PROFILES)}")
     p.add_argument("--block", action="append", help="only these blocks of the profile")
     p.add_argument("--dataset-map", action="append", metavar="NAME=DATASET",
                    help="replace a dataset of the profile, e.g. cifar10=folder:../shared/data/cifar10-jpeg")
@@ -169,7 +192,8 @@ def _print_estimate(a, dataset_map, store, shard_of, blocks) -> None:
 
 
 def _add_merge(sub) -> None:
-    p = sub.add_parser("merge", help="merge result tables (e.g. shards) into one; idempotent")
+    p = sub.add_parser("merge", help="merge result tables (e.g. shards) into one; idempotent",
+                       formatter_class=HelpFormatter)
     p.add_argument("output", help="the table to merge into (created if missing)")
     p.add_argument("inputs", nargs="+", help="tables to merge in")
 
@@ -186,8 +210,8 @@ def _add_reproduce(sub) -> None:
     from .grid import PROFILES
 
     p = sub.add_parser("reproduce", help="execute the notebooks in order with papermill",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--profile", default="quick", help=f"one of: {', '.join(PROFILES)}")
+                       formatter_class=HelpFormatter)
+    p.add_argument("--profile", default="quick", help=f"named grid, one of: {', '.join(PROFILES)}")
     p.add_argument("--mnist", default="mnist", help="dataset used for MNIST")
     p.add_argument("--cifar10", default="cifar10",
                    help="dataset used for CIFAR-10 (offline: folder:../shared/data/cifar10-jpeg)")
@@ -206,9 +230,13 @@ def _cmd_reproduce(a) -> int:
 
 
 def _add_show(sub) -> None:
-    p = sub.add_parser("show", help="summarise the results table (mean AUC per configuration)")
-    p.add_argument("--results", default=None)
-    p.add_argument("--metric", default="auc")
+    p = sub.add_parser("show", help="summarise the results table (mean AUC per configuration)",
+                       formatter_class=HelpFormatter)
+    p.add_argument("--results", default=None,
+                   help="results table; omit for $AEUTILS_RESULTS or results/results.jsonl")
+    p.add_argument("--metric", default="auc",
+                   help="record column to average per configuration (e.g. auc, val_auc, "
+                        "balanced_accuracy)")
 
 
 def _cmd_show(a) -> int:

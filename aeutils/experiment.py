@@ -112,10 +112,14 @@ def run_configs(configs: Sequence[RunConfig], store: ResultsStore | None = None,
                 if c0.is_autoencoder else
                 f"{display_name(c0.dataset)} {c0.model} class {c0.normal_class}")
         bar.set_postfix_str(what)
-        if c0.is_autoencoder:
-            store.append(_train_group(group, store, device, keep_models, bar))
-        else:
-            store.append(_run_baseline(c0, store, device, bar))
+        with store.claim(c.key() for c in group) as mine:
+            group = [c for c in group if c.key() in mine and not store.has(c)]
+            if group and c0.is_autoencoder:
+                store.append(_train_group(group, store, device, keep_models, bar))
+            elif group:
+                store.append(_run_baseline(c0, store, device, bar))
+        if not group:
+            bar.update(sum(c.epochs for c in groups[n - 1]))  # another process has them
         if log:
             done = time.perf_counter() - t_start
             eta = done / n * (len(groups) - n)

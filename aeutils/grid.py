@@ -236,8 +236,10 @@ def run_profile(profile: str, dataset_map: Mapping[str, str] | None = None,
             configs = shard(configs, *shard_of, max_group)
         if log:
             print(f"block {b.name}: {len(configs)} runs", flush=True)
-        n = run_grid(configs, store, device=device, max_group=max_group, progress=progress,
-                     log=log)
+        n = 0
+        for ds in dict.fromkeys(c.dataset for c in configs):  # in the block's dataset order
+            n += run_grid([c for c in configs if c.dataset == ds], store, device=device,
+                          max_group=max_group, progress=progress, log=log)
         out[b.name] = (n, time.perf_counter() - t0)
     return out
 

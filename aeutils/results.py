@@ -18,10 +18,18 @@ store that is shipped in the repository, see ``results/<profile>/``) or ``"none"
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import socket
 from collections.abc import Iterable
+from contextlib import contextmanager
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: appends are still single writes, but unlocked
+    fcntl = None
 
 import numpy as np
 import pandas as pd
@@ -126,13 +134,14 @@ class ResultsStore:
             return 0
         blob = "".join(json.dumps(r, sort_keys=True, default=_json_default) + "\n" for r in new)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
-        try:
-            _truncate_partial_tail(fd)
-            os.write(fd, blob.encode())
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        with self._locked():
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+            try:
+                _truncate_partial_tail(fd)
+                _write_all(fd, blob.encode())
+                os.fsync(fd)
+            finally:
+                os.close(fd)
         for r in new:
             self._add(r)
         self._stamp = None  # re-read lazily; other processes may append too
@@ -152,6 +161,69 @@ class ResultsStore:
                     if not dst.exists():
                         _atomic_bytes(dst, f.read_bytes())
         return added
+
+    # --- concurrency -----------------------------------------------------------------
+    @contextmanager
+    def _locked(self):
+        """An exclusive ``flock`` on ``<table>.lock`` (no-op where fcntl is missing): two
+        processes never interleave a tail cut and an append."""
+        if fcntl is None:
+            yield
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock, also when the process dies
+
+    @property
+    def claims_dir(self) -> Path:
+        return self.path.with_name(self.path.name + ".claims")
+
+    @contextmanager
+    def claim(self, keys: Iterable[str]):
+        """Claim runs before training them; yields the keys this process may train.
+
+        A claim is a file ``<table>.claims/<key>`` created exclusively, holding the
+        owner's host and pid. Keys claimed by another live process are left out (that
+        process trains them); a claim whose owner died (SIGKILL, crash) is taken over.
+        Claims are released on exit. So two writers on one store (two shards, a grid
+        and a notebook) never train the same configuration at once.
+        """
+        self.claims_dir.mkdir(parents=True, exist_ok=True)
+        mine: list[str] = []
+        try:
+            with self._locked():
+                for key in dict.fromkeys(keys):
+                    if self._try_claim(key):
+                        mine.append(key)
+            yield set(mine)
+        finally:
+            for key in mine:
+                with contextlib.suppress(FileNotFoundError):
+                    (self.claims_dir / key).unlink()
+
+    def _try_claim(self, key: str) -> bool:
+        path = self.claims_dir / key
+        me = f"{socket.gethostname()} {os.getpid()}"
+        for _ in range(2):
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            except FileExistsError:
+                try:
+                    owner = path.read_text().split()
+                except FileNotFoundError:
+                    continue
+                if len(owner) == 2 and not _alive(*owner):
+                    path.unlink(missing_ok=True)  # its owner died: take the claim over
+                    continue
+                return False
+            with os.fdopen(fd, "w") as f:
+                f.write(me)
+            return True
+        return False
 
     # --- side files ----------------------------------------------------------------
     @property
@@ -184,6 +256,29 @@ class ResultsStore:
             raise FileNotFoundError(f"no stored scores for {key} at epoch {epoch} ({path})")
         with np.load(path) as z:
             return {k: z[k] for k in z.files}
+
+
+def _alive(host: str, pid: str) -> bool:
+    """Whether the claim owner ``pid`` on ``host`` still runs (other hosts: assume so)."""
+    if host != socket.gethostname():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, ValueError):
+        return True
+    return True
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """``os.write`` until every byte is written (a write may be short)."""
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        if n <= 0:
+            raise OSError(f"write to the results table returned {n}")
+        view = view[n:]
 
 
 def _truncate_partial_tail(fd: int) -> None:

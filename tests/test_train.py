@@ -83,3 +83,30 @@ def test_seeded_training_is_deterministic(grey_data):
     a = member_state(train_autoencoders([cfg], [s], torch.device("cpu")), 0)
     b = member_state(train_autoencoders([cfg], [s], torch.device("cpu")), 0)
     assert all(torch.equal(a[n], b[n]) for n in a)
+
+
+def test_fused_and_public_adam_give_the_same_trajectory(grey_data, monkeypatch):
+    """The private fused kernel (when it works) and the public fallback train alike."""
+    from aeutils import train as tr
+
+    assert tr._fused_adam_works()  # on the torch this project tests with
+    cfg = RunConfig(model="basic", loss="mse", epochs=2, batch_size=16)
+    s = make_split(grey_data, 0)
+    fused = member_state(train_autoencoders([cfg], [s], torch.device("cpu")), 0)
+    monkeypatch.setattr(tr.MaskedAdam, "_fused_ok", False)
+    plain = member_state(train_autoencoders([cfg], [s], torch.device("cpu")), 0)
+    for name in fused:
+        torch.testing.assert_close(fused[name], plain[name], rtol=1e-4, atol=1e-6)
+
+
+def test_a_missing_or_changed_fused_kernel_falls_back(monkeypatch):
+    from aeutils import train as tr
+
+    monkeypatch.delattr(torch, "_fused_adam_")
+    assert not tr._fused_adam_works()
+
+    def wrong(*a, **k):
+        raise TypeError("unexpected keyword argument")
+
+    monkeypatch.setattr(torch, "_fused_adam_", wrong, raising=False)
+    assert not tr._fused_adam_works()
