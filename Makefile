@@ -8,7 +8,7 @@ MNIST ?= mnist
 CIFAR10 ?= cifar10
 export AEUTILS_DATA ?= data
 
-.PHONY: install test lint reproduce grid bench strip clean
+.PHONY: install test lint reproduce figures grid bench strip clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ test: install  ## lint, then the test suite (synthetic data; real MNIST if AEUTI
 
 reproduce: install  ## run every notebook with papermill for PROFILE, regenerating figures/
 	$(PY) -m aeutils reproduce --profile $(PROFILE) --mnist $(MNIST) --cifar10 $(CIFAR10)
+
+figures: install  ## redraw every figure and table of PROFILE from its shipped results (no training)
+	$(PY) -m aeutils reproduce --profile $(PROFILE) --render --mnist $(MNIST) --cifar10 $(CIFAR10)
 
 grid: install  ## only the training grid of PROFILE (resumable)
 	$(PY) -m aeutils grid --profile $(PROFILE) --dataset-map mnist=$(MNIST) --dataset-map cifar10=$(CIFAR10)

@@ -218,14 +218,18 @@ def _add_reproduce(sub) -> None:
     p.add_argument("--only", action="append", help="only notebooks whose name contains this")
     p.add_argument("--figures", default="figures", help="figure output folder")
     p.add_argument("--output", default="build/notebooks", help="executed notebooks + HTML")
-    p.add_argument("--results", default=None, help="results table (default as for run)")
+    p.add_argument("--results", default=None,
+                   help="results table; omit for $AEUTILS_RESULTS or results/results.jsonl "
+                        "(with --render: the store shipped in results/<profile>/)")
+    p.add_argument("--render", action="store_true",
+                   help="train nothing: redraw every figure and table from stored results")
 
 
 def _cmd_reproduce(a) -> int:
     from .reproduce import reproduce
 
     reproduce(profile=a.profile, mnist=a.mnist, cifar10=a.cifar10, only=a.only,
-              figures=a.figures, output=a.output, results=a.results)
+              figures=a.figures, output=a.output, results=a.results, render=a.render)
     return 0
 
 

@@ -242,6 +242,34 @@ def trained_model(config: RunConfig, store: ResultsStore | None = None,
     return model.eval()
 
 
+def example_reconstructions(config: RunConfig, store: ResultsStore | None = None,
+                            n_normal: int = 8, train: bool = True):
+    """(normal, normal_recon, anomalous, anomalous_recon) of the fixed example test images
+    (:func:`aeutils.data.example_indices`): images uint8, reconstructions float in [0, 1].
+
+    Read from the results store, which keeps them at each run's last epoch, so figures
+    render from shipped results without training. Runs stored without them are retrained
+    (``trained_model``) when ``train`` is true, else a ``FileNotFoundError`` says so.
+    """
+    store = store or ResultsStore()
+    data = split_for(config)[0]
+    test_x, labels = test_subset(data, config.max_test)
+    try:
+        kept = store.load_scores(config.key(), config.epochs)
+        idx, recon = kept["example_index"], kept["example_recon"].astype(np.float32) / 255
+    except (FileNotFoundError, KeyError):
+        if not train:
+            raise FileNotFoundError(f"the results store {store.path} keeps no reconstructions "
+                                    f"for {config.model}/{config.loss} class "
+                                    f"{config.normal_class}; run with train=True") from None
+        idx = example_indices(labels, config.normal_class).numpy()
+        recon = reconstruct(trained_model(config, store), test_x[idx])
+    idx = torch.as_tensor(idx, dtype=torch.long)
+    n = min(n_normal, int((labels[idx] == config.normal_class).sum()))
+    n_all = int((labels[idx] == config.normal_class).sum())
+    return test_x[idx[:n]], recon[:n], test_x[idx[n_all:]], recon[n_all:]
+
+
 @torch.no_grad()
 def reconstruct(model: torch.nn.Module, x_uint8: torch.Tensor) -> np.ndarray:
     """Reconstructions (N×C×H×W float in [0, 1]) of uint8 images by a K = 1 model."""

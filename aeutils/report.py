@@ -20,7 +20,7 @@ import torch
 
 from . import reference
 from .config import RunConfig
-from .data import example_indices
+from .data import dataset_identity, example_indices
 from .models import MODELS, build_model
 from .results import ResultsStore
 
@@ -57,6 +57,11 @@ def checkpoint_records(source: ResultsStore | pd.DataFrame,
     return add_config(df.merge(wanted, on=["key", "epoch"]).drop_duplicates(["key", "epoch"]))
 
 
+def same_dataset(df: pd.DataFrame, dataset: str) -> pd.Series:
+    """Rows of ``dataset`` by what it is (its identity), not the path it was read from."""
+    return df["dataset_id"] == dataset_identity(dataset)
+
+
 def config_name(model: str, loss: str) -> str:
     """``model/loss`` for autoencoders, ``model`` for baselines."""
     return f"{model}/{loss}" if model in MODELS else model
@@ -78,7 +83,7 @@ def _clean_autoencoders(df: pd.DataFrame, dataset: str | None) -> pd.DataFrame:
     keep = df["model"].isin(list(MODELS)) & (df["contamination"] == 0) & (
         df["protocol"] == reference.ONE_VS_REST)
     if dataset is not None:
-        keep &= df["dataset"] == dataset
+        keep &= same_dataset(df, dataset)
     return add_config(df[keep])
 
 
@@ -115,9 +120,11 @@ def best_per_class(df: pd.DataFrame, dataset: str, by: str = "auc",
     d = _clean_autoencoders(df, dataset)
     if d.empty:
         return pd.DataFrame()
-    metrics = [c for c in ("auc", "val_auc", "accuracy", "oracle_accuracy", "ap") if c in d]
+    metrics = [c for c in ("auc", "val_auc", "accuracy", "balanced_accuracy", "oracle_accuracy",
+                           "ap") if c in d]
     g = d.groupby([CLASS_COLUMN, "model", "loss", "config"], as_index=False).agg(
         **{m: (m, "mean") for m in metrics}, key=("key", "first"), epoch=("epoch", "first"))
+    g["n_configs"] = g.groupby(CLASS_COLUMN)["config"].transform("nunique")
     best = g.loc[g.groupby(CLASS_COLUMN)[by].idxmax()].rename(columns={CLASS_COLUMN: "class"})
     if class_names is not None:
         best.insert(1, "class_name", [class_names[int(c)] for c in best["class"]])
@@ -130,44 +137,71 @@ def best_single_config(df: pd.DataFrame, dataset: str | None = None, by: str = "
     d = _clean_autoencoders(df, dataset)
     if d.empty:
         return {}
-    cols = [c for c in ("auc", "val_auc", "accuracy", "oracle_accuracy") if c in d]
+    cols = [c for c in ("auc", "val_auc", "accuracy", "balanced_accuracy", "oracle_accuracy")
+            if c in d]
     g = d.groupby(["model", "loss", "config"], as_index=False)[cols].mean()
     g["n_classes"] = d.groupby(["model", "loss", "config"])[CLASS_COLUMN].nunique().to_numpy()
     return g.loc[g[by].idxmax()].to_dict()
 
 
 def compare_with_thesis(ours: pd.DataFrame, thesis_dataset: str,
-                        best_single: Mapping | None = None) -> pd.DataFrame:
+                        best_single: Mapping | None = None,
+                        expected_configs: int | None = None) -> pd.DataFrame:
     """Our best configuration per class (from :func:`best_per_class`) beside the thesis's.
 
-    Adds a ``mean`` row over the classes we have and, given ``best_single``
-    (from :func:`best_single_config`), the ``AVG`` row (best single configuration).
+    One row per thesis class, whether measured yet or not: ``status`` says how many of
+    the ``expected_configs`` configurations a measured row was chosen from, or
+    ``missing``; nothing is filled in or extrapolated. Then the mean over the measured
+    classes and, given ``best_single`` (:func:`best_single_config`), the ``AVG`` row.
+    Accuracy: the thesis does not say how its threshold was set; ours uses the 95th
+    percentile of validation-normal scores. Beside it, balanced accuracy at the same
+    threshold (blind to the 9:1 class ratio of a one-vs-rest test set, where calling
+    everything anomalous scores 0.90 accuracy) and the oracle accuracy (best threshold
+    on the test set: an upper bound).
     """
     th = reference.thesis_best_per_class(thesis_dataset)
     th = th.rename(columns={"model": "thesis_model", "loss": "thesis_loss",
                             "accuracy": "thesis_accuracy", "auc": "thesis_auc"})
     o = ours.rename(columns={"model": "our_model", "loss": "our_loss", "auc": "our_auc",
-                             "accuracy": "our_accuracy", "oracle_accuracy": "our_oracle_accuracy"})
-    t = o.merge(th[["class", "class_name", "thesis_model", "thesis_loss", "thesis_accuracy",
-                    "thesis_auc"]].rename(columns={"class_name": "name"}), on="class", how="left")
-    t["class"] = [f"{c} {n}" if str(c) != n else str(c) for c, n in zip(t["class"], t["name"])]
+                             "accuracy": "our_accuracy", "oracle_accuracy": "our_oracle_accuracy",
+                             "balanced_accuracy": "our_balanced_accuracy"})
+    keep = [c for c in ("class", "our_model", "our_loss", "our_auc", "our_accuracy",
+                        "our_balanced_accuracy", "our_oracle_accuracy", "n_configs") if c in o]
+    t = th[["class", "class_name", "thesis_model", "thesis_loss", "thesis_accuracy",
+            "thesis_auc"]].merge(o[keep], on="class", how="left")
+    for col in ("our_auc", "our_accuracy", "our_balanced_accuracy", "our_oracle_accuracy"):
+        if col not in t:
+            t[col] = np.nan
+    t["status"] = ["missing" if pd.isna(a) else
+                   (f"{int(n)}/{expected_configs} configs" if expected_configs else "measured")
+                   for a, n in zip(t["our_auc"], t.get("n_configs", pd.Series([0] * len(t))))]
+    t["class"] = [f"{c} {n}" if str(c) != n else str(c) for c, n in zip(t["class"], t["class_name"])]
     t["delta_auc"] = t["our_auc"] - t["thesis_auc"]
+    t["delta_accuracy"] = t["our_accuracy"] - t["thesis_accuracy"]
     cols = ["class", "thesis_model", "thesis_loss", "thesis_auc", "our_model", "our_loss",
-            "our_auc", "delta_auc", "thesis_accuracy", "our_accuracy", "our_oracle_accuracy"]
+            "our_auc", "delta_auc", "thesis_accuracy", "our_accuracy", "delta_accuracy",
+            "our_balanced_accuracy", "our_oracle_accuracy", "status"]
     t = t[cols]
     nums = ["thesis_auc", "our_auc", "delta_auc", "thesis_accuracy", "our_accuracy",
-            "our_oracle_accuracy"]
-    mean = {"class": f"mean of the {len(t)} rows", **t[nums].mean().to_dict()}
+            "delta_accuracy", "our_balanced_accuracy", "our_oracle_accuracy"]
+    measured = t[t["status"] != "missing"]
+    mean = {"class": f"mean of the {len(measured)} measured classes",
+            **measured[nums].mean().to_dict(), "status": f"{len(measured)}/{len(t)} classes"}
     rows = [t, pd.DataFrame([mean])]
     if best_single:
         avg = reference.thesis_best_single(thesis_dataset)
+        n_cls = best_single.get("n_classes")
         rows.append(pd.DataFrame([{
             "class": "AVG (best single config)", "thesis_model": avg["model"],
             "thesis_loss": avg["loss"], "thesis_auc": avg["auc"],
             "our_model": best_single["model"], "our_loss": best_single["loss"],
             "our_auc": best_single["auc"], "delta_auc": best_single["auc"] - avg["auc"],
             "thesis_accuracy": avg["accuracy"], "our_accuracy": best_single.get("accuracy"),
-            "our_oracle_accuracy": best_single.get("oracle_accuracy")}]))
+            "delta_accuracy": (best_single["accuracy"] - avg["accuracy"]
+                               if best_single.get("accuracy") is not None else np.nan),
+            "our_balanced_accuracy": best_single.get("balanced_accuracy"),
+            "our_oracle_accuracy": best_single.get("oracle_accuracy"),
+            "status": f"mean over {n_cls} classes" if n_cls is not None else ""}]))
     return pd.concat(rows, ignore_index=True)
 
 
@@ -190,7 +224,7 @@ def contamination_curve(df: pd.DataFrame, dataset: str) -> pd.DataFrame:
     d = add_config(df)
     if d.empty:
         return d
-    d = d[(d["dataset"] == dataset) & (d["protocol"] == reference.ONE_VS_REST)]
+    d = d[same_dataset(d, dataset) & (d["protocol"] == reference.ONE_VS_REST)]
     cols = ["config", "contamination", CLASS_COLUMN]
     return d.groupby(cols, as_index=False)["auc"].mean().sort_values(cols).reset_index(drop=True)
 
@@ -242,7 +276,7 @@ def measured_rows(main: pd.DataFrame, dataset: str, baselines: pd.DataFrame | No
     for p in parts:
         p["protocol"] = reference.ONE_VS_REST
     if baselines is not None and not baselines.empty:
-        b = baselines[baselines["dataset"] == dataset]
+        b = baselines[same_dataset(baselines, dataset)]
         if not b.empty:
             g = add_config(b).groupby(["config", "protocol", CLASS_COLUMN]).agg(
                 auc=("auc", "mean"), std=("auc", "std"), n=("seed", "nunique")).reset_index()

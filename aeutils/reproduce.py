@@ -73,12 +73,19 @@ def _one_line(text: object) -> str:
 
 def reproduce(profile: str = "quick", mnist: str = "mnist", cifar10: str = "cifar10",
               only: Sequence[str] | None = None, figures: str = "figures",
-              output: str = "build/notebooks", results: str | None = None) -> dict[str, float]:
+              output: str = "build/notebooks", results: str | None = None,
+              render: bool = False) -> dict[str, float]:
     """Execute the notebooks for ``profile``; returns notebook name → wall seconds.
 
+    *Reproduce* (default): the notebooks train what the user's results store lacks;
+    at the end, if the repository ships a store for ``profile`` (``results/<profile>/``),
+    every configuration both stores hold is compared (:func:`aeutils.results.compare_stores`)
+    and the verdict printed. *Render* (``render=True``): the notebooks read the shipped
+    store (or ``results``) and train nothing, so every figure and table of a published
+    profile is redrawn in minutes.
+
     Paths are taken relative to the caller's working directory and passed to the
-    kernels as absolute paths (the kernels run in the repository root). Dataset
-    names are passed unchanged: they are part of the results' configuration keys.
+    kernels as absolute paths (the kernels run in the repository root).
     """
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -91,9 +98,17 @@ def reproduce(profile: str = "quick", mnist: str = "mnist", cifar10: str = "cifa
         raise NotebookError(f"no notebooks under {repo_root() / 'notebooks'} match {only!r}")
     out_dir = Path(output).expanduser().resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
+    from .results import shipped_path
+
+    shipped = shipped_path(profile)
+    if render and not results:
+        if not shipped.exists():
+            raise NotebookError(f"no shipped results for profile {profile!r} ({shipped}); "
+                                f"render a store of your own with --results")
+        results = str(shipped)
     params = {"profile": profile, "mnist": mnist, "cifar10": cifar10,
               "results": _absolute(results) if results else None,
-              "figures": _absolute(figures), "numbers_dir": str(out_dir)}
+              "figures": _absolute(figures), "numbers_dir": str(out_dir), "train": not render}
     env = {"AEUTILS_FIGURES": params["figures"]}
     if os.environ.get("AEUTILS_DATA"):
         env["AEUTILS_DATA"] = _absolute(os.environ["AEUTILS_DATA"])
@@ -117,4 +132,25 @@ def reproduce(profile: str = "quick", mnist: str = "mnist", cifar10: str = "cifa
             _export_html(executed)
             print(f"{path.name:<24} {timings[path.name]:8.1f} s", flush=True)
     print(f"{'total':<24} {sum(timings.values()):8.1f} s  -> {out_dir}", flush=True)
+    if not render and shipped.exists():
+        _report_comparison(results, shipped)
     return timings
+
+
+def _report_comparison(results: str | None, shipped: Path) -> None:
+    """Print how the user's store compares with the shipped one, configuration by configuration."""
+    from .results import ResultsStore, compare_stores
+
+    mine = ResultsStore(results)
+    if mine.path.resolve() == shipped.resolve():
+        return
+    c = compare_stores(mine, ResultsStore(shipped))
+    verdict = ("reproduction confirmed" if c["compared"] and not c["differ"] else
+               "nothing to compare" if not c["compared"] else
+               f"{len(c['differ'])} configurations differ")
+    print(f"against the shipped results ({shipped}): {c['compared']} (configuration, epoch) "
+          f"pairs compared, {c['agree']} agree within {c['tolerance']:g} AUC (largest "
+          f"difference {c['max_abs_diff']:.2g}); {verdict}", flush=True)
+    for d in c["differ"][:20]:
+        print(f"  differs: {d['model']}/{d['loss']} class {d['class']} epoch {d['epoch']}: "
+              f"mine {d['mine']:.4f}, shipped {d['shipped']:.4f}", flush=True)

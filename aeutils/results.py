@@ -258,6 +258,33 @@ class ResultsStore:
             return {k: z[k] for k in z.files}
 
 
+def shipped_path(profile: str) -> Path:
+    """Where the repository ships the results store of ``profile``."""
+    return Path(__file__).resolve().parent.parent / "results" / profile / "results.jsonl"
+
+
+def compare_stores(mine: ResultsStore, shipped: ResultsStore, tolerance: float = 1e-3,
+                   metric: str = "auc") -> dict:
+    """Configuration by configuration (key and epoch), ``metric`` of ``mine`` against
+    ``shipped``: how many agree within ``tolerance``, which differ, which are missing.
+
+    The same code on the same kind of machine gives the same numbers up to float
+    noise (thread scheduling, BLAS kernels), far below the default tolerance.
+    """
+    theirs = {(r["key"], int(r["epoch"])): r for r in shipped.records()}
+    ours = {(r["key"], int(r["epoch"])): r for r in mine.records()}
+    both = sorted(set(theirs) & set(ours))
+    diffs = {k: abs(float(ours[k][metric]) - float(theirs[k][metric])) for k in both}
+    differ = [k for k, d in diffs.items() if not d <= tolerance]
+    return {"compared": len(both), "agree": len(both) - len(differ),
+            "max_abs_diff": max(diffs.values(), default=0.0), "tolerance": tolerance,
+            "differ": [{"key": k, "epoch": e, "model": ours[(k, e)]["model"],
+                        "loss": ours[(k, e)].get("loss"), "class": ours[(k, e)]["normal_class"],
+                        "mine": ours[(k, e)][metric], "shipped": theirs[(k, e)][metric]}
+                       for k, e in differ],
+            "only_shipped": len(set(theirs) - set(ours)), "only_mine": len(set(ours) - set(theirs))}
+
+
 def _alive(host: str, pid: str) -> bool:
     """Whether the claim owner ``pid`` on ``host`` still runs (other hosts: assume so)."""
     if host != socket.gethostname():

@@ -21,10 +21,11 @@ import numpy as np
 import pandas as pd
 
 from .config import RunConfig
+from .data import dataset_identity
 
 CANDIDATE_FIELDS = ["dataset", "model", "loss", "hidden", "latent_dim", "lr", "batch_size",
                     "max_train", "max_test", "protocol", "contamination", "val_fraction", "epoch"]
-SELECTION_COLUMNS = [*CANDIDATE_FIELDS, "normal_class", "seed", "val_auc"]
+SELECTION_COLUMNS = [*CANDIDATE_FIELDS, "dataset_id", "normal_class", "seed", "val_auc"]
 
 
 def _hashable(df: pd.DataFrame) -> pd.DataFrame:
@@ -47,7 +48,8 @@ def candidates(df: pd.DataFrame, dataset: str, classes: Sequence[int] = tuple(ra
     from .methods import AUTOENCODERS
 
     view = _hashable(df[[c for c in SELECTION_COLUMNS if c in df]])
-    view = view[(view.dataset == dataset) & (view.protocol == protocol) & (view.seed == seed)
+    view = view[(view.dataset_id == dataset_identity(dataset)) & (view.protocol == protocol)
+                & (view.seed == seed)
                 & (view.contamination == 0) & view.model.isin(AUTOENCODERS)
                 & view.normal_class.isin(list(classes))]
     keys = [c for c in CANDIDATE_FIELDS if c in view]

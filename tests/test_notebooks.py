@@ -58,6 +58,33 @@ def test_reproduce_smoke_writes_figures_tables_and_numbers(tmp_path, synthetic_f
     assert numbers["05_comparison"]["mnist"]["mean_auc"]
     assert "cifar10" in numbers["03_training"]
 
+    # Render: the same notebooks from the stored results, training nothing.
+    table = tmp_path / "results" / "results.jsonl"
+    before = table.read_bytes()
+
+    render_figs = tmp_path / "render"
+    reproduce(profile="smoke", mnist=f"folder:{synthetic_folder}",
+              cifar10=f"folder:{synthetic_rgb_folder}", figures=str(render_figs),
+              output=str(tmp_path / "out-render"), results=str(table), render=True)
+    assert table.read_bytes() == before, "rendering trained something"
+    assert set(plots.read_manifest(render_figs)) == set(manifest)
+    rendered = json.loads((tmp_path / "out-render" / "04_evaluation_numbers.json").read_text())
+    assert rendered["mnist"]["best_per_class"] == ev["best_per_class"]
+
+
+def test_compare_stores_confirms_and_names_differences(tmp_path):
+    from aeutils.results import ResultsStore, compare_stores
+
+    rows = [{"key": f"k{i}", "epoch": 1, "model": "basic", "loss": "mse", "normal_class": i,
+             "auc": 0.9} for i in range(3)]
+    a, b = ResultsStore(tmp_path / "a.jsonl"), ResultsStore(tmp_path / "b.jsonl")
+    a.append(rows)
+    b.append([{**r, "auc": r["auc"] + (1e-6 if i < 2 else 0.05)} for i, r in enumerate(rows)]
+             + [{**rows[0], "key": "extra"}])
+    c = compare_stores(a, b)
+    assert (c["compared"], c["agree"], c["only_shipped"], c["only_mine"]) == (3, 2, 1, 0)
+    assert [d["class"] for d in c["differ"]] == [2]
+
 
 def test_reproduce_failure_is_one_line(tmp_path, monkeypatch):
     import nbformat
@@ -146,13 +173,13 @@ def _records() -> pd.DataFrame:
     for (m, loss), (a0, a1) in aucs.items():
         for c, auc in enumerate((a0, a1)):
             for epoch, scale in ((1, 0.9), (2, 1.0)):
-                rows.append(dict(dataset="d", model=m, loss=loss, normal_class=c, epoch=epoch,
+                rows.append(dict(dataset="mnist", dataset_id="mnist", model=m, loss=loss, normal_class=c, epoch=epoch,
                                  protocol="one-vs-rest", contamination=0.0, seed=0,
                                  auc=auc * scale, val_auc=vals[(m, loss)][c], accuracy=0.5,
                                  oracle_accuracy=0.6, key=f"{m}{loss}{c}",
                                  loss_curve=[1.0, 0.5][:epoch]))
     for seed, auc in ((0, 0.6), (1, 0.8)):
-        rows.append(dict(dataset="d", model="knn", loss="mse", normal_class=0, epoch=1,
+        rows.append(dict(dataset="mnist", dataset_id="mnist", model="knn", loss="mse", normal_class=0, epoch=1,
                          protocol="one-vs-rest", contamination=0.0, seed=seed, auc=auc,
                          val_auc=0.5, key=f"knn{seed}"))
     return pd.DataFrame(rows)
@@ -170,43 +197,49 @@ def test_final_records_by_config():
 
 def test_auc_matrix_best_and_single():
     df = report.final_records(_records())
-    m = report.auc_matrix(df, "d")
+    m = report.auc_matrix(df, "mnist")
     assert list(m.columns) == ["basic/mse", "conv/bce"] and list(m.index) == [0, 1, "mean"]
     assert m.loc["mean", "basic/mse"] == pytest.approx(0.75)
-    best = report.best_per_class(df, "d", class_names=["zero", "one"])
+    best = report.best_per_class(df, "mnist", class_names=["zero", "one"])
     assert best["config"].tolist() == ["basic/mse", "conv/bce"]
     assert best["class_name"].tolist() == ["zero", "one"] and set(best["selected_on"]) == {"test"}
-    single = report.best_single_config(df, "d")
+    single = report.best_single_config(df, "mnist")
     assert single["config"] == "basic/mse" and single["auc"] == pytest.approx(0.75)
-    val = report.validation_selected(df, "d")
+    val = report.validation_selected(df, "mnist")
     assert val["config"].tolist() == ["conv/bce", "basic/mse"]
 
 
 def test_compare_with_thesis_rows_and_delta():
     df = report.final_records(_records())
-    best = report.best_per_class(df, "d")
-    table = report.compare_with_thesis(best, "mnist", report.best_single_config(df, "d"))
-    assert table["class"].tolist() == ["0", "1", "mean of the 2 rows", "AVG (best single config)"]
-    assert table.loc[0, "thesis_auc"] == 0.9775
+    best = report.best_per_class(df, "mnist")
+    table = report.compare_with_thesis(best, "mnist", report.best_single_config(df, "mnist"),
+                                       expected_configs=2)
+    # every thesis class is a row; the ones not measured yet say so
+    assert table["class"].tolist()[:10] == [str(i) for i in range(10)]
+    assert table["class"].tolist()[10:] == ["mean of the 2 measured classes",
+                                            "AVG (best single config)"]
+    assert table.loc[0, "thesis_auc"] == 0.9775 and table.loc[0, "status"] == "2/2 configs"
     assert table.loc[0, "delta_auc"] == pytest.approx(0.9 - 0.9775)
-    assert table.loc[2, "thesis_auc"] == pytest.approx((0.9775 + 0.9975) / 2)
-    assert table.loc[3, "thesis_model"] == "basic" and table.loc[3, "our_auc"] == pytest.approx(0.75)
+    assert table.loc[5, "status"] == "missing" and np.isnan(table.loc[5, "our_auc"])
+    assert table.loc[10, "thesis_auc"] == pytest.approx((0.9775 + 0.9975) / 2)
+    assert table.loc[11, "thesis_model"] == "basic" and table.loc[11, "our_auc"] == pytest.approx(0.75)
+    assert "our_balanced_accuracy" in table and "delta_accuracy" in table
 
 
 def test_curves():
     df = report.add_config(_records())
-    ep = report.epoch_curve(df, "d")
+    ep = report.epoch_curve(df, "mnist")
     row = ep[(ep["config"] == "basic/mse") & (ep["epoch"] == 2)]
     assert row["auc"].item() == pytest.approx(0.75) and row["n_classes"].item() == 2
     cont = df[df["epoch"] == 2].assign(contamination=lambda d: d["normal_class"] * 50.0)
-    curve = report.contamination_curve(cont, "d")
+    curve = report.contamination_curve(cont, "mnist")
     assert set(curve["contamination"]) == {0.0, 50.0}
 
 
 def test_measured_rows_and_comparison_table(tmp_path):
     final = report.final_records(_records())
     main, base = final[final["model"] != "knn"], final[final["model"] == "knn"]
-    rows = report.measured_rows(main, "d", baselines=base)
+    rows = report.measured_rows(main, "mnist", baselines=base)
     knn = rows[rows["method"] == "knn"]
     assert knn["auc"].item() == pytest.approx(0.7) and knn["n"].item() == 2
     assert knn["std"].item() == pytest.approx(np.std([0.6, 0.8], ddof=1))
@@ -230,7 +263,7 @@ def test_a_baseline_in_both_protocols_keeps_one_std_per_bar():
     final = report.final_records(_records())
     base = final[final["model"] == "knn"]
     both = pd.concat([base, base.assign(protocol=reference.LEAVE_ONE_OUT, auc=0.1)])
-    rows = report.measured_rows(final[final["model"] != "knn"], "d", baselines=both)
+    rows = report.measured_rows(final[final["model"] != "knn"], "mnist", baselines=both)
     names = list(reference.CLASS_NAMES["mnist"])
     table = report.comparison_table(rows, "mnist", "MNIST", names)
     long = report.per_class_long(table, names, rows)
@@ -240,7 +273,7 @@ def test_a_baseline_in_both_protocols_keeps_one_std_per_bar():
 
 
 def test_measured_rows_empty_store():
-    rows = report.measured_rows(pd.DataFrame(), "d")
+    rows = report.measured_rows(pd.DataFrame(), "mnist")
     assert rows.empty
     table = report.comparison_table(rows, "cifar10", "CIFAR-10 (JPEG copy)",
                                     list(reference.CLASS_NAMES["cifar10"]))

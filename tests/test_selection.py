@@ -13,7 +13,7 @@ def fake_records(rng, poison_test: bool = False) -> pd.DataFrame:
             cfg = RunConfig(model=model, loss=loss, epochs=10)
             for c in range(10):
                 r = cfg.to_dict()
-                r.update(key=cfg.key(), epoch=epoch, normal_class=c,
+                r.update(key=cfg.key(), epoch=epoch, normal_class=c, dataset_id="mnist",
                          val_auc=val_level + 0.01 * (epoch == 10) + rng.normal(0, 0.001),
                          # test AUC anti-correlated with validation: a test-reader would pick vae
                          auc=1.5 - val_level + rng.normal(0, 0.001),

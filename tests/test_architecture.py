@@ -1,0 +1,70 @@
+"""The package has no import circle (module-level or inside functions)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import aeutils
+
+ROOT = Path(aeutils.__file__).parent
+
+
+def _module_name(path: Path) -> str:
+    parts = ("aeutils", *path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Module → aeutils modules it imports (relative or absolute, at any depth)."""
+    modules = {_module_name(p): p for p in ROOT.rglob("*.py")}
+    graph: dict[str, set[str]] = {m: set() for m in modules}
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+        for node in ast.walk(ast.parse(path.read_text())):
+            targets = []
+            if isinstance(node, ast.ImportFrom) and node.level:
+                base = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                mod = ".".join(base + ([node.module] if node.module else []))
+                targets = [f"{mod}.{a.name}" if f"{mod}.{a.name}" in modules else mod
+                           for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("aeutils"):
+                targets = [node.module]
+            elif isinstance(node, ast.Import):
+                targets = [a.name for a in node.names if a.name.startswith("aeutils")]
+            graph[name].update(t for t in targets if t in modules and t != "aeutils")
+    return graph
+
+
+def test_no_import_circle():
+    graph = import_graph()
+    state: dict[str, int] = {}
+
+    def visit(node, path):
+        state[node] = 1
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                raise AssertionError("import circle: " + " -> ".join(path[path.index(nxt):] + [nxt]))
+            if nxt not in state:
+                visit(nxt, path + [nxt])
+        state[node] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+
+
+def test_registry_is_a_leaf_and_config_reads_no_trainer():
+    graph = import_graph()
+    assert graph["aeutils.registry"] == set()
+
+    def reach(m, seen=None):
+        seen = seen if seen is not None else set()
+        for n in graph[m]:
+            if n not in seen:
+                seen.add(n)
+                reach(n, seen)
+        return seen
+
+    assert not reach("aeutils.config") & {"aeutils.train", "aeutils.models", "aeutils.baselines",
+                                          "aeutils.methods", "aeutils.losses"}

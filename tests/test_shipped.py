@@ -1,0 +1,47 @@
+"""The result stores shipped in results/<profile>/ load, and their keys are today's keys.
+
+A change to a model, loss, split, evaluation or baseline that bumps its version in
+aeutils.registry makes every record it produced stale; this test then fails loudly
+(re-run the profile, or revert), instead of the store serving old numbers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from aeutils.config import RunConfig, config_key
+from aeutils.results import ResultsStore
+
+ROOT = Path(__file__).resolve().parent.parent
+STORES = sorted((ROOT / "results").glob("*/results.jsonl"))
+FIELDS = [f.name for f in dataclasses.fields(RunConfig)]
+
+
+def test_shipped_stores_are_small():
+    total = sum(f.stat().st_size for f in (ROOT / "results").rglob("*") if f.is_file())
+    assert total < 40 * 2**20, f"shipped results take {total / 2**20:.1f} MiB"
+
+
+@pytest.mark.parametrize("table", STORES, ids=[p.parent.name for p in STORES])
+def test_shipped_keys_are_what_todays_code_computes(table):
+    records = ResultsStore(table).records()
+    assert records, f"{table} holds no records"
+    stale = []
+    for r in records:
+        fields = {f: r[f] for f in FIELDS if f in r}
+        if config_key(fields, r["dataset_id"]) != r["key"]:
+            stale.append(f"{r['model']}/{r.get('loss')} class {r['normal_class']}")
+    assert not stale, (f"{len(stale)} records of {table.parent.name} were made by code whose "
+                       f"version changed since (e.g. {stale[:3]}): re-run that profile")
+
+
+@pytest.mark.parametrize("table", STORES, ids=[p.parent.name for p in STORES])
+def test_shipped_scores_belong_to_records(table):
+    store = ResultsStore(table)
+    keys = {(r["key"], int(r["epoch"])) for r in store.records()}
+    for f in store.scores_dir.glob("*.npz"):
+        key, _, epoch = f.stem.rpartition("-e")
+        assert (key, int(epoch)) in keys, f"{f.name} has no record"
