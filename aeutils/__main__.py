@@ -7,12 +7,19 @@ import sys
 import time
 
 from .config import DEFAULT_CHECKPOINTS, PROTOCOLS, ConfigError, RunConfig
-from .data import DATASET_CHOICES, DataNotFoundError
+from .data import DATASET_CHOICES, BadDataError, DataNotFoundError
 from .registry import SCORES
 from .reproduce import NotebookError
 from .train import TrainingDivergedError
 
 METRICS_SHOWN = ("auc", "ap", "val_auc", "accuracy", "f1", "oracle_accuracy")
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """Usage errors as one line that says where the help is (sub-commands inherit it)."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {message} (see: {self.prog} --help)\n")
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -94,6 +101,9 @@ def _add_common(p) -> None:
 def _cmd_run(a) -> int:
     from .experiment import run_configs
     from .results import ResultsStore
+    from .train import pick_device
+
+    pick_device(a.device)
 
     cfg = RunConfig(dataset=a.dataset, model=a.model, loss=a.loss, normal_class=a.normal_class,
                     protocol=a.protocol, contamination=a.contamination, epochs=a.epochs,
@@ -140,7 +150,11 @@ def _cmd_grid(a) -> int:
     from .experiment import pending
     from .grid import parse_shard, profile_blocks, profile_configs, run_profile, shard
     from .results import ResultsStore
+    from .train import pick_device
 
+    if a.max_group < 1:
+        raise ConfigError(f"--max-group must be at least 1, got {a.max_group}")
+    pick_device(a.device)  # an unknown or absent device fails before anything else
     dataset_map = _dataset_map(a.dataset_map)
     store = ResultsStore(a.results, keep_scores=a.keep_scores)
     shard_of = parse_shard(a.shard) if a.shard else None
@@ -250,6 +264,9 @@ def _cmd_show(a) -> int:
     if df.empty:
         print("no results yet")
         return 0
+    if a.metric not in df:
+        numeric = sorted(c for c in df.columns if df[c].dtype.kind == "f")
+        raise ConfigError(f"unknown metric {a.metric!r}; valid choices: {', '.join(numeric)}")
     last = df.sort_values("epoch").groupby("key").tail(1)
     cols = ["dataset_label", "model", "loss", "protocol", "contamination", "epoch"]
     summary = last.groupby(cols)[a.metric].agg(["mean", "count"]).reset_index()
@@ -263,7 +280,7 @@ COMMANDS = {"run": (_add_run, _cmd_run), "grid": (_add_grid, _cmd_grid),
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="python -m aeutils",
         description="Autoencoder-based image anomaly detection: run, sweep, merge, reproduce.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -276,8 +293,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command][1](args)
-    except (ConfigError, DataNotFoundError, TrainingDivergedError, NotebookError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (ConfigError, DataNotFoundError, BadDataError, TrainingDivergedError,
+            NotebookError) as exc:
+        print("error: " + " ".join(str(exc).split()), file=sys.stderr)
         return 2
 
 

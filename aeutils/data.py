@@ -47,6 +47,10 @@ class DataNotFoundError(FileNotFoundError):
     """A dataset is missing locally and could not be downloaded."""
 
 
+class BadDataError(ValueError):
+    """A dataset exists but cannot be used as it is (unreadable image, mixed sizes, …)."""
+
+
 def data_root() -> Path:
     """Root folder for torchvision datasets: ``AEUTILS_DATA`` or ``data/``."""
     return Path(os.environ.get("AEUTILS_DATA", "data"))
@@ -227,16 +231,22 @@ def _decode_folder(root: Path) -> dict:
     if test_classes != classes:
         raise DataNotFoundError(f"image folder {root}: train classes {classes} differ from "
                                 f"test classes {test_classes}")
-    with Image.open(next(f for fs in train_files for f in fs)) as first:
-        mode = "L" if first.mode in ("1", "L", "I", "I;16", "F") else "RGB"
-        size = first.size
+    if len(classes) < 2:
+        raise BadDataError(f"image folder {root} has {len(classes)} class folder(s) under train/; "
+                           f"a one-class problem needs at least 2 (normal and anomalous images)")
+    first_file = next(f for fs in train_files for f in fs)
+    try:
+        with Image.open(first_file) as first:
+            mode = "L" if first.mode in ("1", "L", "I", "I;16", "F") else "RGB"
+    except (OSError, ValueError) as exc:
+        raise BadDataError(f"cannot read image {first_file}: {exc}") from None
 
     def decode(path: Path) -> np.ndarray:
-        with Image.open(path) as img:
-            img = img.convert(mode)
-            if img.size != size:  # folders of mixed sizes are resized to the first image's
-                img = img.resize(size, Image.BILINEAR)
-            arr = np.asarray(img, dtype=np.uint8)
+        try:
+            with Image.open(path) as img:
+                arr = np.asarray(img.convert(mode), dtype=np.uint8)
+        except (OSError, ValueError) as exc:  # PIL's UnidentifiedImageError is an OSError
+            raise BadDataError(f"cannot read image {path}: {exc}") from None
         return arr[None] if arr.ndim == 2 else arr.transpose(2, 0, 1)
 
     out = {"classes": classes}
@@ -244,10 +254,30 @@ def _decode_folder(root: Path) -> dict:
         flat = [(f, y) for y, fs in enumerate(files) for f in fs]
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
             imgs = list(tqdm(pool.map(decode, [f for f, _ in flat], chunksize=256),
-                             total=len(flat), desc=f"decoding {root.name}/{split}", leave=False))
+                             total=len(flat), desc=f"decoding {root.name}/{split}", leave=False,
+                             disable=None if len(flat) > 2000 else True))  # None: TTY only
+        _check_one_size(imgs, [f for f, _ in flat], root)
         out[f"{split}_x"] = torch.from_numpy(np.ascontiguousarray(np.stack(imgs)))
         out[f"{split}_y"] = torch.tensor([y for _, y in flat], dtype=torch.int64)
+    if out["train_x"].shape[1:] != out["test_x"].shape[1:]:
+        raise BadDataError(f"image folder {root}: train images are "
+                           f"{tuple(out['train_x'].shape[1:])} but test images "
+                           f"{tuple(out['test_x'].shape[1:])}; both splits need one size")
     return out
+
+
+def _check_one_size(imgs: list[np.ndarray], files: list[Path], root: Path) -> None:
+    """Refuse a folder whose images differ in size: resizing would silently change the
+    data (aspect ratio, interpolation), so the user decides how to resize them."""
+    from collections import Counter
+
+    sizes = Counter(a.shape[1:] for a in imgs)
+    if len(sizes) > 1:
+        common = sizes.most_common(1)[0][0]
+        odd = next(f for a, f in zip(imgs, files) if a.shape[1:] != common)
+        listed = ", ".join(f"{h}×{w} ({n})" for (h, w), n in sizes.most_common(4))
+        raise BadDataError(f"images in {root} differ in size: {listed}; e.g. {odd}. Resize them "
+                           f"all to one size first (most are {common[0]}×{common[1]})")
 
 
 # --- one-class splits ----------------------------------------------------------------
@@ -281,6 +311,31 @@ def normal_mask(labels: torch.Tensor, normal_class: int, protocol: str) -> torch
     return same if protocol == "one-vs-rest" else ~same
 
 
+def check_split(data: ImageData, normal_class: int, protocol: str = "one-vs-rest",
+                contamination: float = 0.0, val_fraction: float = 0.1,
+                max_train: int | None = None) -> None:
+    """Raise a one-line error if :func:`make_split` cannot build this split (cheap: counts only)."""
+    data.check_class(normal_class)
+    is_normal = normal_mask(data.train_y, normal_class, protocol)
+    n_normal, n_anomalous = int(is_normal.sum()), int((~is_normal).sum())
+    if max_train is not None:
+        n_normal = min(n_normal, int(np.ceil(max_train / (1 - val_fraction))))
+    n_val = int(round(val_fraction * n_normal))
+    n_train = n_normal - n_val if max_train is None else min(n_normal - n_val, max_train)
+    if n_val < 1 or n_train < 1:
+        raise ConfigError(f"class {normal_class} ({protocol}) has {n_normal} normal training "
+                          f"images: too few for a validation fraction of {val_fraction}")
+    if n_anomalous < n_val:
+        raise ConfigError(f"class {normal_class} ({protocol}) needs {n_val} anomalous training "
+                          f"images for validation but the dataset has {n_anomalous}")
+    n_contam = int(round(contamination / 100 * n_train))
+    if n_contam > n_anomalous - n_val:
+        most = 100 * (n_anomalous - n_val) / n_train
+        raise ConfigError(f"contamination {contamination:g}% needs {n_contam} anomalous training "
+                          f"images but only {n_anomalous - n_val} are left after validation; at "
+                          f"most {most:.0f}% is possible for class {normal_class}")
+
+
 def make_split(data: ImageData, normal_class: int, protocol: str = "one-vs-rest",
                contamination: float = 0.0, val_fraction: float = 0.1, seed: int = 0,
                max_train: int | None = None, max_test: int | None = None) -> Split:
@@ -294,9 +349,9 @@ def make_split(data: ImageData, normal_class: int, protocol: str = "one-vs-rest"
     3. The whole test set (or its fixed ``max_test`` subset, see :func:`test_subset`)
        is the test split, labelled 1 = anomaly.
     """
-    data.check_class(normal_class)
     if not 0 <= contamination <= 100:
         raise ConfigError(f"contamination must be a percentage in 0-100, got {contamination}")
+    check_split(data, normal_class, protocol, contamination, val_fraction, max_train)
     g = torch.Generator().manual_seed(int(seed))
     is_normal = normal_mask(data.train_y, normal_class, protocol)
     normal_idx = torch.nonzero(is_normal).flatten()

@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 
 from . import __version__
 from .baselines import BASELINES
-from .config import RunConfig
+from .config import ConfigError, RunConfig
 from .data import (
     Split,
     dataset_identity,
@@ -96,9 +96,12 @@ def run_configs(configs: Sequence[RunConfig], store: ResultsStore | None = None,
 
     ``progress`` shows a bar; ``log`` prints one time-stamped line per finished group
     (for long runs whose output goes to a file)."""
+    if max_group < 1:
+        raise ConfigError(f"max_group must be at least 1, got {max_group}")
     store = store or ResultsStore()
     device = pick_device(device if isinstance(device, str) or device is None else str(device))
     todo = pending(configs, store)
+    preflight(todo)
     bar = tqdm(total=sum(c.epochs for c in todo), unit="model-epoch", desc="runs",
                disable=not progress or not todo, dynamic_ncols=True)
     auto = sorted((c for c in todo if c.is_autoencoder), key=batch_order)
@@ -133,6 +136,21 @@ def run_configs(configs: Sequence[RunConfig], store: ResultsStore | None = None,
         rows = store.get(c, epoch=c.epochs)
         out.extend(rows[-1:])
     return out
+
+
+def preflight(configs: Sequence[RunConfig]) -> None:
+    """Check every config against its data before anything trains or any bar is drawn:
+    dataset readable, class present, split feasible, image size fits the model."""
+    from .data import check_split, load_dataset
+
+    for c in configs:
+        data = load_dataset(c.dataset)
+        check_split(data, c.normal_class, c.protocol, c.contamination, c.val_fraction,
+                    c.max_train)
+        _, h, w = data.shape
+        if c.model == "conv" and (h % 4 or w % 4):
+            raise ConfigError(f"the conv autoencoder needs image sides divisible by 4; "
+                              f"{c.dataset} has {h}×{w} images (basic and vae take any size)")
 
 
 def batch_order(c: RunConfig) -> tuple:

@@ -54,12 +54,6 @@ def git_commit() -> str:
     return stamp()
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
 def read_manifest(folder: str | os.PathLike | None = None) -> dict[str, dict]:
     """The manifest of ``folder`` (default :func:`figures_dir`) as name → entry."""
     path = Path(folder or figures_dir()) / MANIFEST
@@ -68,25 +62,48 @@ def read_manifest(folder: str | os.PathLike | None = None) -> dict[str, dict]:
     return {e["name"]: e for e in json.loads(path.read_text())["figures"]}
 
 
+# No creation dates in the files: the same figure gives the same bytes on every run.
+_METADATA = {"pdf": {"CreationDate": None, "ModDate": None}, "png": {"Software": None}}
+
+
+def _write_if_changed(path: Path, data: bytes) -> bool:
+    """Write ``data`` atomically unless ``path`` already holds exactly these bytes."""
+    if path.exists() and path.read_bytes() == data:
+        return False
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    return True
+
+
 def save_figure(fig: plt.Figure, name: str, *, notebook: str, profile: str, data: str,
                 caption: str = "") -> dict:
-    """Write ``<figures>/<name>.png`` (``DPI``) and ``.pdf``, upsert the manifest; return the entry."""
+    """Write ``<figures>/<name>.png`` (``DPI``) and ``.pdf``, upsert the manifest; return the entry.
+
+    Byte-reproducible: no dates inside the files, files rewritten only when their bytes
+    change, and a manifest entry keeps its ``created`` time while nothing else changed,
+    so re-running the notebooks leaves an unchanged checkout clean.
+    """
+    import io
+
     folder = figures_dir()
     folder.mkdir(parents=True, exist_ok=True)
     files = []
     for ext in ("png", "pdf"):
-        path = folder / f"{name}.{ext}"
-        tmp = folder / f".{name}.tmp{os.getpid()}.{ext}"
-        fig.savefig(tmp, dpi=DPI, bbox_inches="tight", format=ext)
-        os.replace(tmp, path)
-        files.append(path.name)
+        buf = io.BytesIO()
+        fig.savefig(buf, dpi=DPI, bbox_inches="tight", format=ext, metadata=_METADATA[ext])
+        _write_if_changed(folder / f"{name}.{ext}", buf.getvalue())
+        files.append(f"{name}.{ext}")
     entry = {"name": name, "files": files, "caption": caption, "notebook": notebook,
-             "profile": profile, "data": data, "commit": git_commit(),
-             "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
+             "profile": profile, "data": data, "commit": git_commit()}
     entries = read_manifest(folder)
+    old = entries.get(name, {})
+    entry["created"] = old.get("created") if {k: old.get(k) for k in entry} == entry else \
+        _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     entries[name] = entry
     blob = {"figures": [entries[k] for k in sorted(entries)]}
-    _atomic_write(folder / MANIFEST, json.dumps(blob, indent=1, ensure_ascii=False) + "\n")
+    _write_if_changed(folder / MANIFEST,
+                      (json.dumps(blob, indent=1, ensure_ascii=False) + "\n").encode())
     return entry
 
 

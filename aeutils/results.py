@@ -64,6 +64,9 @@ class ResultsStore:
             raise ConfigError(f"unknown keep_scores {keep_scores!r}; valid choices: "
                               f"{', '.join(self.KEEP_SCORES)}")
         self.path = Path(path) if path is not None else default_path()
+        if self.path.is_dir():
+            raise ConfigError(f"the results table {self.path} is a directory; give a file "
+                              f"path such as {self.path / 'results.jsonl'}")
         self.keep_scores = keep_scores
         self._records: list[dict] = []
         self._index: dict[str, set[int]] = {}
@@ -149,6 +152,10 @@ class ResultsStore:
 
     def merge(self, paths: Iterable[str | os.PathLike]) -> int:
         """Append every record of the stores at ``paths`` (and their score files)."""
+        paths = list(paths)
+        for p in paths:
+            if not Path(p).is_file():
+                raise ConfigError(f"cannot merge {p}: no such results table")
         added = 0
         for p in paths:
             other = ResultsStore(p)

@@ -26,6 +26,7 @@ from .config import RunConfig
 from .data import Split
 from .losses import per_sample_loss, per_sample_score
 from .models import build_model
+from .registry import ConfigError
 
 Tensor = torch.Tensor
 
@@ -45,13 +46,37 @@ def pick_device(preference: str | None = None) -> torch.device:
     """``preference`` or ``AEUTILS_DEVICE`` if set, else CUDA, then MPS, then CPU."""
     pref = preference or os.environ.get("AEUTILS_DEVICE")
     if pref:
-        return torch.device(pref)
+        return _checked_device(pref)
     if torch.cuda.is_available():
         return torch.device("cuda")
     mps = getattr(torch.backends, "mps", None)
     if mps is not None and mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def _mps_available() -> bool:
+    mps = getattr(torch.backends, "mps", None)
+    return mps is not None and mps.is_available()
+
+
+def _checked_device(name: str) -> torch.device:
+    """``torch.device(name)`` if it exists on this machine, else a one-line ConfigError."""
+    here = ["cpu"] + (["cuda"] if torch.cuda.is_available() else []) + \
+        (["mps"] if _mps_available() else [])
+    try:
+        dev = torch.device(name)
+    except (RuntimeError, ValueError):
+        raise ConfigError(f"unknown device {name!r}; valid choices here: {', '.join(here)}") from None
+    if dev.type not in ("cpu", "cuda", "mps"):
+        raise ConfigError(f"unknown device {name!r}; valid choices here: {', '.join(here)}")
+    if dev.type not in here:
+        raise ConfigError(f"device {name!r} is not available on this machine; valid choices "
+                          f"here: {', '.join(here)}")
+    if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
+        raise ConfigError(f"device {name!r}: this machine has {torch.cuda.device_count()} CUDA "
+                          f"device(s)")
+    return dev
 
 
 def configure_device(device: torch.device) -> None:

@@ -304,3 +304,24 @@ def test_loss_table_and_profile_note(tmp_path):
     assert "all training images" in report.profile_note("full")
     path = report.write_numbers({"a": np.float32(0.5), "b": float("nan")}, "nb", tmp_path)
     assert json.loads(path.read_text()) == {"a": 0.5, "b": None}
+
+
+def test_a_figure_saved_twice_is_byte_identical(tmp_path, monkeypatch):
+    monkeypatch.setenv("AEUTILS_FIGURES", str(tmp_path))
+
+    def draw():
+        fig, ax = plt.subplots()
+        ax.plot([0, 1, 2], [1, 0, 1])
+        ax.set_title("same figure")
+        return fig
+
+    plots.save_figure(draw(), "f", notebook="nb", profile="p", data="d", caption="c")
+    first = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    plots.save_figure(draw(), "f", notebook="nb", profile="p", data="d", caption="c")
+    second = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert set(first) == {"f.png", "f.pdf", "MANIFEST.json"}
+    assert first == second
+    assert b"CreationDate" not in first["f.pdf"]
+    # a real change updates the files and the entry
+    plots.save_figure(draw(), "f", notebook="nb", profile="p", data="d", caption="new caption")
+    assert plots.read_manifest(tmp_path)["f"]["caption"] == "new caption"
