@@ -5,6 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PROFILE ?= quick
 MNIST ?= mnist
+# cifar10: torchvision's CIFAR-10, or offline the JPEG copy in $(AEUTILS_DATA)/cifar10-jpeg
 CIFAR10 ?= cifar10
 export AEUTILS_DATA ?= data
 

@@ -7,7 +7,7 @@ import sys
 import time
 
 from .config import DEFAULT_CHECKPOINTS, PROTOCOLS, ConfigError, RunConfig
-from .data import DATASET_CHOICES, BadDataError, DataNotFoundError
+from .data import DATASET_CHOICES, BadDataError, DataNotFoundError, resolve_dataset
 from .registry import SCORES
 from .reproduce import NotebookError
 from .train import TrainingDivergedError
@@ -105,7 +105,7 @@ def _cmd_run(a) -> int:
 
     pick_device(a.device)
 
-    cfg = RunConfig(dataset=a.dataset, model=a.model, loss=a.loss, normal_class=a.normal_class,
+    cfg = RunConfig(dataset=resolve_dataset(a.dataset), model=a.model, loss=a.loss, normal_class=a.normal_class,
                     protocol=a.protocol, contamination=a.contamination, epochs=a.epochs,
                     checkpoints=a.checkpoints, batch_size=a.batch_size, lr=a.lr,
                     latent_dim=a.latent_dim, hidden=a.hidden, val_fraction=a.val_fraction,
@@ -228,7 +228,8 @@ def _add_reproduce(sub) -> None:
     p.add_argument("--profile", default="quick", help=f"named grid, one of: {', '.join(PROFILES)}")
     p.add_argument("--mnist", default="mnist", help="dataset used for MNIST")
     p.add_argument("--cifar10", default="cifar10",
-                   help="dataset used for CIFAR-10 (offline: folder:../shared/data/cifar10-jpeg)")
+                   help="dataset used for CIFAR-10; offline, cifar10 picks up the JPEG copy in "
+                        "$AEUTILS_DATA/cifar10-jpeg, or name any folder:<path>")
     p.add_argument("--only", action="append", help="only notebooks whose name contains this")
     p.add_argument("--figures", default="figures", help="figure output folder")
     p.add_argument("--output", default="build/notebooks", help="executed notebooks + HTML")

@@ -61,6 +61,26 @@ def cache_dir() -> Path:
     return Path(os.environ.get("AEUTILS_CACHE", Path.home() / ".cache" / "aeutils"))
 
 
+# Offline copies that stand in for a torchvision dataset when it is not under AEUTILS_DATA.
+OFFLINE_FOLDERS = {"cifar10": "cifar10-jpeg"}
+
+
+def resolve_dataset(name: str) -> str:
+    """What to load for ``name`` on this machine.
+
+    ``cifar10`` becomes ``folder:$AEUTILS_DATA/cifar10-jpeg`` when torchvision's
+    CIFAR-10 is not under ``AEUTILS_DATA`` but that offline JPEG copy is (it is then
+    labelled "CIFAR-10 (JPEG copy)" everywhere). Every other name is returned as is.
+    """
+    if name not in OFFLINE_FOLDERS:
+        return name
+    root = data_root()
+    if (root / TORCHVISION_DATASETS[name][1]).exists():
+        return name
+    folder = root / OFFLINE_FOLDERS[name]
+    return f"{FOLDER_PREFIX}{folder}" if (folder / "train").is_dir() else name
+
+
 def check_dataset_name(name: str) -> None:
     """Raise a one-line error unless ``name`` is a known dataset or ``folder:<path>``."""
     if name in TORCHVISION_DATASETS:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 
 from .baselines import BASELINES
 from .config import DEFAULT_CHECKPOINTS, ConfigError, RunConfig, choice_error
+from .data import resolve_dataset
 from .experiment import batch_order, pending, run_configs
 from .losses import LOSSES
 from .models import MODELS
@@ -67,7 +68,7 @@ class Block:
                 self.datasets, self.models, self.losses, self.classes, self.contaminations,
                 self.seeds):
             loss = loss if model in MODELS else "mse"  # baselines ignore the loss
-            c = RunConfig(dataset=dataset_map.get(ds, ds), model=model, loss=loss,
+            c = RunConfig(dataset=resolve_dataset(dataset_map.get(ds, ds)), model=model, loss=loss,
                           normal_class=cls, protocol=self.protocol, contamination=cont,
                           epochs=self.epochs, checkpoints=self.checkpoints,
                           max_train=self.max_train, max_test=self.max_test, seed=seed,
@@ -203,7 +204,7 @@ def selected_block_configs(profile: str, block: Block, store: ResultsStore,
     source = profile_configs(profile, dataset_map, block_group(profile, block.select_from))
     out = []
     for ds in block.datasets:
-        name = dataset_map.get(ds, ds)
+        name = resolve_dataset(dataset_map.get(ds, ds))
         mine = [c for c in source if c.dataset == name and c.protocol == block.protocol
                 and c.normal_class in block.classes]
         if not mine or pending(mine, store):

@@ -106,6 +106,9 @@ def reproduce(profile: str = "quick", mnist: str = "mnist", cifar10: str = "cifa
             raise NotebookError(f"no shipped results for profile {profile!r} ({shipped}); "
                                 f"render a store of your own with --results")
         results = str(shipped)
+    from .data import resolve_dataset
+
+    mnist, cifar10 = resolve_dataset(mnist), resolve_dataset(cifar10)
     params = {"profile": profile, "mnist": mnist, "cifar10": cifar10,
               "results": _absolute(results) if results else None,
               "figures": _absolute(figures), "numbers_dir": str(out_dir), "train": not render}
