@@ -23,7 +23,7 @@ def test_leave_one_out_swaps_roles(grey_data):
 
 @pytest.mark.parametrize("pct", [0, 10, 50, 100])
 def test_contamination_ratio(grey_data, pct):
-    s = make_split(grey_data, normal_class=0, contamination=pct, val_fraction=0.0)
+    s = make_split(grey_data, normal_class=0, contamination=pct, val_fraction=0.1)
     n_normal = int((~s.train_is_anomaly).sum())
     assert int(s.train_is_anomaly.sum()) == round(pct / 100 * n_normal)
 
