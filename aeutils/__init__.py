@@ -20,6 +20,7 @@ from .data import (  # noqa: E402
     make_split,
     split_for,
 )
+from .detector import AutoEncoderDetector  # noqa: E402
 from .experiment import reconstruct, run, run_configs, trained_model  # noqa: E402
 from .grid import PROFILES, profile_configs, run_grid, shard  # noqa: E402
 from .losses import LOSSES, per_sample_loss  # noqa: E402
@@ -30,7 +31,7 @@ from .results import ResultsStore  # noqa: E402
 from .train import pick_device, train_autoencoders  # noqa: E402
 
 __all__ = [
-    "AUTOENCODERS", "LOSSES", "METHODS", "MODELS", "PROFILES", "PROTOCOLS", "ConfigError",
+    "AUTOENCODERS", "AutoEncoderDetector", "LOSSES", "METHODS", "MODELS", "PROFILES", "PROTOCOLS", "ConfigError",
     "DataNotFoundError", "ResultsStore", "RunConfig", "build_model", "display_name", "evaluate",
     "load_dataset", "make_split", "per_sample_loss", "pick_device", "profile_configs",
     "reconstruct", "roc_points", "run", "run_configs", "run_grid", "shard", "split_for",

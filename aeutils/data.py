@@ -356,6 +356,19 @@ def check_split(data: ImageData, normal_class: int, protocol: str = "one-vs-rest
                           f"most {most:.0f}% is possible for class {normal_class}")
 
 
+def holdout(idx: torch.Tensor, g: torch.Generator, val_fraction: float,
+            max_train: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Shuffle ``idx`` with ``g`` and split it into (validation, training) indices:
+    ``val_fraction`` held out, at most ``max_train`` kept for training. The one place
+    where normal images are held out, for splits and for the array detector alike."""
+    idx = idx[torch.randperm(len(idx), generator=g)]
+    if max_train is not None:
+        idx = idx[: int(np.ceil(max_train / (1 - val_fraction)))]
+    n_val = int(round(val_fraction * len(idx)))
+    train = idx[n_val:]
+    return idx[:n_val], train if max_train is None else train[:max_train]
+
+
 def make_split(data: ImageData, normal_class: int, protocol: str = "one-vs-rest",
                contamination: float = 0.0, val_fraction: float = 0.1, seed: int = 0,
                max_train: int | None = None, max_test: int | None = None) -> Split:
@@ -376,14 +389,9 @@ def make_split(data: ImageData, normal_class: int, protocol: str = "one-vs-rest"
     is_normal = normal_mask(data.train_y, normal_class, protocol)
     normal_idx = torch.nonzero(is_normal).flatten()
     anomal_idx = torch.nonzero(~is_normal).flatten()
-    normal_idx = normal_idx[torch.randperm(len(normal_idx), generator=g)]
+    val_normal, train_normal = holdout(normal_idx, g, val_fraction, max_train)
     anomal_idx = anomal_idx[torch.randperm(len(anomal_idx), generator=g)]
-    if max_train is not None:
-        normal_idx = normal_idx[: int(np.ceil(max_train / (1 - val_fraction)))]
-    n_val = int(round(val_fraction * len(normal_idx)))
-    val_normal, train_normal = normal_idx[:n_val], normal_idx[n_val:]
-    if max_train is not None:
-        train_normal = train_normal[:max_train]
+    n_val = len(val_normal)
     n_contam = int(round(contamination / 100 * len(train_normal)))
     available = len(anomal_idx) - n_val
     if n_contam > available:
