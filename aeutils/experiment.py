@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import itertools
+import os
 import platform
 import time
 from collections.abc import Iterable, Sequence
@@ -126,16 +127,26 @@ def run_configs(configs: Sequence[RunConfig], store: ResultsStore | None = None,
         if log:
             done = time.perf_counter() - t_start
             eta = done / n * (len(groups) - n)
-            stamp = _dt.datetime.now().strftime("%H:%M:%S")
-            print(f"[{stamp}] group {n}/{len(groups)} done: {what}, contamination "
-                  f"{c0.contamination:g}%, {time.perf_counter() - t0:.0f} s "
-                  f"(elapsed {done / 60:.1f} min, ETA {eta / 60:.0f} min)", flush=True)
+            log_line(f"group {n}/{len(groups)} done: {what}, contamination "
+                     f"{c0.contamination:g}%, {time.perf_counter() - t0:.0f} s "
+                     f"(elapsed {done / 60:.1f} min, ETA {eta / 60:.0f} min)")
     bar.close()
     out = []
     for c in configs:
         rows = store.get(c, epoch=c.epochs)
         out.extend(rows[-1:])
     return out
+
+
+def log_line(message: str) -> None:
+    """A time-stamped progress line on stdout, and appended to ``$AEUTILS_PROGRESS_FILE``
+    when set (``aeutils.reproduce`` tails that file to show progress from inside kernels)."""
+    line = f"[{_dt.datetime.now().strftime('%H:%M:%S')}] {message}"
+    print(line, flush=True)
+    path = os.environ.get("AEUTILS_PROGRESS_FILE")
+    if path:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(line + "\n")
 
 
 def preflight(configs: Sequence[RunConfig]) -> None:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from .baselines import BASELINES
 from .config import DEFAULT_CHECKPOINTS, ConfigError, RunConfig, choice_error
 from .data import resolve_dataset
-from .experiment import batch_order, pending, run_configs
+from .experiment import batch_order, log_line, pending, run_configs
 from .losses import LOSSES
 from .models import MODELS
 from .results import ResultsStore
@@ -236,7 +236,8 @@ def run_profile(profile: str, dataset_map: Mapping[str, str] | None = None,
         if shard_of:
             configs = shard(configs, *shard_of, max_group)
         if log:
-            print(f"block {b.name}: {len(configs)} runs", flush=True)
+            log_line(f"block {b.name}: {len(configs)} runs, {len(pending(configs, store))} "
+                     f"to train")
         n = 0
         for ds in dict.fromkeys(c.dataset for c in configs):  # in the block's dataset order
             n += run_grid([c for c in configs if c.dataset == ds], store, device=device,

@@ -111,19 +111,28 @@ def reproduce(profile: str = "quick", mnist: str = "mnist", cifar10: str = "cifa
     mnist, cifar10 = resolve_dataset(mnist), resolve_dataset(cifar10)
     params = {"profile": profile, "mnist": mnist, "cifar10": cifar10,
               "results": _absolute(results) if results else None,
-              "figures": _absolute(figures), "numbers_dir": str(out_dir), "train": not render}
-    env = {"AEUTILS_FIGURES": params["figures"]}
+              "figures": _absolute(figures), "numbers_dir": str(out_dir), "train": not render,
+              "progress": False}
+    progress_file = out_dir / "progress.log"
+    progress_file.write_text("")
+    env = {"AEUTILS_FIGURES": params["figures"], "AEUTILS_PROGRESS_FILE": str(progress_file)}
     if os.environ.get("AEUTILS_DATA"):
         env["AEUTILS_DATA"] = _absolute(os.environ["AEUTILS_DATA"])
     timings: dict[str, float] = {}
     with _env(**env):
-        for path in paths:
+        for i, path in enumerate(paths, 1):
             executed = out_dir / path.name
             t0 = time.perf_counter()
+            print(f"[{time.strftime('%H:%M:%S')}] notebook {i}/{len(paths)}: {path.name} ...",
+                  flush=True)
             try:
-                papermill.execute_notebook(str(path), str(executed), parameters=params,
-                                           kernel_name="python3", cwd=str(repo_root()),
-                                           progress_bar=False)
+                with _tail(progress_file, prefix=f"  {path.stem}: "):
+                    papermill.execute_notebook(
+                        str(path), str(executed), parameters=params, kernel_name="python3",
+                        cwd=str(repo_root()), progress_bar=False,
+                        # the kernel's own log (e.g. "running over TCP without encryption",
+                        # irrelevant for a local batch run) stays out of the terminal
+                        extra_arguments=["--IPKernelApp.log_level=ERROR"])
             except PapermillExecutionError as exc:
                 _export_html(executed)
                 raise NotebookError(
@@ -133,11 +142,56 @@ def reproduce(profile: str = "quick", mnist: str = "mnist", cifar10: str = "cifa
                 timings[path.name] = round(time.perf_counter() - t0, 2)
                 (out_dir / "timings.json").write_text(json.dumps(timings, indent=1) + "\n")
             _export_html(executed)
-            print(f"{path.name:<24} {timings[path.name]:8.1f} s", flush=True)
-    print(f"{'total':<24} {sum(timings.values()):8.1f} s  -> {out_dir}", flush=True)
+            print(f"[{time.strftime('%H:%M:%S')}] {path.name} done in "
+                  f"{timings[path.name]:.1f} s", flush=True)
+    _summary(timings, out_dir, Path(params["figures"]))
     if not render and shipped.exists():
         _report_comparison(results, shipped)
     return timings
+
+
+@contextmanager
+def _tail(path: Path, prefix: str = "", every: float = 1.0):
+    """Print lines appended to ``path`` while the block runs (progress from a kernel)."""
+    import threading
+
+    stop = threading.Event()
+    offset = path.stat().st_size if path.exists() else 0
+
+    def follow():
+        nonlocal offset
+        while True:
+            done = stop.wait(every)
+            with open(path, encoding="utf-8") as f:
+                f.seek(offset)
+                chunk = f.read()
+                offset = f.tell()
+            for line in chunk.splitlines():
+                print(prefix + line, flush=True)
+            if done:
+                return
+
+    thread = threading.Thread(target=follow, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _summary(timings: dict[str, float], out_dir: Path, figures: Path) -> None:
+    """Time per notebook, what was written, and where."""
+    from .plots import read_manifest
+
+    print(f"\n{'notebook':<24} {'seconds':>8}")
+    for name, seconds in timings.items():
+        print(f"{name:<24} {seconds:8.1f}")
+    print(f"{'total':<24} {sum(timings.values()):8.1f}")
+    tables = sorted((figures / "tables").glob("*.md")) if (figures / "tables").is_dir() else []
+    print(f"figures: {len(read_manifest(figures))} (PNG + PDF) in {figures}; tables: "
+          f"{len(tables)} (Markdown + LaTeX) in {figures / 'tables'}")
+    print(f"executed notebooks (.ipynb + .html) and numbers files: {out_dir}", flush=True)
 
 
 def _report_comparison(results: str | None, shipped: Path) -> None:
