@@ -14,6 +14,7 @@ shared filesystem, the same virtualenv). On a GPU cluster: ``--gpus 1 --device c
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import time
@@ -42,8 +43,27 @@ def merge_and_finish(output: str, inputs: list[str], grid_argv: list[str]) -> st
     return run_grid([*grid_argv, "--results", output])
 
 
+class _OnceFilter(logging.Filter):
+    """Let submitit's "Bypassing sacct error" warning through once: on a cluster without
+    accounting (sacct fails) submitit polls its result files instead, every few seconds."""
+
+    seen = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "Bypassing sacct error" not in record.getMessage():
+            return True
+        if _OnceFilter.seen:
+            return False
+        _OnceFilter.seen = True
+        record.msg = f"{record.msg} (no SLURM accounting? repeats of this warning are hidden)"
+        return True
+
+
 def main(argv: list[str] | None = None) -> int:
     import submitit
+
+    for handler in logging.getLogger("submitit").handlers + logging.getLogger().handlers:
+        handler.addFilter(_OnceFilter())
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--profile", default="smoke")
@@ -98,7 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"done in {time.perf_counter() - t0:.0f} s -> {merged}", flush=True)
     for job in [*jobs, finish]:
         tail = (job.stdout() or "").strip().splitlines()[-1:]
-        print(f"  {job.job_id}: {job.state}; {tail[0] if tail else ''}")
+        state = job.state  # UNKNOWN without accounting (sacct); the result came back anyway
+        print(f"  {job.job_id}: {'' if state == 'UNKNOWN' else state + '; '}"
+              f"{tail[0] if tail else ''}")
     return 0
 
 

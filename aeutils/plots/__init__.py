@@ -1,0 +1,47 @@
+"""One figure style, :func:`save_figure` (PNG + PDF + manifest entry) and the standard plots.
+
+Every plot function returns its :class:`matplotlib.figure.Figure` and takes the
+dataset's display label (``aeutils.data.display_name``), which it puts in the
+title, so a figure from the CIFAR-10 JPEG copy always says so.
+
+Figures go to ``$AEUTILS_FIGURES`` (default ``figures``); ``MANIFEST.json``
+there lists each figure once (name, files, caption, notebook, profile, data,
+git commit, UTC time), rewritten atomically.
+"""
+
+from __future__ import annotations
+
+from .dataset import (  # noqa: F401
+    class_balance,
+    class_examples,
+    one_class_split,
+)
+from .evaluation import (  # noqa: F401
+    auc_heatmap,
+    auc_vs_contamination,
+    auc_vs_epoch,
+    mean_auc_by_protocol,
+    per_class_bars,
+    roc_curves,
+    score_histograms,
+)
+from .models import (  # noqa: F401
+    architecture_diagram,
+    perturbation_losses,
+)
+from .style import (  # noqa: F401
+    _METADATA,
+    DPI,
+    MANIFEST,
+    figures_dir,
+    git_commit,
+    read_manifest,
+    save_figure,
+    saver,
+    set_style,
+)
+from .training import (  # noqa: F401
+    error_maps,
+    reconstructions,
+    training_curves,
+)

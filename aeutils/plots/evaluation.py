@@ -1,0 +1,168 @@
+"""Figures of notebooks 04 and 05: AUC tables, ROC, scores, curves, comparisons."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib import patches, ticker
+
+from .style import _fig_titled, _np, _titled
+
+
+# --- evaluation ------------------------------------------------------------------------
+def auc_heatmap(matrix: pd.DataFrame, label: str, note: str = "", metric: str = "AUC") -> plt.Figure:
+    """Class × configuration heatmap, annotated (``matrix`` from :func:`aeutils.report.auc_matrix`)."""
+    fig, ax = plt.subplots(figsize=(1.0 * matrix.shape[1] + 3, 0.6 * matrix.shape[0] + 2.5))
+    vmin = min(0.5, float(np.nanmin(matrix.to_numpy(dtype=float))))
+    sns.heatmap(matrix, annot=True, fmt=".2f", cmap="viridis", vmin=vmin, vmax=1.0, ax=ax, annot_kws={"fontsize": 10}, cbar_kws={"label": metric})
+    ax.set_ylabel("normal class")
+    ax.set_xlabel("autoencoder / loss")
+    ax.tick_params(axis="x", rotation=60)
+    ax.tick_params(axis="y", rotation=0)
+    if "mean" in matrix.index:
+        ax.axhline(list(matrix.index).index("mean"), color="white", lw=3)
+    _titled(ax, f"{label}: test {metric} per normal class", note)
+    return fig
+
+
+def roc_curves(curves: Mapping[str, tuple], label: str, title: str = "") -> plt.Figure:
+    """ROC curves; ``curves`` maps a name to (fpr, tpr, auc)."""
+    fig, ax = plt.subplots(figsize=(7, 6.5))
+    colors = sns.color_palette("colorblind", n_colors=max(len(curves), 1))
+    if len(curves) > 10:
+        colors = sns.color_palette("husl", n_colors=len(curves))
+    for (name, (fpr, tpr, auc)), col in zip(curves.items(), colors):
+        ax.plot(fpr, tpr, label=f"{name} ({auc:.3f})", color=col, lw=2)
+    ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1)
+    ax.set_xlabel("false-positive rate")
+    ax.set_ylabel("true-positive rate")
+    ax.set_aspect("equal")
+    ax.legend(fontsize="x-small", loc="lower right", title="AUC", title_fontsize="x-small")
+    _titled(ax, f"{label}: ROC", title)
+    return fig
+
+
+def score_histograms(panels: Mapping[str, tuple], label: str, title: str = "",
+                     ncols: int = 5) -> plt.Figure:
+    """Anomaly-score histograms, normal vs anomalous; ``panels`` maps a title to (scores, labels)."""
+    n = len(panels)
+    ncols = min(ncols, n)
+    nrows = math.ceil(n / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.6 * nrows + 0.8), squeeze=False)
+    pal = sns.color_palette("colorblind")
+    for ax, (name, (scores, labels)) in zip(axes.flat, panels.items()):
+        s, y = _np(scores), _np(labels).astype(bool)
+        bins = np.histogram_bin_edges(s, bins=40)
+        ax.hist(s[~y], bins=bins, density=True, alpha=0.6, color=pal[0], label="normal")
+        ax.hist(s[y], bins=bins, density=True, alpha=0.6, color=pal[3], label="anomalous")
+        ax.set_title(name, fontsize="small")
+        ax.set_yticks([])
+        ax.tick_params(axis="x", labelsize="x-small")
+    for ax in list(axes.flat)[n:]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize="x-small")
+    fig.supxlabel("anomaly score (reconstruction loss)", fontsize="small")
+    _fig_titled(fig, f"{label}: anomaly scores, normal vs anomalous", title)
+    fig.tight_layout()
+    return fig
+
+
+def auc_vs_contamination(curve: pd.DataFrame, label: str, note: str = "") -> plt.Figure:
+    """Test AUC against the % of anomalies in training: thin line per class, thick mean.
+
+    ``curve`` has columns ``contamination``, ``normal_class``, ``auc`` (and optional ``config``).
+    """
+    fig, ax = plt.subplots(figsize=(8, 5.5))
+    for c, part in curve.groupby("normal_class"):
+        part = part.sort_values("contamination")
+        ax.plot(part["contamination"], part["auc"], color="grey", lw=1, alpha=0.6)
+        ax.text(part["contamination"].iloc[-1], part["auc"].iloc[-1], f" {c}", fontsize="xx-small",
+                va="center", color="grey")
+    mean = curve.groupby("contamination")["auc"].mean()
+    ax.plot(mean.index, mean.to_numpy(), color=sns.color_palette()[3], lw=3, marker="o",
+            label="mean over classes")
+    ax.set_xlabel("anomalies in training (% of the normal count)")
+    ax.set_ylabel("test AUC")
+    ax.legend(fontsize="small")
+    cfg = f" ({curve['config'].iloc[0]})" if "config" in curve and len(curve) else ""
+    _titled(ax, f"{label}: AUC vs contamination{cfg}", note)
+    return fig
+
+
+def auc_vs_epoch(curve: pd.DataFrame, label: str, note: str = "") -> plt.Figure:
+    """Mean test AUC over classes at each checkpoint epoch, one line per configuration.
+
+    ``curve`` has columns ``config``, ``epoch``, ``auc``, ``model`` and ``loss``.
+    """
+    fig, ax = plt.subplots(figsize=(9.5, 6))
+    sns.lineplot(curve, x="epoch", y="auc", hue="loss", style="model", markers=True, ax=ax,
+                 errorbar=None)
+    if curve["epoch"].max() / max(curve["epoch"].min(), 1) >= 20:
+        ax.set_xscale("log")
+    ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
+    ax.set_ylabel("mean test AUC over classes")
+    sns.move_legend(ax, "upper left", bbox_to_anchor=(1.02, 1), fontsize="small")
+    _titled(ax, f"{label}: AUC vs training epoch", note)
+    return fig
+
+
+def per_class_bars(long: pd.DataFrame, classes: Sequence[str], label: str,
+                   title: str = "") -> plt.Figure:
+    """Grouped bars: AUC per class and method, error bars where ``std`` is given.
+
+    ``long`` has columns ``method``, ``class``, ``auc`` and optional ``std``.
+    """
+    methods = list(dict.fromkeys(long["method"]))
+    width = 0.8 / max(len(methods), 1)
+    fig, ax = plt.subplots(figsize=(min(18, max(10, 0.9 * len(classes) + 0.12 * len(methods) * len(classes))), 6))
+    pal = sns.color_palette("colorblind" if len(methods) <= 10 else "husl", n_colors=len(methods))
+    x = np.arange(len(classes))
+    for i, (m, col) in enumerate(zip(methods, pal)):
+        part = long[long["method"] == m].set_index("class").reindex(range(len(classes)))
+        err = part["std"].to_numpy(dtype=float) if "std" in part else None
+        if err is not None and np.all(np.isnan(err)):
+            err = None
+        ax.bar(x - 0.4 + width * (i + 0.5), part["auc"].to_numpy(dtype=float), width, yerr=err,
+               label=m, color=col, capsize=2, error_kw={"lw": 1})
+    ax.set_xticks(x)
+    ax.set_xticklabels(classes, rotation=30 if max(len(c) for c in classes) > 3 else 0)
+    lo = np.nanmin(long["auc"].to_numpy(dtype=float)) if len(long) else 0.5
+    ax.set_ylim(max(0.0, math.floor(lo * 10) / 10 - 0.05), 1.0)
+    ax.axhline(0.5, color="grey", ls="--", lw=1)
+    ax.set_ylabel("test AUC")
+    ax.set_xlabel("normal class")
+    ax.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1))
+    _titled(ax, f"{label}: AUC per class", title)
+    return fig
+
+
+def mean_auc_by_protocol(table: pd.DataFrame, label: str, title: str = "") -> plt.Figure:
+    """Horizontal bars of each row's mean AUC, coloured by protocol (``table`` from
+    :func:`aeutils.report.comparison_table`, or any frame with method, protocol, mean)."""
+    t = table.dropna(subset=["mean"]).reset_index(drop=True)
+    protocols = list(dict.fromkeys(t["protocol"]))
+    pal = dict(zip(protocols, sns.color_palette("colorblind", n_colors=max(len(protocols), 1))))
+    fig, ax = plt.subplots(figsize=(11, 0.45 * len(t) + 1.8))
+    y = np.arange(len(t))[::-1]
+    ax.barh(y, t["mean"], color=[pal[p] for p in t["protocol"]])
+    n_cls = t["classes"] if "classes" in t else [None] * len(t)
+    full = max((n for n in n_cls if n is not None and n == n), default=None)
+    for yi, v, n in zip(y, t["mean"], n_cls):
+        part = f" ({int(n)} classes)" if n is not None and n == n and full and n < full else ""
+        ax.text(v, yi, f" {v:.3f}{part}", va="center", fontsize="x-small")
+    ax.set_yticks(y)
+    ax.set_yticklabels([f"{m} [{d}]" if "data" in t else m for m, d in
+                        zip(t["method"], t.get("data", t["method"]))], fontsize="x-small")
+    ax.set_xlim(0, 1.08)
+    ax.axvline(0.5, color="grey", ls="--", lw=1)
+    ax.set_xlabel("mean AUC over classes")
+    handles = [patches.Patch(color=pal[p], label=p) for p in protocols]
+    ax.legend(handles=handles, fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1),
+              title="protocol", title_fontsize="x-small")
+    _titled(ax, f"{label}: mean AUC, every row with its protocol", title)
+    return fig

@@ -1,0 +1,49 @@
+"""Computations behind the notebooks: tables from the results store, comparisons, exports.
+
+Conventions: ``df`` is a table of store records (one row per configuration and
+epoch, see :class:`aeutils.results.ResultsStore`); ``dataset`` is the dataset
+name as stored in the records (e.g. ``mnist`` or ``folder:…``); ``thesis_dataset``
+is the logical name of a dataset with thesis tables (``mnist``, ``cifar10``).
+"""
+
+from __future__ import annotations
+
+from .comparison import (  # noqa: F401
+    comparison_table,
+    measured_rows,
+    per_class_long,
+    selection_optimism,
+)
+from .exports import (  # noqa: F401
+    block_names,
+    block_records,
+    export_table,
+    profile_note,
+    to_latex,
+    to_markdown,
+    write_numbers,
+)
+from .models import (  # noqa: F401
+    layer_table,
+    loss_table,
+    perturbations,
+    reconstruction_examples,
+)
+from .records import (  # noqa: F401
+    CLASS_COLUMN,
+    add_config,
+    as_frame,
+    checkpoint_records,
+    config_name,
+    final_records,
+    same_dataset,
+)
+from .thesis import (  # noqa: F401
+    auc_matrix,
+    best_per_class,
+    best_single_config,
+    compare_with_thesis,
+    contamination_curve,
+    epoch_curve,
+    validation_selected,
+)

@@ -1,0 +1,128 @@
+"""Measured rows beside the literature, selection optimism."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .. import reference
+from .records import (
+    CLASS_COLUMN,
+    _clean_autoencoders,
+    add_config,
+    same_dataset,
+)
+from .thesis import best_per_class, best_single_config, validation_selected
+
+
+# --- measured vs literature ----------------------------------------------------------
+def measured_rows(main: pd.DataFrame, dataset: str, baselines: pd.DataFrame | None = None,
+                  selection: pd.DataFrame | None = None) -> pd.DataFrame:
+    """This project's per-class rows, long form: method, protocol, selection, class, auc, std, n.
+
+    From ``main`` (the autoencoder grid): the best of the grid per class (selected
+    on test, optimistic), the best single configuration, and the per-class
+    validation-selected configuration. From ``selection`` (multi-seed autoencoders)
+    the validation-selected configuration with mean ± std over seeds. From
+    ``baselines``: each (method, protocol), mean ± std over seeds.
+    """
+    parts = []
+    best = best_per_class(main, dataset)
+    if not best.empty:
+        n = main.pipe(_clean_autoencoders, dataset)["config"].nunique()
+        parts.append(best.assign(method=f"AE best of {n} per class (test-selected)",
+                                 selection="per class on the test set (optimistic)"))
+        single = best_single_config(main, dataset)
+        d = _clean_autoencoders(main, dataset)
+        d = d[d["config"] == single["config"]].groupby(CLASS_COLUMN, as_index=False)["auc"].mean()
+        parts.append(d.rename(columns={CLASS_COLUMN: "class"}).assign(
+            method=f"AE best single config ({single['config']})",
+            selection="one config, best mean on the test set"))
+        val = validation_selected(main, dataset)
+        parts.append(val.assign(method="AE selected on validation",
+                                selection="per class on validation AUC"))
+    if selection is not None and not selection.empty:
+        val = validation_selected(selection, dataset)
+        if not val.empty:
+            seeds, config = int(val["n"].max()), "; ".join(sorted(set(val["config"])))
+            epoch = _clean_autoencoders(selection, dataset)["epoch"].max()
+            parts.append(val.assign(
+                method=f"AE selected on validation: {config}, epoch {epoch} ({seeds} seeds)",
+                selection="one config per dataset on mean validation AUC; mean ± std over seeds"))
+    for p in parts:
+        p["protocol"] = reference.ONE_VS_REST
+    if baselines is not None and not baselines.empty:
+        b = baselines[same_dataset(baselines, dataset)]
+        if not b.empty:
+            g = add_config(b).groupby(["config", "protocol", CLASS_COLUMN]).agg(
+                auc=("auc", "mean"), std=("auc", "std"), n=("seed", "nunique")).reset_index()
+            parts.append(g.rename(columns={"config": "method", CLASS_COLUMN: "class"}).assign(
+                selection="fixed settings"))
+    if not parts:
+        return pd.DataFrame(columns=["method", "protocol", "selection", "class", "auc", "std", "n"])
+    out = pd.concat(parts, ignore_index=True)
+    for col in ("std", "n"):
+        if col not in out:
+            out[col] = np.nan
+    out["n"] = out["n"].fillna(1)
+    return out[["method", "protocol", "selection", "class", "auc", "std", "n"]]
+
+
+def selection_optimism(measured: pd.DataFrame) -> dict:
+    """Mean AUC of the thesis-style pick (best autoencoder per class on the test set)
+    and of the validation-selected multi-seed autoencoder, and their difference:
+    how much test-set selection flatters the thesis's tables. Empty if either is missing."""
+    means = measured.groupby("selection")["auc"].mean()
+    test = [s for s in means.index if s.startswith("per class on the test set")]
+    val = [s for s in means.index if s.startswith("one config per dataset")]
+    if not test or not val:
+        return {}
+    t, v = float(means[test[0]]), float(means[val[0]])
+    return {"test_selected_mean": t, "validation_selected_mean": v, "optimism": t - v}
+
+
+def comparison_table(measured: pd.DataFrame, thesis_dataset: str | None, data_label: str,
+                     class_names: Sequence[str], note: str = "") -> pd.DataFrame:
+    """Measured rows (wide, one per method) above the literature rows, each with its
+    protocol, data and source; mean over the classes present."""
+    n = len(class_names)
+    rows = []
+    for (method, protocol, selection), part in measured.groupby(
+            ["method", "protocol", "selection"], sort=False):
+        aucs = part.set_index("class")["auc"].reindex(range(n))
+        rows.append({"method": method, "protocol": protocol, "data": data_label,
+                     **dict(zip(class_names, aucs)), "mean": aucs.mean(),
+                     "source": f"measured here ({note})" if note else "measured here",
+                     "selection": selection})
+    table = pd.DataFrame(rows)
+    if thesis_dataset in ("mnist", "cifar10"):
+        lit = reference.wide(reference.reference_rows(thesis_dataset), thesis_dataset)
+        lit.columns = ["method", "protocol", *class_names, "mean", "source", "secondary"]
+        lit["data"] = reference.DATASET_LABELS[thesis_dataset]
+        lit["source"] = [s + (f" ({sec})" if sec else "") for s, sec in
+                         zip(lit["source"], lit["secondary"])]
+        lit["selection"] = ""
+        table = pd.concat([table, lit.drop(columns="secondary")], ignore_index=True)
+    cols = ["method", "protocol", "data", *class_names, "mean", "classes", "selection", "source"]
+    table = table.reindex(columns=cols)
+    table["classes"] = table[list(class_names)].notna().sum(axis=1)
+    return table
+
+
+def per_class_long(table: pd.DataFrame, class_names: Sequence[str],
+                   measured: pd.DataFrame | None = None,
+                   protocols: Sequence[str] = (reference.ONE_VS_REST,)) -> pd.DataFrame:
+    """Rows of ``table`` with per-class values, long form (method, class, auc, std), for a
+    bar chart; only the given protocols; ``std`` from ``measured`` where there are seeds."""
+    t = table[table["protocol"].isin(protocols)]
+    long = t.melt(id_vars=["method"], value_vars=list(class_names), var_name="name",
+                  value_name="auc").dropna(subset=["auc"])
+    long["class"] = long["name"].map({c: i for i, c in enumerate(class_names)})
+    long["std"] = np.nan
+    if measured is not None and not measured.empty:
+        same = measured[measured["protocol"].isin(protocols)]  # a method may run in both
+        std = same.set_index(["method", "class"])["std"]
+        long["std"] = [std.get((m, c), np.nan) for m, c in zip(long["method"], long["class"])]
+    return long[["method", "class", "auc", "std"]]

@@ -1,0 +1,117 @@
+"""Profiles, numbers files and table exports (Markdown + LaTeX)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..results import ResultsStore
+from .records import (
+    final_records,
+)
+
+
+# --- profiles, numbers and exports ----------------------------------------------------
+def block_names(profile: str) -> list[str]:
+    """Names of the blocks of ``profile``."""
+    from ..grid import PROFILES
+
+    return [b.name for b in PROFILES[profile]]
+
+
+def block_records(store: ResultsStore, profile: str, datasets: Mapping[str, str],
+                  name: str) -> pd.DataFrame | None:
+    """Final-epoch records of the blocks ``name`` and ``name-…`` of ``profile`` (None if the
+    profile has no such block); derived blocks are resolved against ``store``."""
+    from ..grid import block_group, profile_configs
+
+    names = block_group(profile, name)
+    if not names:
+        return None
+    return final_records(store, profile_configs(profile, datasets, blocks=names, store=store))
+
+
+def profile_note(profile: str, block: str = "main") -> str:
+    """E.g. ``quick profile: 10 epochs, 2000 training images per class``."""
+    from ..grid import ALL_AUTOENCODERS, ALL_CLASSES, ALL_LOSSES, profile_blocks
+
+    b = profile_blocks(profile, [block])[0] if block in block_names(profile) else \
+        profile_blocks(profile)[0]
+    images = f"{b.max_train} training images per class" if b.max_train else "all training images"
+    parts = [f"{profile} profile: {b.epochs} epochs", images]
+    if b.max_test:
+        parts.append(f"{b.max_test} test images")
+    if tuple(b.classes) != ALL_CLASSES:
+        parts.append("classes " + ", ".join(map(str, b.classes)))
+    if block == "main" and tuple(b.losses) != ALL_LOSSES:
+        parts.append("losses " + ", ".join(b.losses))
+    if block == "main" and tuple(b.models) != ALL_AUTOENCODERS:
+        parts.append("autoencoders " + ", ".join(b.models))
+    if len(b.seeds) > 1:
+        parts.append(f"{len(b.seeds)} seeds")
+    return ", ".join(parts)
+
+
+def _plain(o):
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, (np.floating, float)):
+        return None if math.isnan(float(o)) else float(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, Mapping):
+        return {str(k): _plain(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_plain(v) for v in o]
+    return o
+
+
+def write_numbers(numbers: Mapping, notebook: str, folder: str | os.PathLike) -> Path:
+    """Write ``<folder>/<notebook>_numbers.json`` (key numbers a test can check)."""
+    path = Path(folder) / f"{notebook}_numbers.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp.write_text(json.dumps(_plain(numbers), indent=1, ensure_ascii=False) + "\n")
+    os.replace(tmp, path)
+    return path
+
+
+def _tables_dir(folder: str | os.PathLike | None) -> Path:
+    from ..plots import figures_dir
+
+    d = Path(folder) if folder is not None else figures_dir() / "tables"
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def to_markdown(df: pd.DataFrame, name: str, folder: str | os.PathLike | None = None,
+                caption: str = "", digits: int = 4) -> Path:
+    """Write ``<figures>/tables/<name>.md`` (caption as a first paragraph); return its path."""
+    path = _tables_dir(folder) / f"{name}.md"
+    df = df.astype(object).where(df.notna(), None)  # NaN in text columns → empty cell
+    text = df.to_markdown(index=False, floatfmt=f".{digits}f", missingval="")
+    path.write_text((f"{caption}\n\n" if caption else "") + text + "\n")
+    return path
+
+
+def to_latex(df: pd.DataFrame, name: str, folder: str | os.PathLike | None = None,
+             caption: str = "", digits: int = 4) -> Path:
+    """Write ``<figures>/tables/<name>.tex`` (a ``table`` float with caption); return its path."""
+    path = _tables_dir(folder) / f"{name}.tex"
+    text = df.to_latex(index=False, float_format=f"%.{digits}f", na_rep="", escape=True,
+                       caption=caption or None, label=f"tab:{name}")
+    path.write_text(text)
+    return path
+
+
+def export_table(df: pd.DataFrame, name: str, folder: str | os.PathLike | None = None,
+                 caption: str = "", digits: int = 4) -> list[Path]:
+    """Both :func:`to_markdown` and :func:`to_latex`."""
+    return [to_markdown(df, name, folder, caption, digits),
+            to_latex(df, name, folder, caption, digits)]

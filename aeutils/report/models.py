@@ -1,0 +1,87 @@
+"""Layer tables, loss demonstrations and reconstruction examples (notebooks 02, 03)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+import torch
+
+from ..data import example_indices
+from ..models import build_model
+
+
+# --- models and losses ---------------------------------------------------------------
+def layer_table(model: str, shape: Sequence[int], hidden: Sequence[int] | None = None,
+                latent_dim: int = 32) -> pd.DataFrame:
+    """Layers of autoencoder ``model`` for images of ``shape``: output shape, size, parameters."""
+    from ..models import EnsembleConv2d, EnsembleLinear
+
+    net = build_model(model, shape, [0], hidden, latent_dim).eval()
+    rows = [{"layer": "input", "kind": "image", "output": "×".join(map(str, shape)),
+             "size": math.prod(shape), "parameters": 0, "activation": ""}]
+    hooks = []
+    for name, mod in net.named_modules():
+        if isinstance(mod, (EnsembleLinear, EnsembleConv2d)):
+            def hook(m, _inp, out, name=name):
+                dims = tuple(out.shape[2:]) if isinstance(m, EnsembleLinear) else tuple(out.shape[1:])
+                kind = "dense" if isinstance(m, EnsembleLinear) else (
+                    "transposed conv 3×3/2" if m.transpose else "conv 3×3/2")
+                rows.append({"layer": name, "kind": kind, "output": "×".join(map(str, dims)),
+                             "size": math.prod(dims),
+                             "parameters": sum(p[0].numel() for p in m.parameters()),
+                             "activation": "ReLU"})
+            hooks.append(mod.register_forward_hook(hook))
+    with torch.no_grad():
+        net(torch.rand(1, 1, *shape))
+    for h in hooks:
+        h.remove()
+    rows[-1]["activation"] = "sigmoid"
+    for r in rows:
+        if r["layer"] == "enc_fc":  # the conv autoencoder's latent code is linear
+            r["activation"] = "linear"
+        if r["layer"] == "head":
+            r["output"] += " (μ, log σ²)"
+            r["activation"] = "linear; z = μ + σ·ε"
+    return pd.DataFrame(rows)
+
+
+def perturbations(image: torch.Tensor, seed: int = 0) -> dict[str, torch.Tensor]:
+    """Perturbed copies of one C×H×W float image in [0, 1] (for the loss demonstration)."""
+    from torchvision.transforms.functional import gaussian_blur
+
+    g = torch.Generator().manual_seed(seed)
+    x = image.float()
+    occluded = x.clone()
+    h, w = x.shape[-2:]
+    occluded[:, h // 2 - 4: h // 2 + 4, w // 2 - 4: w // 2 + 4] = 0.0
+    return {
+        "noise σ=0.1": (x + 0.1 * torch.randn(x.shape, generator=g)).clamp(0, 1),
+        "blur σ=1": gaussian_blur(x[None], kernel_size=5, sigma=1.0)[0],
+        "shift 2 px": torch.roll(x, shifts=(2, 2), dims=(-2, -1)),
+        "brighter +0.2": (x + 0.2).clamp(0, 1),
+        "occluded 8×8": occluded,
+    }
+
+
+def loss_table(image: torch.Tensor, perturbed: Mapping[str, torch.Tensor]) -> pd.DataFrame:
+    """The five losses (as per-sample scores) between ``image`` and each perturbed copy."""
+    from ..losses import LOSSES, per_sample_loss
+
+    x = image.float()[None]
+    rows = {}
+    for name, p in perturbed.items():
+        r = p.float()[None].clamp(0, 1)
+        rows[name] = {loss: float(per_sample_loss(loss, r, x)[0]) for loss in LOSSES}
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def reconstruction_examples(test_x: torch.Tensor, test_labels: torch.Tensor, normal_class: int,
+                            n_normal: int = 8) -> tuple[torch.Tensor, torch.Tensor]:
+    """``n_normal`` normal test images and one test image of each other class (uint8),
+    the images :func:`aeutils.data.example_indices` picks (whose reconstructions the
+    results store keeps at each run's last epoch)."""
+    idx = example_indices(test_labels, normal_class, n_normal)
+    n = int((test_labels[idx] == normal_class).sum())
+    return test_x[idx[:n]], test_x[idx[n:]]

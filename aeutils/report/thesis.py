@@ -1,0 +1,158 @@
+"""The thesis's tables regenerated: AUC matrix, best per class, AVG row, curves."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .. import reference
+from .records import (
+    CLASS_COLUMN,
+    _clean_autoencoders,
+    _config_order,
+    add_config,
+    same_dataset,
+)
+
+
+# --- the thesis's tables -------------------------------------------------------------
+def auc_matrix(df: pd.DataFrame, dataset: str, metric: str = "auc",
+               mean_row: bool = True) -> pd.DataFrame:
+    """Class × ``model/loss`` table of ``metric`` (mean over seeds) with a ``mean`` row."""
+    d = _clean_autoencoders(df, dataset)
+    if d.empty:
+        return pd.DataFrame()
+    m = d.pivot_table(index=CLASS_COLUMN, columns="config", values=metric, aggfunc="mean")
+    m = m[_config_order(m.columns)]
+    m.columns.name, m.index.name = None, "class"
+    if mean_row:
+        m.loc["mean"] = m.mean(axis=0)
+    return m
+
+
+def best_per_class(df: pd.DataFrame, dataset: str, by: str = "auc",
+                   class_names: Sequence[str] | None = None) -> pd.DataFrame:
+    """Per class, the autoencoder configuration with the highest ``by`` (thesis-style:
+    ``by="auc"`` selects on the test set, so the result is optimistic)."""
+    d = _clean_autoencoders(df, dataset)
+    if d.empty:
+        return pd.DataFrame()
+    metrics = [c for c in ("auc", "val_auc", "accuracy", "balanced_accuracy", "oracle_accuracy",
+                           "ap") if c in d]
+    g = d.groupby([CLASS_COLUMN, "model", "loss", "config"], as_index=False).agg(
+        **{m: (m, "mean") for m in metrics}, key=("key", "first"), epoch=("epoch", "first"))
+    g["n_configs"] = g.groupby(CLASS_COLUMN)["config"].transform("nunique")
+    best = g.loc[g.groupby(CLASS_COLUMN)[by].idxmax()].rename(columns={CLASS_COLUMN: "class"})
+    if class_names is not None:
+        best.insert(1, "class_name", [class_names[int(c)] for c in best["class"]])
+    best["selected_on"] = "test" if by == "auc" else by
+    return best.reset_index(drop=True)
+
+
+def best_single_config(df: pd.DataFrame, dataset: str | None = None, by: str = "auc") -> dict:
+    """The autoencoder configuration with the best mean ``by`` over classes, with its means."""
+    d = _clean_autoencoders(df, dataset)
+    if d.empty:
+        return {}
+    cols = [c for c in ("auc", "val_auc", "accuracy", "balanced_accuracy", "oracle_accuracy")
+            if c in d]
+    g = d.groupby(["model", "loss", "config"], as_index=False)[cols].mean()
+    g["n_classes"] = d.groupby(["model", "loss", "config"])[CLASS_COLUMN].nunique().to_numpy()
+    return g.loc[g[by].idxmax()].to_dict()
+
+
+def compare_with_thesis(ours: pd.DataFrame, thesis_dataset: str,
+                        best_single: Mapping | None = None,
+                        expected_configs: int | None = None) -> pd.DataFrame:
+    """Our best configuration per class (from :func:`best_per_class`) beside the thesis's.
+
+    One row per thesis class, whether measured yet or not: ``status`` says how many of
+    the ``expected_configs`` configurations a measured row was chosen from, or
+    ``missing``; nothing is filled in or extrapolated. Then the mean over the measured
+    classes and, given ``best_single`` (:func:`best_single_config`), the ``AVG`` row.
+    Accuracy: the thesis does not say how its threshold was set; ours uses the 95th
+    percentile of validation-normal scores. Beside it, balanced accuracy at the same
+    threshold (blind to the 9:1 class ratio of a one-vs-rest test set, where calling
+    everything anomalous scores 0.90 accuracy) and the oracle accuracy (best threshold
+    on the test set: an upper bound).
+    """
+    th = reference.thesis_best_per_class(thesis_dataset)
+    th = th.rename(columns={"model": "thesis_model", "loss": "thesis_loss",
+                            "accuracy": "thesis_accuracy", "auc": "thesis_auc"})
+    o = ours.rename(columns={"model": "our_model", "loss": "our_loss", "auc": "our_auc",
+                             "accuracy": "our_accuracy", "oracle_accuracy": "our_oracle_accuracy",
+                             "balanced_accuracy": "our_balanced_accuracy"})
+    keep = [c for c in ("class", "our_model", "our_loss", "our_auc", "our_accuracy",
+                        "our_balanced_accuracy", "our_oracle_accuracy", "n_configs") if c in o]
+    t = th[["class", "class_name", "thesis_model", "thesis_loss", "thesis_accuracy",
+            "thesis_auc"]].merge(o[keep], on="class", how="left")
+    for col in ("our_auc", "our_accuracy", "our_balanced_accuracy", "our_oracle_accuracy"):
+        if col not in t:
+            t[col] = np.nan
+    t["status"] = ["missing" if pd.isna(a) else
+                   (f"{int(n)}/{expected_configs} configs" if expected_configs else "measured")
+                   for a, n in zip(t["our_auc"], t.get("n_configs", pd.Series([0] * len(t))))]
+    t["class"] = [f"{c} {n}" if str(c) != n else str(c) for c, n in zip(t["class"], t["class_name"])]
+    t["delta_auc"] = t["our_auc"] - t["thesis_auc"]
+    t["delta_accuracy"] = t["our_accuracy"] - t["thesis_accuracy"]
+    cols = ["class", "thesis_model", "thesis_loss", "thesis_auc", "our_model", "our_loss",
+            "our_auc", "delta_auc", "thesis_accuracy", "our_accuracy", "delta_accuracy",
+            "our_balanced_accuracy", "our_oracle_accuracy", "status"]
+    t = t[cols]
+    nums = ["thesis_auc", "our_auc", "delta_auc", "thesis_accuracy", "our_accuracy",
+            "delta_accuracy", "our_balanced_accuracy", "our_oracle_accuracy"]
+    measured = t[t["status"] != "missing"]
+    mean = {"class": f"mean of the {len(measured)} measured classes",
+            **measured[nums].mean().to_dict(), "status": f"{len(measured)}/{len(t)} classes"}
+    rows = [t, pd.DataFrame([mean])]
+    if best_single:
+        avg = reference.thesis_best_single(thesis_dataset)
+        n_cls = best_single.get("n_classes")
+        rows.append(pd.DataFrame([{
+            "class": "AVG (best single config)", "thesis_model": avg["model"],
+            "thesis_loss": avg["loss"], "thesis_auc": avg["auc"],
+            "our_model": best_single["model"], "our_loss": best_single["loss"],
+            "our_auc": best_single["auc"], "delta_auc": best_single["auc"] - avg["auc"],
+            "thesis_accuracy": avg["accuracy"], "our_accuracy": best_single.get("accuracy"),
+            "delta_accuracy": (best_single["accuracy"] - avg["accuracy"]
+                               if best_single.get("accuracy") is not None else np.nan),
+            "our_balanced_accuracy": best_single.get("balanced_accuracy"),
+            "our_oracle_accuracy": best_single.get("oracle_accuracy"),
+            "status": f"mean over {n_cls} classes" if n_cls is not None else ""}]))
+    return pd.concat(rows, ignore_index=True)
+
+
+def validation_selected(df: pd.DataFrame, dataset: str) -> pd.DataFrame:
+    """Per class, the autoencoder configuration with the best mean *validation* AUC over
+    seeds, with its test AUC (mean, std over seeds): a selection that reads no test labels."""
+    d = _clean_autoencoders(df, dataset)
+    if d.empty or "val_auc" not in d:
+        return pd.DataFrame()
+    g = d.groupby([CLASS_COLUMN, "config"]).agg(
+        val_auc=("val_auc", "mean"), auc=("auc", "mean"), std=("auc", "std"),
+        n=("seed", "nunique")).reset_index()
+    best = g.loc[g.groupby(CLASS_COLUMN)["val_auc"].idxmax()]
+    return best.rename(columns={CLASS_COLUMN: "class"}).reset_index(drop=True)
+
+
+# --- curves --------------------------------------------------------------------------
+def contamination_curve(df: pd.DataFrame, dataset: str) -> pd.DataFrame:
+    """Test AUC per (configuration, contamination %, class), one-vs-rest rows of ``dataset``."""
+    d = add_config(df)
+    if d.empty:
+        return d
+    d = d[same_dataset(d, dataset) & (d["protocol"] == reference.ONE_VS_REST)]
+    cols = ["config", "contamination", CLASS_COLUMN]
+    return d.groupby(cols, as_index=False)["auc"].mean().sort_values(cols).reset_index(drop=True)
+
+
+def epoch_curve(df: pd.DataFrame, dataset: str) -> pd.DataFrame:
+    """Mean test AUC over classes per (autoencoder, loss, epoch), clean rows of ``dataset``."""
+    d = _clean_autoencoders(df, dataset)
+    if d.empty:
+        return d
+    out = d.groupby(["model", "loss", "config", "epoch"], as_index=False).agg(
+        auc=("auc", "mean"), n_classes=(CLASS_COLUMN, "nunique"))
+    return out.sort_values(["config", "epoch"]).reset_index(drop=True)
