@@ -172,6 +172,8 @@ def _cmd_grid(a) -> int:
         return 0
     times = run_profile(a.profile, dataset_map, store, a.block, shard_of, device=a.device,
                         max_group=a.max_group, progress=not a.no_progress, log=a.no_progress)
+    store.path.parent.mkdir(parents=True, exist_ok=True)
+    store.path.touch()  # a shard with nothing to train still leaves a table to merge
     print(f"{'block':<26}{'trained':>8}{'seconds':>10}")
     for name, (n, seconds) in times.items():
         print(f"{name:<26}{n:>8}{seconds:>10.1f}")

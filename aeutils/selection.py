@@ -1,31 +1,71 @@
 """Honest model selection: one configuration per dataset, chosen without the test set.
 
 The thesis picks, for every class, the best of its 15 autoencoder × loss
-configurations by *test* AUC. That is optimistic. Here a configuration
-(model, loss, sizes, learning rate *and* epoch, since every checkpoint is a
-candidate) is chosen per dataset by its mean **validation** AUC over classes —
-validation = held-out normal training images plus other-class training images
-as anomalies — and then re-run over several seeds to report mean ± std of the
-test AUC. :func:`thesis_style_best` computes the optimistic table for
-comparison; the difference of the two means is the optimism of test selection.
+configurations by *test* AUC. That is optimistic. Here a configuration (model,
+loss, sizes, learning rate *and* epoch, since every checkpoint is a candidate) is
+chosen per dataset by a named strategy (:data:`STRATEGIES`), on one seed, and then
+re-run over other seeds that took no part in choosing it, to report mean ± std of
+the test AUC:
 
-Selection reads only the columns in :data:`SELECTION_COLUMNS`; it never sees a
-test metric (tested by poisoning them).
+- ``label-free``: mean AUC of validation normals against synthetic anomalies made
+  from them (:mod:`aeutils.synthetic`); no anomaly label is used;
+- ``labelled-validation``: mean AUC of validation normals against other classes'
+  training images, i.e. labelled examples of the test's anomaly classes (what
+  Deep SVDD, OCGAN and the thesis's setting do not have: semi-supervised);
+- ``test``: the thesis's pick, for comparison only.
+
+:func:`optimism` sets each pick beside the best the test set could pick among the
+same candidates and seed. A strategy reads only the candidate fields and its own
+column; it never sees a test metric unless it is ``test`` (tested by poisoning them).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from .config import RunConfig
 from .data import dataset_identity
+from .registry import AUTOENCODERS, choice_error
 
-CANDIDATE_FIELDS = ["dataset", "model", "loss", "hidden", "latent_dim", "lr", "batch_size",
-                    "max_train", "max_test", "protocol", "contamination", "val_fraction", "epoch"]
-SELECTION_COLUMNS = [*CANDIDATE_FIELDS, "dataset_id", "normal_class", "seed", "val_auc"]
+CANDIDATE_FIELDS = ["dataset_id", "model", "loss", "score", "hidden", "latent_dim", "lr",
+                    "batch_size", "max_train", "max_test", "protocol", "contamination",
+                    "val_fraction", "epoch"]
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """How a configuration is chosen: the record column it maximises (mean over classes)
+    and what that column has seen."""
+
+    column: str
+    anomaly_labels: bool  # labelled anomalies took part
+    test_labels: bool     # the test set took part
+    description: str
+
+
+STRATEGIES: dict[str, Strategy] = {
+    "label-free": Strategy(
+        "synth_auc", False, False,
+        "validation normals vs synthetic anomalies made from them (noise, blur, patch, mix, "
+        "flip): no anomaly label"),
+    "labelled-validation": Strategy(
+        "val_auc", True, False,
+        "validation normals vs other classes' training images: labelled examples of the "
+        "test's anomaly classes, no test image"),
+    "test": Strategy(
+        "auc", True, True,
+        "the best test AUC, as the thesis picks: reads test labels (optimistic)"),
+}
+
+
+def strategy(name: str) -> Strategy:
+    if name not in STRATEGIES:
+        raise choice_error("selection strategy", name, STRATEGIES)
+    return STRATEGIES[name]
 
 
 def _hashable(df: pd.DataFrame) -> pd.DataFrame:
@@ -33,51 +73,101 @@ def _hashable(df: pd.DataFrame) -> pd.DataFrame:
     for col in ("hidden",):
         if col in df:
             df[col] = df[col].apply(lambda v: tuple(v) if isinstance(v, (list, tuple)) else ())
-    for col in ("max_train", "max_test"):
+    for col in ("max_train", "max_test", "score"):
         if col in df:
             df[col] = df[col].astype("object").where(df[col].notna(), None)
     return df
 
 
+def _identities(frame: pd.DataFrame, keys: Sequence[str]) -> pd.Series:
+    """One hashable identity per row from the candidate fields (NaN and None alike)."""
+    def norm(v):
+        if isinstance(v, float) and np.isnan(v):
+            return None
+        return tuple(v) if isinstance(v, (list, tuple)) else v
+
+    return pd.Series([repr(tuple(norm(v) for v in row)) for row in frame[list(keys)].itertuples(
+        index=False)], index=frame.index)
+
+
 def candidates(df: pd.DataFrame, dataset: str, classes: Sequence[int] = tuple(range(10)),
-               protocol: str = "one-vs-rest", seed: int = 0) -> pd.DataFrame:
-    """Mean validation AUC per candidate (config fields + epoch) over ``classes``.
+               protocol: str = "one-vs-rest", seed: int = 0,
+               by: str = "labelled-validation") -> pd.DataFrame:
+    """Mean of strategy ``by``'s column per candidate (config fields + epoch) over ``classes``.
 
-    Only autoencoder rows with all ``classes`` present count; reads no test metric.
+    Only autoencoder rows of ``seed`` with all ``classes`` present count. The view holds
+    the candidate fields and that one column, nothing else: a strategy that does not
+    read test labels never sees a test metric (tested by poisoning them).
     """
-    from .methods import AUTOENCODERS
-
-    view = _hashable(df[[c for c in SELECTION_COLUMNS if c in df]])
+    col = strategy(by).column
+    keep = [c for c in (*CANDIDATE_FIELDS, "normal_class", "seed", col) if c in df]
+    view = _hashable(df[keep])
     view = view[(view.dataset_id == dataset_identity(dataset)) & (view.protocol == protocol)
-                & (view.seed == seed)
-                & (view.contamination == 0) & view.model.isin(AUTOENCODERS)
-                & view.normal_class.isin(list(classes))]
+                & (view.seed == seed) & (view.contamination == 0)
+                & view.model.isin(AUTOENCODERS) & view.normal_class.isin(list(classes))]
     keys = [c for c in CANDIDATE_FIELDS if c in view]
-    grouped = view.groupby(keys, dropna=False).agg(val_auc=("val_auc", "mean"),
+    grouped = view.groupby(keys, dropna=False).agg(**{col: (col, "mean")},
                                                    n_classes=("normal_class", "nunique"))
     grouped = grouped[grouped.n_classes == len(classes)].reset_index()
-    return grouped.sort_values("val_auc", ascending=False, kind="stable").reset_index(drop=True)
+    return grouped.sort_values(col, ascending=False, kind="stable").reset_index(drop=True)
 
 
 def select(df: pd.DataFrame, dataset: str, classes: Sequence[int] = tuple(range(10)),
-           protocol: str = "one-vs-rest") -> dict:
-    """The candidate with the best mean validation AUC (a dict of its fields)."""
-    table = candidates(df, dataset, classes, protocol)
+           protocol: str = "one-vs-rest", by: str = "labelled-validation",
+           seed: int = 0) -> dict:
+    """The candidate with the best mean of strategy ``by``'s column (a dict of its fields)."""
+    table = candidates(df, dataset, classes, protocol, seed, by)
     if table.empty:
         raise ValueError(f"no complete autoencoder candidates for {dataset!r} in the results")
     return {k: None if isinstance(v, float) and np.isnan(v) else v
             for k, v in table.iloc[0].to_dict().items()}
 
 
-def selected_configs(choice: dict, classes: Sequence[int] = tuple(range(10)),
-                     seeds: Sequence[int] = (0, 1, 2)) -> list[RunConfig]:
+def optimism(df: pd.DataFrame, dataset: str, classes: Sequence[int] = tuple(range(10)),
+             protocol: str = "one-vs-rest", seed: int = 0,
+             strategies: Sequence[str] = ("label-free", "labelled-validation")) -> pd.DataFrame:
+    """Each strategy's pick against the best the test set could pick, on equal terms:
+    the same candidates (configurations × checkpoint epochs) and the same seed.
+
+    Per strategy: the pick, its mean test AUC, the best single candidate by test AUC
+    (``best_single_on_test``) and the per-class best over the same candidates
+    (``best_per_class_on_test``, the thesis's way), and the two gaps.
+    """
+    test = candidates(df, dataset, classes, protocol, seed, "test")
+    if test.empty:
+        return pd.DataFrame()
+    keys = [c for c in CANDIDATE_FIELDS if c in test]
+    ident = _identities(test, keys)
+    rows = _hashable(df)
+    rows = rows[(rows.dataset_id == dataset_identity(dataset)) & (rows.seed == seed)
+                & rows.normal_class.isin(list(classes))]
+    rows = rows[_identities(rows, keys).isin(set(ident))]  # only rows of complete candidates
+    per_class = float(rows.groupby("normal_class")["auc"].max().mean())
+    best_single = float(test["auc"].iloc[0])
+    out = []
+    for name in strategies:
+        pick = select(df, dataset, classes, protocol, name, seed)
+        want = _identities(pd.DataFrame([pick]), keys).iloc[0]
+        auc = float(test.loc[ident == want, "auc"].iloc[0])
+        out.append({"strategy": name, "model": pick["model"], "loss": pick["loss"],
+                    "epoch": int(pick["epoch"]), "criterion": float(pick[strategy(name).column]),
+                    "test_auc": auc, "best_single_on_test": best_single,
+                    "best_per_class_on_test": per_class, "gap_single": best_single - auc,
+                    "gap_per_class": per_class - auc, "candidates": len(test), "seed": seed})
+    return pd.DataFrame(out)
+
+
+def selected_configs(choice: dict, dataset: str, classes: Sequence[int] = tuple(range(10)),
+                     seeds: Sequence[int] = (1, 2, 3)) -> list[RunConfig]:
     """The chosen candidate as configs over classes × seeds, trained to its chosen epoch
     and evaluated there only (so the search run of the same seed is reused as is)."""
-    fields = {k: choice[k] for k in ("dataset", "model", "loss", "latent_dim", "lr",
-                                     "batch_size", "protocol", "contamination", "val_fraction")}
+    fields = {k: choice[k] for k in ("model", "loss", "latent_dim", "lr", "batch_size",
+                                     "protocol", "contamination", "val_fraction")}
+    if choice.get("score"):
+        fields["score"] = choice["score"]
     caps = {k: None if choice.get(k) is None else int(choice[k]) for k in ("max_train", "max_test")}
     epoch = int(choice["epoch"])
-    return [RunConfig(**fields, hidden=tuple(choice["hidden"]), **caps,
+    return [RunConfig(dataset=dataset, **fields, hidden=tuple(choice["hidden"]), **caps,
                       epochs=epoch, checkpoints=(epoch,), normal_class=c, seed=s)
             for c in classes for s in seeds]
 

@@ -128,26 +128,26 @@ def test_real_mnist_end_to_end():
     assert r["auc"] > 0.95 and r["n_test"] == 10000
 
 
-def test_selection_block_reruns_the_validation_choice_over_seeds(synthetic_folder, monkeypatch):
+def test_selection_blocks_rerun_each_strategys_choice_on_other_seeds(synthetic_folder,
+                                                                     monkeypatch):
     from aeutils import grid
-    from aeutils.grid import Block, run_profile
+    from aeutils.grid import Block, run_profile, selection_blocks
 
     ds = f"folder:{synthetic_folder}"
     profile = [Block("main", datasets=(ds,), models=("basic",), losses=("mse", "bce"),
                      classes=(0, 1), epochs=2, checkpoints=(1, 2), settings={"batch_size": 16}),
-               Block("selection", datasets=(ds,), classes=(0, 1), seeds=(0, 1),
-                     select_from="main")]
+               *selection_blocks((ds,), classes=(0, 1), seeds=(1, 2))]
+    assert [b.strategy for b in profile[1:]] == ["label-free", "labelled-validation"]
     monkeypatch.setitem(grid.PROFILES, "tiny", profile)
     store = ResultsStore()
     assert len(profile_configs("tiny", store=store)) == 4  # nothing searched: no selection yet
     times = run_profile("tiny", store=store, progress=False)
-    assert {k: n for k, (n, _) in times.items()} == {"main": 4, "selection": 2}  # seed 1 only
-    chosen = profile_configs("tiny", blocks=["selection"], store=store)
-    assert sorted((c.normal_class, c.seed) for c in chosen) == [(0, 0), (0, 1), (1, 0), (1, 1)]
-    assert len({(c.loss, c.epochs) for c in chosen}) == 1  # one config per dataset
-    # seed 0 is the search run itself, read back at the chosen epoch
-    search_keys = {c.key() for c in profile_configs("tiny", blocks=["main"])}
-    assert {c.key() for c in chosen if c.seed == 0} <= search_keys
+    assert times["main"][0] == 4
+    for block in ("selection-label-free", "selection-labelled"):
+        chosen = profile_configs("tiny", blocks=[block], store=store)
+        # seeds 1 and 2 only: seed 0 chose, so it is not among the reported seeds
+        assert sorted((c.normal_class, c.seed) for c in chosen) == [(0, 1), (0, 2), (1, 1), (1, 2)]
+        assert len({(c.loss, c.epochs) for c in chosen}) == 1  # one config per dataset
     assert sum(n for n, _ in run_profile("tiny", store=store, progress=False).values()) == 0
     with pytest.raises(Exception, match="derived"):
         profile[1].configs()

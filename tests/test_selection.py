@@ -15,6 +15,8 @@ def fake_records(rng, poison_test: bool = False) -> pd.DataFrame:
                 r = cfg.to_dict()
                 r.update(key=cfg.key(), epoch=epoch, normal_class=c, dataset_id="mnist",
                          val_auc=val_level + 0.01 * (epoch == 10) + rng.normal(0, 0.001),
+                         # label-free criterion prefers basic (another ranking again)
+                         synth_auc=(0.99 if model == "basic" else 0.6) + 0.01 * (epoch == 5),
                          # test AUC anti-correlated with validation: a test-reader would pick vae
                          auc=1.5 - val_level + rng.normal(0, 0.001),
                          accuracy=0.5, oracle_accuracy=0.5)
@@ -39,7 +41,7 @@ def test_selection_uses_validation_only():
 
 def test_selected_configs_and_summary():
     choice = select(fake_records(np.random.default_rng(1)), "mnist")
-    cfgs = selected_configs(choice, classes=(0, 1), seeds=(0, 1, 2))
+    cfgs = selected_configs(choice, "mnist", classes=(0, 1), seeds=(0, 1, 2))
     assert len(cfgs) == 6 and {c.epochs for c in cfgs} == {10} and {c.model for c in cfgs} == {"conv"}
     recs = [{"normal_class": c.normal_class, "seed": c.seed, "auc": 0.9 + 0.01 * c.seed} for c in cfgs]
     s = seed_summary(recs).set_index("normal_class")
@@ -51,3 +53,28 @@ def test_thesis_style_best_reads_test():
     cfgs = [RunConfig(model=m, loss=lo, epochs=10) for m, lo in [("basic", "mse"), ("conv", "bce"), ("vae", "ssim")]]
     best = thesis_style_best(df, cfgs)
     assert len(best) == 10 and set(best.model) == {"vae"}
+
+
+def test_strategies_pick_by_their_own_column_and_never_read_test():
+    df = fake_records(np.random.default_rng(3))
+    free = select(df, "mnist", by="label-free")
+    assert (free["model"], free["epoch"]) == ("basic", 5)
+    poisoned = fake_records(np.random.default_rng(3), poison_test=True)
+    assert select(poisoned, "mnist", by="label-free") == free
+    assert select(df, "mnist", by="test")["model"] == "vae"  # the test reader
+    with pytest.raises(ValueError, match="valid choices"):
+        select(df, "mnist", by="oracle")
+
+
+def test_optimism_uses_the_same_candidates_and_seed():
+    from aeutils.selection import optimism
+
+    df = fake_records(np.random.default_rng(4))
+    gap = optimism(df, "mnist").set_index("strategy")
+    assert gap.loc["labelled-validation", "model"] == "conv"
+    assert gap.loc["label-free", "model"] == "basic"
+    assert (gap["candidates"] == 6).all()  # 3 configs × 2 checkpoint epochs
+    # the test pick is vae (auc 0.7); conv scores 0.55, basic 0.6
+    assert gap.loc["labelled-validation", "gap_single"] == pytest.approx(0.7 - 0.55, abs=0.01)
+    assert gap.loc["label-free", "gap_single"] == pytest.approx(0.7 - 0.6, abs=0.01)
+    assert (gap["gap_per_class"] >= gap["gap_single"] - 1e-9).all()

@@ -12,13 +12,15 @@ from .comparison import (  # noqa: F401
     comparison_table,
     measured_rows,
     per_class_long,
-    selection_optimism,
+    strategy_means,
 )
 from .exports import (  # noqa: F401
     block_names,
     block_records,
     export_table,
     profile_note,
+    selection_records,
+    strategy_blocks,
     to_latex,
     to_markdown,
     write_numbers,

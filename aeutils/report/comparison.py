@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from .. import reference
+from ..selection import STRATEGIES
 from .records import (
     CLASS_COLUMN,
     _clean_autoencoders,
@@ -19,14 +20,15 @@ from .thesis import best_per_class, best_single_config, validation_selected
 
 # --- measured vs literature ----------------------------------------------------------
 def measured_rows(main: pd.DataFrame, dataset: str, baselines: pd.DataFrame | None = None,
-                  selection: pd.DataFrame | None = None) -> pd.DataFrame:
+                  selections: Mapping[str, pd.DataFrame | None] | None = None) -> pd.DataFrame:
     """This project's per-class rows, long form: method, protocol, selection, class, auc, std, n.
 
     From ``main`` (the autoencoder grid): the best of the grid per class (selected
     on test, optimistic), the best single configuration, and the per-class
-    validation-selected configuration. From ``selection`` (multi-seed autoencoders)
-    the validation-selected configuration with mean ± std over seeds. From
-    ``baselines``: each (method, protocol), mean ± std over seeds.
+    validation-selected configuration. From ``selections`` (strategy name → records of
+    its derived block: the chosen configuration re-run on seeds that did not choose it)
+    one row per strategy with mean ± std over those seeds, saying whether anomaly
+    labels took part. From ``baselines``: each (method, protocol), mean ± std over seeds.
     """
     parts = []
     best = best_per_class(main, dataset)
@@ -43,14 +45,21 @@ def measured_rows(main: pd.DataFrame, dataset: str, baselines: pd.DataFrame | No
         val = validation_selected(main, dataset)
         parts.append(val.assign(method="AE selected on validation",
                                 selection="per class on validation AUC"))
-    if selection is not None and not selection.empty:
-        val = validation_selected(selection, dataset)
-        if not val.empty:
-            seeds, config = int(val["n"].max()), "; ".join(sorted(set(val["config"])))
-            epoch = _clean_autoencoders(selection, dataset)["epoch"].max()
-            parts.append(val.assign(
-                method=f"AE selected on validation: {config}, epoch {epoch} ({seeds} seeds)",
-                selection="one config per dataset on mean validation AUC; mean ± std over seeds"))
+    for name, records in (selections or {}).items():
+        d = _clean_autoencoders(records, dataset) if records is not None else pd.DataFrame()
+        if d.empty:
+            continue
+        rule = STRATEGIES[name]
+        g = d.groupby([CLASS_COLUMN, "config"]).agg(
+            auc=("auc", "mean"), std=("auc", "std"), n=("seed", "nunique")).reset_index()
+        seeds = ", ".join(str(int(x)) for x in sorted(d["seed"].unique()))
+        config = "; ".join(sorted(set(g["config"])))
+        labels = "anomaly labels" if rule.anomaly_labels else "no anomaly label"
+        parts.append(g.rename(columns={CLASS_COLUMN: "class"}).assign(
+            method=f"AE, {name} selection: {config}, epoch {int(d['epoch'].max())} "
+                   f"(seeds {seeds})",
+            selection=f"{name}: one config per dataset on seed 0 ({labels}); mean ± std "
+                      f"over seeds {seeds}, which took no part in the choice"))
     for p in parts:
         p["protocol"] = reference.ONE_VS_REST
     if baselines is not None and not baselines.empty:
@@ -70,17 +79,16 @@ def measured_rows(main: pd.DataFrame, dataset: str, baselines: pd.DataFrame | No
     return out[["method", "protocol", "selection", "class", "auc", "std", "n"]]
 
 
-def selection_optimism(measured: pd.DataFrame) -> dict:
-    """Mean AUC of the thesis-style pick (best autoencoder per class on the test set)
-    and of the validation-selected multi-seed autoencoder, and their difference:
-    how much test-set selection flatters the thesis's tables. Empty if either is missing."""
-    means = measured.groupby("selection")["auc"].mean()
-    test = [s for s in means.index if s.startswith("per class on the test set")]
-    val = [s for s in means.index if s.startswith("one config per dataset")]
-    if not test or not val:
-        return {}
-    t, v = float(means[test[0]]), float(means[val[0]])
-    return {"test_selected_mean": t, "validation_selected_mean": v, "optimism": t - v}
+def strategy_means(measured: pd.DataFrame) -> dict[str, dict]:
+    """Per selection strategy in ``measured``: mean test AUC over classes, and the mean
+    and std over seeds of the class-mean (seed-level numbers come from ``records``)."""
+    out = {}
+    for sel, part in measured.groupby("selection"):
+        name = sel.split(":", 1)[0]
+        if name in STRATEGIES:
+            out[name] = {"method": part["method"].iloc[0], "mean_auc": float(part["auc"].mean()),
+                         "classes": int(part["class"].nunique())}
+    return out
 
 
 def comparison_table(measured: pd.DataFrame, thesis_dataset: str | None, data_label: str,

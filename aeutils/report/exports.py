@@ -25,6 +25,20 @@ def block_names(profile: str) -> list[str]:
     return [b.name for b in PROFILES[profile]]
 
 
+def strategy_blocks(profile: str) -> dict[str, str]:
+    """Derived selection blocks of ``profile``: block name → selection strategy."""
+    from ..grid import PROFILES
+
+    return {b.name: b.strategy for b in PROFILES[profile] if b.select_from}
+
+
+def selection_records(store: ResultsStore, profile: str,
+                      datasets: Mapping[str, str]) -> dict[str, pd.DataFrame]:
+    """Strategy → final records of its derived selection block (empty frames until run)."""
+    return {strategy: block_records(store, profile, datasets, name)
+            for name, strategy in strategy_blocks(profile).items()}
+
+
 def block_records(store: ResultsStore, profile: str, datasets: Mapping[str, str],
                   name: str) -> pd.DataFrame | None:
     """Final-epoch records of the blocks ``name`` and ``name-…`` of ``profile`` (None if the

@@ -183,6 +183,22 @@ for f in "$SCRATCH"/logs/grid-*.log "$SCRATCH"/logs/merge-*.log; do
 done
 echo "-----"
 [[ $rc -eq 0 ]] || die "SLURM jobs failed (array $jid, merge ${mid:-?}: sbatch --wait exit $rc)"
+# sbatch --wait exits 0 also when the merge job was cancelled because a shard failed
+# (afterok never satisfied), so ask slurmctld for every job's final state and exit code.
+summary=""
+failed=0
+while read -r line; do
+    [[ -n $line ]] || continue
+    id=$(grep -oE '(^| )JobId=[0-9]+' <<<"$line" | cut -d= -f2)
+    task=$(grep -oE '(^| )ArrayTaskId=[0-9]+' <<<"$line" | cut -d= -f2 || true)
+    st=$(grep -oE '(^| )JobState=[A-Z_]+' <<<"$line" | cut -d= -f2)
+    ec=$(grep -oE '(^| )ExitCode=[0-9:]+' <<<"$line" | cut -d= -f2)
+    [[ -n $task ]] && id="${jid}_$task"
+    summary+="$id $st $ec, "
+    [[ $st == COMPLETED && $ec == 0:0 ]] || failed=1
+done < <(scontrol -o show job "$jid"; scontrol -o show job "${mid:?no merge job id}")
+say "jobs: ${summary%, }"
+[[ $failed -eq 0 ]] || die "a SLURM job did not complete (array $jid, merge job $mid)"
 n_logs=$(ls "$SCRATCH"/logs/grid-*.log | wc -l)
 [[ $n_logs -eq $SHARDS ]] || die "expected $SHARDS task logs, found $n_logs"
 say "SLURM path done in $((SECONDS - t_slurm)) s (array $jid, merge job $mid)"
