@@ -1,7 +1,9 @@
 """Run the notebooks in order with papermill, for one profile, and export them to HTML.
 
 ``reproduce()`` injects ``profile``, ``mnist``, ``cifar10``, ``results``,
-``figures`` and ``numbers_dir`` into each notebook's ``parameters`` cell, runs
+``figures``, ``numbers_dir`` (``<figures>/numbers``: committed with the figures, so every
+number the README quotes is in a file a notebook wrote), ``train`` and ``progress`` into
+each notebook's ``parameters`` cell, runs
 it with the repository root as working directory, writes the executed copy
 and its HTML export to ``output`` (default ``build/notebooks/``), prints its wall time and records all
 times in ``timings.json`` there. A failing notebook stops the batch with a
@@ -111,7 +113,8 @@ def reproduce(profile: str = "quick", mnist: str = "mnist", cifar10: str = "cifa
     mnist, cifar10 = resolve_dataset(mnist), resolve_dataset(cifar10)
     params = {"profile": profile, "mnist": mnist, "cifar10": cifar10,
               "results": _absolute(results) if results else None,
-              "figures": _absolute(figures), "numbers_dir": str(out_dir), "train": not render,
+              "figures": _absolute(figures), "numbers_dir": str(Path(_absolute(figures)) / "numbers"),
+              "train": not render,
               "progress": False}
     progress_file = out_dir / "progress.log"
     progress_file.write_text("")
@@ -191,7 +194,8 @@ def _summary(timings: dict[str, float], out_dir: Path, figures: Path) -> None:
     tables = sorted((figures / "tables").glob("*.md")) if (figures / "tables").is_dir() else []
     print(f"figures: {len(read_manifest(figures))} (PNG + PDF) in {figures}; tables: "
           f"{len(tables)} (Markdown + LaTeX) in {figures / 'tables'}")
-    print(f"executed notebooks (.ipynb + .html) and numbers files: {out_dir}", flush=True)
+    print(f"numbers files (every number the README quotes): {figures / 'numbers'}")
+    print(f"executed notebooks (.ipynb + .html): {out_dir}", flush=True)
 
 
 def _report_comparison(results: str | None, shipped: Path) -> None:

@@ -47,7 +47,8 @@ def test_reproduce_smoke_writes_figures_tables_and_numbers(tmp_path, synthetic_f
         assert (figs / "tables" / f"{table}.md").exists()
         assert (figs / "tables" / f"{table}.tex").exists()
 
-    numbers = {nb: json.loads((out / f"{nb}_numbers.json").read_text()) for nb in NOTEBOOKS}
+    numbers = {nb: json.loads((figs / "numbers" / f"{nb}_numbers.json").read_text())
+               for nb in NOTEBOOKS}
     assert numbers["01_data"]["mnist"]["n_train"] == 400
     assert numbers["01_data"]["cifar10"]["shape"] == [3, 32, 32]
     assert numbers["02_models"]["parameters"]["basic"]["1×28×28 (MNIST)"] > 0
@@ -68,7 +69,7 @@ def test_reproduce_smoke_writes_figures_tables_and_numbers(tmp_path, synthetic_f
               output=str(tmp_path / "out-render"), results=str(table), render=True)
     assert table.read_bytes() == before, "rendering trained something"
     assert set(plots.read_manifest(render_figs)) == set(manifest)
-    rendered = json.loads((tmp_path / "out-render" / "04_evaluation_numbers.json").read_text())
+    rendered = json.loads((render_figs / "numbers" / "04_evaluation_numbers.json").read_text())
     assert rendered["mnist"]["best_per_class"] == ev["best_per_class"]
 
 

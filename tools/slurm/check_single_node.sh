@@ -57,7 +57,7 @@ fi
 say "$(slurmctld -V), munge $(dpkg-query -W -f '${Version}' munge), host $HOST"
 
 for d in slurmctld slurmd; do
-    pgrep -x "$d" >/dev/null && die "a $d is already running; this script wants its own cluster"
+    ps -C "$d" -o stat= | grep -qv '^Z' && die "a $d is already running; this script wants its own cluster"
 done
 
 # --- 2. config and daemons ------------------------------------------------------------
@@ -97,9 +97,19 @@ EOF
 
 STARTED_MUNGE=0
 STARTED_SLURM=0
+live_steps() { ps -C slurmstepd -o pid=,stat= | awk '$2 !~ /^Z/ {print $1}'; }
 cleanup() {
     local rc=$?
     if [[ $STARTED_SLURM -eq 1 ]]; then
+        # A job can still be winding down (submitit returns as soon as the result file is
+        # written, before its srun step ends): let the queue drain, cancel what is left,
+        # and wait for the job steps to go before the daemons do.
+        for i in $(seq 60); do
+            [[ -z $(squeue -h -o %i 2>/dev/null) ]] && break
+            [[ $i -eq 20 ]] && squeue -h -o %i 2>/dev/null | xargs -r scancel
+            sleep 1
+        done
+        for _ in $(seq 30); do [[ -n $(live_steps) ]] || break; sleep 1; done
         say "stopping slurmctld and slurmd"
         scontrol shutdown >/dev/null 2>&1 || true
         for f in "$SCRATCH"/run/slurmd.pid "$SCRATCH"/run/slurmctld.pid; do
@@ -109,6 +119,9 @@ cleanup() {
             done
             [[ -f $f ]] && kill "$(cat "$f")" 2>/dev/null || true
         done
+    fi
+    if [[ $STARTED_SLURM -eq 1 && -n $(live_steps) ]]; then
+        say "warning: job steps left behind: $(live_steps | tr '\n' ' ')"
     fi
     if [[ $STARTED_MUNGE -eq 1 && -f /run/munge/munged.pid ]]; then
         say "stopping munged"
