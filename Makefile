@@ -27,7 +27,8 @@ reproduce: install  ## run every notebook with papermill for PROFILE, regenerati
 	$(PY) -m aeutils reproduce --profile $(PROFILE) --mnist $(MNIST) --cifar10 $(CIFAR10)
 
 figures: install  ## redraw every figure and table of PROFILE from its shipped results (no training)
-	$(PY) -m aeutils reproduce --profile $(PROFILE) --render --mnist $(MNIST) --cifar10 $(CIFAR10)
+	$(PY) -m aeutils reproduce --profile $(PROFILE) --render --mnist $(MNIST) --cifar10 $(CIFAR10) \
+		--figures figures/$(PROFILE) --output build/notebooks/$(PROFILE)
 
 grid: install  ## only the training grid of PROFILE (resumable)
 	$(PY) -m aeutils grid --profile $(PROFILE) --dataset-map mnist=$(MNIST) --dataset-map cifar10=$(CIFAR10)

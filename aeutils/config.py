@@ -25,6 +25,7 @@ from .registry import (
     DEFAULT_HIDDEN,
     LOSSES,
     METHODS,
+    ONE_SHOT,
     PROTOCOLS,
     SCORES,
     ConfigError,
@@ -125,7 +126,10 @@ class RunConfig:
     # --- derived -----------------------------------------------------------------
     @property
     def eval_epochs(self) -> tuple[int, ...]:
-        """Checkpoint epochs actually evaluated: those ≤ epochs, plus the last epoch."""
+        """Checkpoint epochs actually evaluated: those ≤ epochs, plus the last epoch (only the
+        last for one-shot baselines, which have no epochs)."""
+        if self.model in ONE_SHOT:
+            return (self.epochs,)
         return tuple(sorted({c for c in self.checkpoints if 1 <= c <= self.epochs} | {self.epochs}))
 
     @property

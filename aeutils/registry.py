@@ -26,6 +26,8 @@ LOSS_TERMS: tuple[str, ...] = ("mse", "bce", "ssim")
 LOSSES: tuple[str, ...] = ("mse", "bce", "ssim", "mse+ssim", "bce+ssim")
 BASELINES: tuple[str, ...] = ("knn", "kmeans", "ocsvm", "iforest", "pca", "ganomaly", "deep-svdd")
 METHODS: tuple[str, ...] = (*AUTOENCODERS, *BASELINES)
+# Baselines fitted in one shot: no epochs, so they are evaluated once (at ``epochs``).
+ONE_SHOT: tuple[str, ...] = ("knn", "kmeans", "ocsvm", "iforest", "pca")
 
 SCORES: dict[str, str] = {
     "error": "reconstruction error: the per-image loss minus its value for a perfect "

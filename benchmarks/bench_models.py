@@ -14,17 +14,27 @@ scores ``--score-images`` images per member with the real
   exposes allocator page-fault churn (see :mod:`aeutils.runtime`).
 
 Every number is a ratio measured in this run; absolute times vary with the machine.
+``--allocators`` runs the whole measurement twice, in two fresh processes, with the C
+library's malloc defaults (``AEUTILS_MALLOC=system``) and with aeutils' settings
+(:mod:`aeutils.runtime`), and prints the speed-ups side by side. ``--json`` writes
+every number printed (the README's tables quote that file).
 
     python benchmarks/bench_models.py               # all rows
     python benchmarks/bench_models.py --models conv --epochs 3
+    python benchmarks/bench_models.py --allocators --json benchmarks/results/bench_models.json
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -114,6 +124,63 @@ def bench(model: str, shape, members: int, n_train: int, epochs: int, n_score: i
             "score_img_s": members * n_score / score.wall}
 
 
+def measure(a) -> dict:
+    device = torch.device("cpu")
+    peak = matmul_gflops()
+    rows = []
+    for model in a.models:
+        for name, shape in SHAPES.items():
+            r = bench(model, shape, a.members, a.train_images, a.epochs, a.score_images, device)
+            r.update(model=model, image=name, train_share=r["train_gflops"] / peak,
+                     score_share=r["score_gflops"] / peak)
+            rows.append(r)
+    return {"machine": platform.processor() or platform.machine(),
+            "threads": torch.get_num_threads(), "torch": torch.__version__,
+            "allocator": runtime.describe(), "matmul_gflops": peak, "members": a.members,
+            "train_images": a.train_images, "epochs": a.epochs, "score_images": a.score_images,
+            "rows": rows}
+
+
+def print_table(res: dict) -> None:
+    print(f"{res['machine']}, {res['threads']} threads, torch {res['torch']}; allocator: "
+          f"{res['allocator']}")
+    print(f"2048x2048 float32 matmul: {res['matmul_gflops']:.1f} GFLOP/s; {res['members']} "
+          f"members x batch 128, {res['train_images']} images/member, {res['epochs']} epochs; "
+          f"scoring {res['score_images']} images/member\n")
+    print("| model | image | train GFLOP/s | % of matmul | kernel % | score GFLOP/s "
+          "| % of matmul | kernel % | train img/s | score img/s |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for r in res["rows"]:
+        print(f"| {r['model']} | {r['image']} | {r['train_gflops']:.1f} | {r['train_share']:.0%} "
+              f"| {r['train_kernel']:.0%} | {r['score_gflops']:.1f} | {r['score_share']:.0%} "
+              f"| {r['score_kernel']:.0%} | {r['train_img_s']:.0f} | {r['score_img_s']:.0f} |")
+
+
+def compare_allocators(a) -> dict:
+    """The measurement in two fresh processes: C library defaults, then aeutils' settings."""
+    out = {}
+    args = [sys.argv[0], "--models", *a.models, "--members", str(a.members), "--train-images",
+            str(a.train_images), "--epochs", str(a.epochs), "--score-images", str(a.score_images)]
+    for mode in ("system", "tuned"):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "r.json"
+            env = {**os.environ, "AEUTILS_MALLOC": "system" if mode == "system" else ""}
+            subprocess.run([sys.executable, *args, "--json", str(path)], env=env, check=True,
+                           stdout=subprocess.DEVNULL)
+            out[mode] = json.loads(path.read_text())
+    speedups = []
+    for s_row, t_row in zip(out["system"]["rows"], out["tuned"]["rows"]):
+        speedups.append({"model": s_row["model"], "image": s_row["image"],
+                         "train_speedup": t_row["train_img_s"] / s_row["train_img_s"],
+                         "score_speedup": t_row["score_img_s"] / s_row["score_img_s"],
+                         "train_kernel_system": s_row["train_kernel"],
+                         "train_kernel_tuned": t_row["train_kernel"],
+                         "score_kernel_system": s_row["score_kernel"],
+                         "score_kernel_tuned": t_row["score_kernel"]})
+    out["speedups"] = speedups
+    return out
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--models", nargs="*", default=list(MODELS), help="autoencoders to measure")
@@ -121,24 +188,29 @@ def main() -> None:
     p.add_argument("--train-images", type=int, default=1280, help="training images per member")
     p.add_argument("--epochs", type=int, default=3, help="timed epochs (after one warm-up)")
     p.add_argument("--score-images", type=int, default=2000, help="scored images per member")
+    p.add_argument("--allocators", action="store_true",
+                   help="measure with the C library's malloc and with aeutils' settings")
+    p.add_argument("--json", default=None, help="also write every number to this JSON file")
     a = p.parse_args()
-    device = torch.device("cpu")
-    peak = matmul_gflops()
-    print(f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, "
-          f"torch {torch.__version__}; allocator: {runtime.describe()}")
-    print(f"2048x2048 float32 matmul: {peak:.1f} GFLOP/s; {a.members} members x batch 128, "
-          f"{a.train_images} images/member, {a.epochs} epochs; scoring {a.score_images} "
-          f"images/member\n")
-    print("| model | image | train GFLOP/s | % of matmul | kernel % | score GFLOP/s "
-          "| % of matmul | kernel % | train img/s | score img/s |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for model in a.models:
-        for name, shape in SHAPES.items():
-            r = bench(model, shape, a.members, a.train_images, a.epochs, a.score_images, device)
-            print(f"| {model} | {name} | {r['train_gflops']:.1f} | {r['train_gflops'] / peak:.0%} "
-                  f"| {r['train_kernel']:.0%} | {r['score_gflops']:.1f} "
-                  f"| {r['score_gflops'] / peak:.0%} | {r['score_kernel']:.0%} "
-                  f"| {r['train_img_s']:.0f} | {r['score_img_s']:.0f} |", flush=True)
+    if a.allocators:
+        res = compare_allocators(a)
+        for mode in ("system", "tuned"):
+            print_table(res[mode])
+            print()
+        print("| model | image | training speed-up | scoring speed-up | kernel % training "
+              "(system → tuned) | kernel % scoring (system → tuned) |")
+        print("|---|---|---|---|---|---|")
+        for r in res["speedups"]:
+            print(f"| {r['model']} | {r['image']} | {r['train_speedup']:.2f}× "
+                  f"| {r['score_speedup']:.2f}× | {r['train_kernel_system']:.0%} → "
+                  f"{r['train_kernel_tuned']:.0%} | {r['score_kernel_system']:.0%} → "
+                  f"{r['score_kernel_tuned']:.0%} |")
+    else:
+        res = measure(a)
+        print_table(res)
+    if a.json:
+        Path(a.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(a.json).write_text(json.dumps(res, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -32,3 +32,9 @@ def test_eval_epochs_include_last_and_drop_later():
 def test_from_dict_rejects_unknown_fields():
     with pytest.raises(ConfigError, match="unknown config field"):
         RunConfig.from_dict({"epoch": 3})
+
+
+def test_one_shot_baselines_are_evaluated_once():
+    knn = RunConfig(model="knn", epochs=2, checkpoints=(1, 2))
+    assert knn.eval_epochs == (2,)
+    assert RunConfig(model="deep-svdd", epochs=2, checkpoints=(1, 2)).eval_epochs == (1, 2)

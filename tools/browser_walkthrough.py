@@ -157,7 +157,11 @@ def browser(args):
     for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
                  f"--window-size={args.size}", "--hide-scrollbars", "--lang=en-US"):
         opts.add_argument(flag)
-    return webdriver.Chrome(service=Service(executable_path=args.chromedriver), options=opts)
+    driver = webdriver.Chrome(service=Service(executable_path=args.chromedriver), options=opts)
+    width, height = (int(v) for v in args.size.split(","))  # the page itself, not the window
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+    return driver
 
 
 def wait(driver, what: str, until, deadline: float, poll: float = 0.5):
@@ -176,8 +180,10 @@ def run_all_from_menu(driver, deadline: float) -> None:
     menu = wait(driver, "the Run menu", lambda d: [e for e in d.find_elements(
         By.CSS_SELECTOR, ".lm-MenuBar-item") if e.text.strip() == "Run"], deadline)[0]
     menu.click()
-    item = wait(driver, "Run All Cells", lambda d: d.find_elements(
-        By.CSS_SELECTOR, '.lm-Menu-item[data-command="notebook:run-all-cells"]'), deadline)[0]
+    # JupyterLab 4's menu item runs "runmenu:run-all" (older ones: "notebook:run-all-cells").
+    item = wait(driver, "Run All Cells", lambda d: [e for e in d.find_elements(
+        By.CSS_SELECTOR, ".lm-Menu-item") if e.get_attribute("data-command") in (
+            "runmenu:run-all", "notebook:run-all-cells")], deadline)[0]
     item.click()
 
 
@@ -221,6 +227,11 @@ def walkthrough(args, root: Path, work: Path) -> str:
             stderr = driver.execute_script(STDERR_JS)
             images = len(driver.find_elements(By.CSS_SELECTOR,
                                               ".jp-Notebook .jp-OutputArea-output img"))
+        except Exception:
+            failed = Path(args.screenshot).with_suffix(".failed.png")
+            failed.parent.mkdir(parents=True, exist_ok=True)
+            driver.save_screenshot(str(failed))  # what the page showed when it went wrong
+            raise
         finally:
             driver.quit()
     finally:
