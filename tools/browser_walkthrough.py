@@ -248,8 +248,25 @@ def walkthrough(args, root: Path, work: Path) -> str:
     return facts
 
 
+def missing(args) -> str | None:
+    """What is not installed, with the line that installs it."""
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return "selenium is not installed here (pip install selenium)"
+    for path, package in ((args.chromium, "chromium"), (args.chromedriver, "chromium-driver")):
+        if not Path(path).exists():
+            return f"{path} is missing (apt-get install -y {package})"
+    if not Path(args.jupyter).exists():
+        return f"{args.jupyter} is missing (make the project's .venv first)"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if problem := missing(args):
+        print(f"walkthrough: FAILED: {problem}")
+        return 1
     with tempfile.TemporaryDirectory(prefix="walkthrough-") as tmp:
         work = Path(tmp)
         root = REPO if args.in_place else copy_checkout(work / "repo")

@@ -2,38 +2,18 @@
 
     python tools/slurm/compare_tables.py MERGED.jsonl SINGLE.jsonl [--tol 1e-4]
 
-Exit status 0 when both tables hold exactly the same (key, epoch) pairs and every
-|AUC difference| is at most ``--tol``; 1 otherwise. Standard library only.
+A thin wrapper around :func:`aeutils.results.compare_stores` (the comparison that
+``make reproduce`` also ends with). Exit status 0 when both tables hold exactly the
+same (key, epoch) pairs and every |AUC| and |validation AUC| difference is at most
+``--tol``; 1 otherwise.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import math
 import sys
 
-
-def load(path: str) -> dict[tuple[str, int], dict]:
-    out = {}
-    with open(path) as f:
-        for line in f:
-            try:
-                r = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # a partial last line (a killed writer) is not a record
-            out[(r["key"], int(r["epoch"]))] = r
-    return out
-
-
-def _max_diff(a: dict, b: dict, pairs, field: str):
-    diffs = {k: abs(a[k][field] - b[k][field]) for k in pairs
-             if isinstance(a[k].get(field), (int, float)) and isinstance(b[k].get(field), (int, float))
-             and not (math.isnan(a[k][field]) and math.isnan(b[k][field]))}
-    if not diffs:
-        return None, 0.0
-    worst = max(diffs, key=diffs.get)
-    return worst, diffs[worst]
+from aeutils.results import ResultsStore, compare_stores
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,27 +23,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--tol", type=float, default=1e-4, help="largest |AUC difference| allowed")
     p.add_argument("--label", default="compare", help="prefix of the printed lines")
     args = p.parse_args(argv)
-
-    a, b = load(args.a), load(args.b)
-    only_a, only_b = sorted(a.keys() - b.keys()), sorted(b.keys() - a.keys())
-    both = a.keys() & b.keys()
-    n_keys = len({k for k, _ in both})
-    worst, auc = _max_diff(a, b, both, "auc")
-    _, val = _max_diff(a, b, both, "val_auc")
+    a, b = ResultsStore(args.a), ResultsStore(args.b)
+    auc = compare_stores(a, b, args.tol, "auc")
+    val = compare_stores(a, b, args.tol, "val_auc")
     lab = args.label
-    print(f"{lab}: {len(a)} vs {len(b)} records; {len(both)} (key, epoch) pairs in both over "
-          f"{n_keys} keys; only in first {len(only_a)}, only in second {len(only_b)}")
-    where = ""
-    if worst is not None and auc > 0:
-        r = b[worst]
-        where = f" ({r.get('model')}/{r.get('loss')} class {r.get('normal_class')} epoch {worst[1]})"
-    print(f"{lab}: max |AUC difference| = {auc:.3g}{where}; max |val AUC difference| = {val:.3g}; "
-          f"tolerance {args.tol:g}")
-    for k in only_a[:5]:
-        print(f"  only in {args.a}: {k}")
-    for k in only_b[:5]:
-        print(f"  only in {args.b}: {k}")
-    ok = bool(both) and not only_a and not only_b and auc <= args.tol
+    print(f"{lab}: {len(a.records())} vs {len(b.records())} records; {auc['compared']} (key, "
+          f"epoch) pairs in both; only in first {auc['only_mine']}, only in second "
+          f"{auc['only_shipped']}")
+    print(f"{lab}: max |AUC difference| = {auc['max_abs_diff']:.3g}; max |val AUC difference| = "
+          f"{val['max_abs_diff']:.3g}; tolerance {args.tol:g}")
+    for d in auc["differ"][:5]:
+        print(f"  differs: {d['model']}/{d['loss']} class {d['class']} epoch {d['epoch']}: "
+              f"{d['mine']:.6f} vs {d['shipped']:.6f}")
+    ok = (auc["compared"] > 0 and not auc["only_mine"] and not auc["only_shipped"]
+          and not auc["differ"] and not val["differ"])
     print(f"{lab}: " + ("OK, the tables agree" if ok else "MISMATCH"))
     return 0 if ok else 1
 
