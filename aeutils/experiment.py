@@ -223,8 +223,12 @@ def _run_baseline(c: RunConfig, store: ResultsStore, device, bar) -> list[dict]:
         val = det.score(to_float(split.val_x, device))
         synth = det.score(to_float(split.synth_x, device))
         test = det.score(to_float(split.test_x, device))
+        curves = {name: list(getattr(det, attr)) for name, attr in
+                  (("loss_curve", "history"), ("pretrain_curve", "pretrain_history"))
+                  if getattr(det, attr, None)}  # iterative baselines: their convergence
         records.append(make_record(c, epoch, evaluate_scores(split, test, val, synth), split,
-                                   train_seconds=t0[1], group_size=1, device=str(device)))
+                                   train_seconds=t0[1], group_size=1, device=str(device),
+                                   **curves))
         store.save_scores(c.key(), epoch, test, split.test_y.numpy(), final=epoch == c.epochs)
         t0[0] = time.perf_counter()
 

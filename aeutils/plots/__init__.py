@@ -20,6 +20,7 @@ from .evaluation import (  # noqa: F401
     auc_heatmap,
     auc_vs_contamination,
     auc_vs_epoch,
+    baseline_convergence,
     mean_auc_by_protocol,
     per_class_bars,
     roc_curves,

@@ -166,3 +166,20 @@ def mean_auc_by_protocol(table: pd.DataFrame, label: str, title: str = "") -> pl
               title="protocol", title_fontsize="x-small")
     _titled(ax, f"{label}: mean AUC, every row with its protocol", title)
     return fig
+
+
+def baseline_convergence(auc: pd.DataFrame, loss: pd.DataFrame, label: str,
+                         note: str = "") -> plt.Figure:
+    """Iterative baselines: mean test AUC at each checkpoint (left) and mean training loss
+    per epoch (right, log scale), one line per method and protocol, so a reader can see
+    whether they were trained to a plateau."""
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(14, 5.5))
+    for ax, frame, ylabel in ((a1, auc, "mean test AUC"), (a2, loss, "mean training loss")):
+        frame = frame.assign(run=frame["method"] + " · " + frame["protocol"])
+        sns.lineplot(frame, x="epoch", y="value", hue="run", marker="o" if ax is a1 else None,
+                     ax=ax, errorbar=None)
+        ax.set_ylabel(ylabel)
+        ax.legend(fontsize="small")
+    a2.set_yscale("log")
+    _fig_titled(fig, f"{label}: neural baselines, convergence", note)
+    return fig

@@ -9,6 +9,7 @@ is the logical name of a dataset with thesis tables (``mnist``, ``cifar10``).
 from __future__ import annotations
 
 from .comparison import (  # noqa: F401
+    baseline_curves,
     comparison_table,
     measured_rows,
     per_class_long,

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .. import reference
+from ..registry import AUTOENCODERS
 from ..selection import STRATEGIES
 from .records import (
     CLASS_COLUMN,
@@ -134,3 +135,23 @@ def per_class_long(table: pd.DataFrame, class_names: Sequence[str],
         std = same.set_index(["method", "class"])["std"]
         long["std"] = [std.get((m, c), np.nan) for m, c in zip(long["method"], long["class"])]
     return long[["method", "class", "auc", "std"]]
+
+
+def baseline_curves(checkpoints: pd.DataFrame, dataset: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Convergence of the iterative baselines of ``dataset``: (mean test AUC per method,
+    protocol and checkpoint epoch; mean training loss per method, protocol and epoch, from
+    each run's last record). Empty frames when the records hold no such baseline."""
+    empty = pd.DataFrame(columns=["method", "protocol", "epoch", "value"])
+    if checkpoints is None or checkpoints.empty or "loss_curve" not in checkpoints:
+        return empty, empty
+    d = checkpoints[same_dataset(checkpoints, dataset) & checkpoints["loss_curve"].notna()
+                    & ~checkpoints["model"].isin(list(AUTOENCODERS))]
+    if d.empty:
+        return empty, empty
+    auc = d.groupby(["model", "protocol", "epoch"], as_index=False)["auc"].mean()
+    auc = auc.rename(columns={"model": "method", "auc": "value"})
+    last = d.sort_values("epoch").groupby("key").tail(1)
+    losses = [{"method": r["model"], "protocol": r["protocol"], "epoch": i + 1, "value": v}
+              for r in last.to_dict("records") for i, v in enumerate(r["loss_curve"])]
+    loss = pd.DataFrame(losses).groupby(["method", "protocol", "epoch"], as_index=False).mean()
+    return auc, loss
