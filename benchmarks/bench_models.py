@@ -36,8 +36,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
+from common import matmul_gflops  # benchmarks/common.py
 from torch.utils.flop_counter import FlopCounterMode
 
 from aeutils import runtime
@@ -48,17 +48,6 @@ from aeutils.models import MODELS, build_model
 from aeutils.train import score_images, train_autoencoders
 
 SHAPES = {"1x28x28": (1, 28, 28), "3x32x32": (3, 32, 32)}
-
-
-def matmul_gflops(n: int = 2048, repeats: int = 7) -> float:
-    a, b = torch.randn(n, n), torch.randn(n, n)
-    a @ b
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        a @ b
-        times.append(time.perf_counter() - t)
-    return 2 * n**3 / float(np.median(times)) / 1e9
 
 
 def count_flops(model: str, shape, members: int, batch: int, backward: bool) -> float:

@@ -24,6 +24,7 @@ import time
 
 import numpy as np
 import torch
+from common import matmul_gflops  # benchmarks/common.py
 from sklearn.metrics import roc_auc_score
 from torch import nn
 
@@ -33,17 +34,6 @@ from aeutils.experiment import run_configs
 from aeutils.results import ResultsStore
 
 LAYERS = [(784, 128), (128, 32), (32, 128), (128, 784)]
-
-
-def matmul_gflops(n: int = 2048, repeats: int = 5) -> float:
-    a, b = torch.randn(n, n), torch.randn(n, n)
-    a @ b
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        a @ b
-        times.append(time.perf_counter() - t)
-    return 2 * n**3 / float(np.median(times)) / 1e9
 
 
 def train_flops_per_sample() -> float:
