@@ -143,6 +143,8 @@ def _add_grid(sub) -> None:
     p.add_argument("--dry-run", action="store_true",
                    help="train nothing: print each block's runs and its machine-hours, "
                         "estimated from steps timed on this machine")
+    p.add_argument("--json", default=None, metavar="PATH",
+                   help="with --dry-run: also write the estimate to this JSON file")
     _add_common(p)
 
 
@@ -184,12 +186,17 @@ def _cmd_grid(a) -> int:
 
 def _print_estimate(a, dataset_map, store, shard_of, blocks) -> None:
     """Per block: runs, runs to train, and machine-hours measured on this machine."""
+    import json
+    import platform
+
+    import torch
+
     from .estimate import estimate
     from .experiment import pending
     from .grid import profile_configs, shard
 
     print(f"{'block':<26}{'runs':>6}{'to train':>9}{'groups':>7}{'est. hours':>11}")
-    total = 0.0
+    rows = []
     for name in blocks:
         configs = profile_configs(a.profile, dataset_map, [name], store=store)
         if shard_of:
@@ -197,14 +204,24 @@ def _print_estimate(a, dataset_map, store, shard_of, blocks) -> None:
         todo = pending(configs, store)
         costs = estimate(todo, a.max_group, a.device)
         hours = sum(g.seconds for g in costs) / 3600
-        total += hours
         others = sum(not c.is_autoencoder for c in todo)
+        rows.append({"block": name, "runs": len(configs), "to_train": len(todo),
+                     "groups": len(costs), "hours": hours, "baseline_runs_not_timed": others,
+                     "training_hours": sum(g.steps * g.step_seconds for g in costs) / 3600})
         note = f"  (+{others} baseline runs, not timed)" if others else ""
         print(f"{name:<26}{len(configs):>6}{len(todo):>9}{len(costs):>7}{hours:>11.2f}{note}",
               flush=True)
+    total = sum(r["hours"] for r in rows)
     print(f"{'total':<26}{'':>6}{'':>9}{'':>7}{total:>11.2f}  machine-hours of autoencoder "
-          f"training and scoring, timed on this machine ({__import__('torch').get_num_threads()} "
-          f"threads)")
+          f"training and scoring, timed on this machine ({torch.get_num_threads()} threads)")
+    if a.json:
+        from pathlib import Path
+
+        Path(a.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(a.json).write_text(json.dumps({
+            "profile": a.profile, "machine": platform.processor() or platform.machine(),
+            "threads": torch.get_num_threads(), "torch": torch.__version__,
+            "blocks": rows, "total_hours": total}, indent=1) + "\n")
 
 
 def _add_merge(sub) -> None:
