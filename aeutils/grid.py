@@ -3,14 +3,15 @@
 A *block* is a product of axes (datasets × models × losses × classes ×
 contamination × seeds) with shared training settings; a *profile* is a list of
 blocks (``smoke`` for tests, ``quick`` for a 2-core CPU, ``compare`` for the
-measured comparison, ``full`` for the thesis's protocol). A block with
-``select_from`` is *derived*: per dataset it re-runs, over its ``seeds``, the
-autoencoder configuration and epoch that :func:`aeutils.selection.select` picks
-from another block on validation AUC; its configs exist once that block is
-complete in the results store, so :func:`run_profile` runs blocks in profile order. Dataset names in profiles are logical (``mnist``,
-``cifar10``) and can be remapped, e.g. ``cifar10`` → ``folder:../shared/data/cifar10-jpeg``
-offline. Epoch studies come from checkpoints inside each run, so they cost no
-extra training.
+measured comparison, ``thesis`` for the thesis's own experiment, ``full`` for its
+protocol at every contamination level). A block with ``select_from`` is *derived*:
+per dataset it re-runs, over its ``seeds``, the autoencoder configuration and epoch
+that its ``strategy`` (:data:`aeutils.selection.STRATEGIES`) picks on seed 0 from
+another block; its configs exist once that block is complete in the results store,
+so :func:`run_profile` runs blocks in profile order. Dataset names in profiles are
+logical (``mnist``, ``cifar10``), resolved by :func:`aeutils.data.resolve_dataset`
+(offline: the CIFAR-10 JPEG copy) and can be remapped. Epoch studies come from
+checkpoints inside each run, so they cost no extra training.
 """
 
 from __future__ import annotations
