@@ -11,7 +11,6 @@ machine only, printed by ``python -m aeutils grid --dry-run``.
 
 from __future__ import annotations
 
-import itertools
 import math
 import time
 from collections.abc import Sequence
@@ -21,7 +20,7 @@ import torch
 
 from .config import RunConfig
 from .data import split_for
-from .experiment import batch_order
+from .experiment import batched_groups
 from .losses import per_sample_loss
 from .models import build_model
 from .train import MaskedAdam, group_signature, pick_device, score_images
@@ -39,15 +38,6 @@ class GroupCost:
     @property
     def seconds(self) -> float:
         return self.steps * self.step_seconds + self.scored * self.image_seconds
-
-
-def _groups(configs: Sequence[RunConfig], max_group: int) -> list[list[RunConfig]]:
-    auto = sorted((c for c in configs if c.is_autoencoder), key=batch_order)
-    out = []
-    for _, same in itertools.groupby(auto, key=group_signature):
-        same = list(same)
-        out.extend(same[i: i + max_group] for i in range(0, len(same), max_group))
-    return out
 
 
 def _time_group(c: RunConfig, shape, members: int, device, repeats: int = 3) -> tuple[float, float]:
@@ -83,7 +73,7 @@ def estimate(configs: Sequence[RunConfig], max_group: int = 10,
     device = pick_device(device if device is None or isinstance(device, str) else str(device))
     timed: dict[tuple, tuple[float, float]] = {}
     out = []
-    for group in _groups(configs, max_group):
+    for group in batched_groups([c for c in configs if c.is_autoencoder], max_group):
         splits = [split_for(c)[1] for c in group]
         shape = tuple(splits[0].train_x.shape[1:])
         key = (group_signature(group[0]), len(group))

@@ -105,9 +105,7 @@ def run_configs(configs: Sequence[RunConfig], store: ResultsStore | None = None,
     preflight(todo)
     bar = tqdm(total=sum(c.epochs for c in todo), unit="model-epoch", desc="runs",
                disable=not progress or not todo, dynamic_ncols=True)
-    auto = sorted((c for c in todo if c.is_autoencoder), key=batch_order)
-    groups = [same[i: i + max_group] for _, g in itertools.groupby(auto, key=group_signature)
-              for same in [list(g)] for i in range(0, len(same), max_group)]
+    groups = batched_groups([c for c in todo if c.is_autoencoder], max_group)
     groups += [[c] for c in todo if not c.is_autoencoder]
     t_start = time.perf_counter()
     for n, group in enumerate(groups, 1):
@@ -170,6 +168,15 @@ def batch_order(c: RunConfig) -> tuple:
     every member to its largest, so mixing 0 % and 100 % contamination wastes steps."""
     return (str(group_signature(c)), c.contamination, c.max_train or 0, c.normal_class, c.seed,
             c.key())
+
+
+def batched_groups(configs: Iterable[RunConfig], max_group: int = 10) -> list[list[RunConfig]]:
+    """``configs`` cut into the groups that train as one ensemble: equal group signature,
+    in :func:`batch_order`, at most ``max_group`` each (the runner, the estimate and the
+    shards all cut the same way)."""
+    ordered = sorted(configs, key=batch_order)
+    return [same[i: i + max_group] for _, g in itertools.groupby(ordered, key=group_signature)
+            for same in [list(g)] for i in range(0, len(same), max_group)]
 
 
 def run(config: RunConfig, store: ResultsStore | None = None, **kwargs) -> dict:

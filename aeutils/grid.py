@@ -24,12 +24,11 @@ from dataclasses import dataclass, field, replace
 from .baselines import BASELINES
 from .config import DEFAULT_CHECKPOINTS, ConfigError, RunConfig, choice_error
 from .data import resolve_dataset
-from .experiment import batch_order, log_line, pending, run_configs
+from .experiment import batched_groups, log_line, pending, run_configs
 from .losses import LOSSES
 from .models import MODELS
 from .results import ResultsStore
 from .selection import select, selected_configs
-from .train import group_signature
 
 ALL_CLASSES = tuple(range(10))
 ALL_LOSSES = tuple(LOSSES)
@@ -287,11 +286,7 @@ def shard(configs: Sequence[RunConfig], index: int, count: int,
     to ``max_group``; chunks are dealt round-robin, so every shard still trains
     in full batches and the union of all shards is the whole grid, once.
     """
-    ordered = sorted(configs, key=batch_order)
-    chunks: list[list[RunConfig]] = []
-    for _, same in itertools.groupby(ordered, key=lambda c: str(group_signature(c))):
-        same = list(same)
-        chunks.extend(same[i: i + max_group] for i in range(0, len(same), max_group))
+    chunks = batched_groups(configs, max_group)
     return [c for j, chunk in enumerate(chunks) if j % count == index for c in chunk]
 
 
