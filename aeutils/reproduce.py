@@ -130,8 +130,10 @@ def reproduce(profile: str = "quick", mnist: str = "mnist", cifar10: str = "cifa
                   flush=True)
             try:
                 with _tail(progress_file, prefix=f"  {path.stem}: "):
+                    declared = papermill.inspect_notebook(str(path))  # no "unknown parameter"
                     papermill.execute_notebook(
-                        str(path), str(executed), parameters=params, kernel_name="python3",
+                        str(path), str(executed), kernel_name="python3",
+                        parameters={k: v for k, v in params.items() if k in declared},
                         cwd=str(repo_root()), progress_bar=False,
                         # the kernel's own log (e.g. "running over TCP without encryption",
                         # irrelevant for a local batch run) stays out of the terminal
