@@ -102,9 +102,13 @@ def auc_vs_epoch(curve: pd.DataFrame, label: str, note: str = "") -> plt.Figure:
     fig, ax = plt.subplots(figsize=(9.5, 6))
     sns.lineplot(curve, x="epoch", y="auc", hue="loss", style="model", markers=True, ax=ax,
                  errorbar=None)
-    if curve["epoch"].max() / max(curve["epoch"].min(), 1) >= 20:
+    epochs = sorted(int(e) for e in curve["epoch"].unique())
+    if epochs[-1] / max(epochs[0], 1) >= 20:
         ax.set_xscale("log")
-    ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
+        ax.xaxis.set_minor_locator(ticker.NullLocator())
+        ax.set_xticks(epochs, [str(e) for e in epochs])  # the checkpoint epochs themselves
+    else:
+        ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
     ax.set_ylabel("mean test AUC over classes")
     sns.move_legend(ax, "upper left", bbox_to_anchor=(1.02, 1), fontsize="small")
     _titled(ax, f"{label}: AUC vs training epoch", note)
