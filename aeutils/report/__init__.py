@@ -13,6 +13,7 @@ from .comparison import (  # noqa: F401
     comparison_table,
     measured_rows,
     per_class_long,
+    selection_summary,
     strategy_means,
 )
 from .exports import (  # noqa: F401
@@ -30,7 +31,6 @@ from .models import (  # noqa: F401
     layer_table,
     loss_table,
     perturbations,
-    reconstruction_examples,
 )
 from .records import (  # noqa: F401
     CLASS_COLUMN,

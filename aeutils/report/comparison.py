@@ -155,3 +155,24 @@ def baseline_curves(checkpoints: pd.DataFrame, dataset: str) -> tuple[pd.DataFra
               for r in last.to_dict("records") for i, v in enumerate(r["loss_curve"])]
     loss = pd.DataFrame(losses).groupby(["method", "protocol", "epoch"], as_index=False).mean()
     return auc, loss
+
+
+def selection_summary(selections: Mapping[str, pd.DataFrame | None], dataset: str) -> dict:
+    """Per strategy: the chosen config and epoch, the seeds it was re-run on, and mean ± std
+    over those seeds of the class-mean test AUC (what notebook 05 and the README report)."""
+    from ..selection import seed_summary
+
+    out = {}
+    for name, records in selections.items():
+        mine = records[same_dataset(records, dataset)] if records is not None and not \
+            records.empty else None
+        if mine is None or mine.empty:
+            continue
+        summary = seed_summary(mine.to_dict("records")).set_index("normal_class")
+        out[name] = {"config": "; ".join(sorted(set(mine["model"] + "/" + mine["loss"]))),
+                     "epoch": int(mine["epoch"].max()),
+                     "seeds": sorted(int(x) for x in mine["seed"].unique()),
+                     "mean_auc": float(summary.loc["all", "mean"]),
+                     "std_auc": float(summary.loc["all", "std"]),
+                     "classes": int(mine["normal_class"].nunique())}
+    return out

@@ -8,7 +8,6 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import torch
 
-from ..data import example_indices
 from ..models import build_model
 
 
@@ -75,13 +74,3 @@ def loss_table(image: torch.Tensor, perturbed: Mapping[str, torch.Tensor]) -> pd
         r = p.float()[None].clamp(0, 1)
         rows[name] = {loss: float(per_sample_loss(loss, r, x)[0]) for loss in LOSSES}
     return pd.DataFrame.from_dict(rows, orient="index")
-
-
-def reconstruction_examples(test_x: torch.Tensor, test_labels: torch.Tensor, normal_class: int,
-                            n_normal: int = 8) -> tuple[torch.Tensor, torch.Tensor]:
-    """``n_normal`` normal test images and one test image of each other class (uint8),
-    the images :func:`aeutils.data.example_indices` picks (whose reconstructions the
-    results store keeps at each run's last epoch)."""
-    idx = example_indices(test_labels, normal_class, n_normal)
-    n = int((test_labels[idx] == normal_class).sum())
-    return test_x[idx[:n]], test_x[idx[n:]]
