@@ -122,7 +122,10 @@ def run_configs(configs: Sequence[RunConfig], store: ResultsStore | None = None,
                 store.append(_run_baseline(c0, store, device, bar))
         if not group:
             bar.update(sum(c.epochs for c in groups[n - 1]))  # another process has them
-        if log:
+            if log:
+                log_line(f"group {n}/{len(groups)} left to another process: {what}, "
+                         f"contamination {c0.contamination:g}%")
+        elif log:
             done = time.perf_counter() - t_start
             eta = done / n * (len(groups) - n)
             log_line(f"group {n}/{len(groups)} done: {what}, contamination "
@@ -138,8 +141,11 @@ def run_configs(configs: Sequence[RunConfig], store: ResultsStore | None = None,
 
 def log_line(message: str) -> None:
     """A time-stamped progress line on stdout, and appended to ``$AEUTILS_PROGRESS_FILE``
-    when set (``aeutils.reproduce`` tails that file to show progress from inside kernels)."""
-    line = f"[{_dt.datetime.now().strftime('%H:%M:%S')}] {message}"
+    when set (``aeutils.reproduce`` tails that file to show progress from inside kernels).
+    A worker of ``grid --workers`` names itself (``$AEUTILS_WORKER``) after the time."""
+    worker = os.environ.get("AEUTILS_WORKER")
+    line = (f"[{_dt.datetime.now().strftime('%H:%M:%S')}] "
+            f"{f'worker {worker}: ' if worker else ''}{message}")
     print(line, flush=True)
     path = os.environ.get("AEUTILS_PROGRESS_FILE")
     if path:

@@ -224,6 +224,8 @@ def score_images(model: nn.Module, loss: str, xs: Sequence[Tensor], device,
         recon, _ = model(xb)
         parts.append(per_sample_score(loss, recon, xb, score).float().cpu())
     model.train(was_training)
+    if not parts:  # no member has an image
+        return [np.zeros(0, dtype=np.float32) for _ in xs]
     full = torch.cat(parts, dim=1).numpy()
     return [full[k, : len(x)] for k, x in enumerate(xs)]
 

@@ -16,12 +16,17 @@ scores ``--score-images`` images per member with the real
 Every number is a ratio measured in this run; absolute times vary with the machine.
 ``--allocators`` runs the whole measurement twice, in two fresh processes, with the C
 library's malloc defaults (``AEUTILS_MALLOC=system``) and with aeutils' settings
-(:mod:`aeutils.runtime`), and prints the speed-ups side by side. ``--json`` writes
-every number printed (the README's tables quote that file).
+(:mod:`aeutils.runtime`), and prints the speed-ups side by side. ``--workers N`` runs
+it once in one process with all cores' threads, then in N concurrent processes that
+split the threads, and prints the combined throughput of the N processes over the one
+(what ``python -m aeutils grid --workers N`` exploits). ``--json`` writes every number
+printed (the README's tables quote that file).
 
     python benchmarks/bench_models.py               # all rows
     python benchmarks/bench_models.py --models conv --epochs 3
     python benchmarks/bench_models.py --allocators --json benchmarks/results/bench_models.json
+    python benchmarks/bench_models.py --models conv basic vae --workers 2 \
+        --json benchmarks/results/bench_workers.json
 """
 
 from __future__ import annotations
@@ -145,18 +150,25 @@ def print_table(res: dict) -> None:
               f"| {r['score_kernel']:.0%} | {r['train_img_s']:.0f} | {r['score_img_s']:.0f} |")
 
 
-def compare_allocators(a) -> dict:
-    """The measurement in two fresh processes: C library defaults, then aeutils' settings."""
-    out = {}
+def _measure_in(a, envs: list[dict]) -> list[dict]:
+    """The measurement in one fresh process per environment, all running at once."""
     args = [sys.argv[0], "--models", *a.models, "--members", str(a.members), "--train-images",
             str(a.train_images), "--epochs", str(a.epochs), "--score-images", str(a.score_images)]
-    for mode in ("system", "tuned"):
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "r.json"
-            env = {**os.environ, "AEUTILS_MALLOC": "system" if mode == "system" else ""}
-            subprocess.run([sys.executable, *args, "--json", str(path)], env=env, check=True,
-                           stdout=subprocess.DEVNULL)
-            out[mode] = json.loads(path.read_text())
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = [Path(tmp) / f"r{i}.json" for i in range(len(envs))]
+        procs = [subprocess.Popen([sys.executable, *args, "--json", str(path)],
+                                  env={**os.environ, **env}, stdout=subprocess.DEVNULL)
+                 for path, env in zip(paths, envs)]
+        if any(p.wait() for p in procs):
+            raise SystemExit("a measuring process failed")
+        return [json.loads(path.read_text()) for path in paths]
+
+
+def compare_allocators(a) -> dict:
+    """The measurement in two fresh processes, one after the other: C library defaults,
+    then aeutils' settings."""
+    out = {mode: _measure_in(a, [{"AEUTILS_MALLOC": "system" if mode == "system" else ""}])[0]
+           for mode in ("system", "tuned")}
     speedups = []
     for s_row, t_row in zip(out["system"]["rows"], out["tuned"]["rows"]):
         speedups.append({"model": s_row["model"], "image": s_row["image"],
@@ -170,6 +182,24 @@ def compare_allocators(a) -> dict:
     return out
 
 
+def compare_workers(a) -> dict:
+    """One process with every core's threads, then ``a.workers`` concurrent processes that
+    share the cores; the speed-up is the processes' combined throughput over the one's."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    threads = max(1, cores // a.workers)
+    out = {"cores": cores, "workers": a.workers, "threads_per_worker": threads,
+           "one_process": _measure_in(a, [{"OMP_NUM_THREADS": str(cores)}])[0],
+           "processes": _measure_in(a, [{"OMP_NUM_THREADS": str(threads)}] * a.workers)}
+    rows = []
+    for i, one in enumerate(out["one_process"]["rows"]):
+        many = [p["rows"][i] for p in out["processes"]]
+        rows.append({"model": one["model"], "image": one["image"],
+                     **{f"{k}_speedup": sum(m[f"{k}_img_s"] for m in many) / one[f"{k}_img_s"]
+                        for k in ("train", "score")}})
+    out["speedups"] = rows
+    return out
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--models", nargs="*", default=list(MODELS), help="autoencoders to measure")
@@ -179,9 +209,22 @@ def main() -> None:
     p.add_argument("--score-images", type=int, default=2000, help="scored images per member")
     p.add_argument("--allocators", action="store_true",
                    help="measure with the C library's malloc and with aeutils' settings")
+    p.add_argument("--workers", type=int, default=0, metavar="N",
+                   help="compare one process using every core with N concurrent processes")
     p.add_argument("--json", default=None, help="also write every number to this JSON file")
     a = p.parse_args()
-    if a.allocators:
+    if a.workers and a.allocators:
+        p.error("--workers and --allocators are separate measurements: give one")
+    if a.workers:
+        res = compare_workers(a)
+        print(f"{res['cores']} cores: 1 process x {res['cores']} threads vs {res['workers']} "
+              f"processes x {res['threads_per_worker']} thread(s), running at once\n")
+        print("| model | image | training speed-up | scoring speed-up |")
+        print("|---|---|---|---|")
+        for r in res["speedups"]:
+            print(f"| {r['model']} | {r['image']} | {r['train_speedup']:.2f}× "
+                  f"| {r['score_speedup']:.2f}× |")
+    elif a.allocators:
         res = compare_allocators(a)
         for mode in ("system", "tuned"):
             print_table(res[mode])

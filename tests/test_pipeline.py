@@ -110,6 +110,21 @@ def test_cli_grid_and_merge(synthetic_folder, tmp_path, capsys):
     assert "0 to train" in capsys.readouterr().out
 
 
+def test_cli_grid_workers_share_one_table(synthetic_folder, tmp_path, capfd):
+    """Two worker processes train a grid once between them, with the numbers one process gets."""
+    ds = f"mnist=folder:{synthetic_folder}"
+    common = ["grid", "--profile", "smoke", "--block", "contamination", "--dataset-map", ds,
+              "--max-group", "1", "--no-progress"]
+    assert main([*common, "--workers", "2", "--results", str(tmp_path / "w/r.jsonl")]) == 0
+    out = capfd.readouterr().out
+    assert "worker 1: " in out and "worker 2: " in out and "workers: 6 runs trained" in out
+    assert main([*common, "--results", str(tmp_path / "one/r.jsonl")]) == 0
+    both = [{(r["key"], r["epoch"]): r["auc"] for r in ResultsStore(tmp_path / f"{d}/r.jsonl").records()}
+            for d in ("w", "one")]
+    assert len(both[0]) == 2 * 3 * 2  # each (key, epoch) once: no run trained twice
+    assert both[0] == both[1]
+
+
 def test_help_lists_every_option(capsys):
     with pytest.raises(SystemExit):
         main(["run", "--help"])

@@ -111,3 +111,13 @@ def test_a_missing_or_changed_fused_kernel_falls_back(monkeypatch):
 
     monkeypatch.setattr(torch, "_fused_adam_", wrong, raising=False)
     assert not tr._fused_adam_works()
+
+
+def test_scoring_no_images_gives_empty_scores():
+    from aeutils.models import build_model
+    from aeutils.train import score_images
+
+    net = build_model("basic", (1, 8, 8), [0, 1])
+    empty = torch.zeros(0, 1, 8, 8, dtype=torch.uint8)
+    out = score_images(net, "mse", [empty, empty], torch.device("cpu"))
+    assert [s.shape for s in out] == [(0,), (0,)]
