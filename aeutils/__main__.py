@@ -254,16 +254,15 @@ def _print_estimate(a, dataset_map, store, shard_of, blocks) -> None:
         todo = pending(configs, store)
         costs = estimate(todo, a.max_group, a.device)
         hours = sum(g.seconds for g in costs) / 3600
-        others = sum(not c.is_autoencoder for c in todo)
         rows.append({"block": name, "runs": len(configs), "to_train": len(todo),
-                     "groups": len(costs), "hours": hours, "baseline_runs_not_timed": others,
-                     "training_hours": sum(g.steps * g.step_seconds for g in costs) / 3600})
-        note = f"  (+{others} baseline runs, not timed)" if others else ""
-        print(f"{name:<26}{len(configs):>6}{len(todo):>9}{len(costs):>7}{hours:>11.2f}{note}",
+                     "groups": len(costs), "hours": hours,
+                     "training_hours": sum(g.training_seconds for g in costs) / 3600})
+        print(f"{name:<26}{len(configs):>6}{len(todo):>9}{len(costs):>7}{hours:>11.2f}",
               flush=True)
     total = sum(r["hours"] for r in rows)
-    print(f"{'total':<26}{'':>6}{'':>9}{'':>7}{total:>11.2f}  machine-hours of autoencoder "
-          f"training and scoring, timed on this machine ({torch.get_num_threads()} threads)")
+    print(f"{'total':<26}{'':>6}{'':>9}{'':>7}{total:>11.2f}  machine-hours of training and "
+          f"scoring, timed on this machine ({torch.get_num_threads()} threads; baselines: "
+          "one run each at scale, groups: batched autoencoder runs + baseline runs)")
     if a.json:
         from pathlib import Path
 

@@ -1,12 +1,22 @@
 """How long a list of runs will take on this machine, measured before it starts.
 
 :func:`estimate` groups the runs exactly as :func:`aeutils.experiment.run_configs`
-batches them, then *times* on this machine, for every distinct batched group shape
-(model, loss, image shape, members), a few training steps and one scoring chunk, and
-multiplies by each group's steps (epochs × batches of its largest member) and scored
-images (checkpoints × (test + validation + synthetic images)). Baselines are timed
-from nothing: they are listed with a count, not a guess. It is an estimate of this
-machine only, printed by ``python -m aeutils grid --dry-run``.
+batches them, then *times* on this machine:
+
+- for every distinct batched autoencoder group shape (model, loss, image shape,
+  members): a few steps of the real training loop on random images, and one scoring
+  chunk, multiplied by the group's steps (epochs × batches of its largest member) and
+  scored images (checkpoints × (test + validation + synthetic images));
+- for every distinct baseline setting (method, dataset, protocol, training images):
+  an iterative baseline (GANomaly, Deep SVDD) fits a subset of its real training
+  images for one and for two epochs (and, where it pre-trains, one and two
+  pre-training epochs); the differences are the seconds per epoch, scaled to the
+  whole training set. Its scoring is timed twice after fitting: the first call may
+  refresh state from the training images (GANomaly's BatchNorm statistics), which is
+  paid again at every checkpoint. A one-shot baseline (kNN, OC-SVM, …) is timed
+  once on its real data, as it will run.
+
+It is an estimate of this machine only, printed by ``python -m aeutils grid --dry-run``.
 """
 
 from __future__ import annotations
@@ -18,16 +28,18 @@ from dataclasses import dataclass
 
 import torch
 
+from .baselines import BASELINES
 from .config import RunConfig
-from .data import split_for
+from .data import Split, split_for, to_float
 from .experiment import batched_groups
-from .losses import per_sample_loss
-from .models import build_model
-from .train import MaskedAdam, group_signature, pick_device, score_images
+from .registry import ONE_SHOT
+from .train import group_signature, pick_device, score_images, train_autoencoders
 
 
 @dataclass
 class GroupCost:
+    """A batched group of autoencoder runs."""
+
     signature: tuple
     members: int
     steps: int           # optimiser steps of the group (epochs × batches of its largest member)
@@ -36,30 +48,46 @@ class GroupCost:
     image_seconds: float  # measured: scoring one image per member
 
     @property
+    def training_seconds(self) -> float:
+        return self.steps * self.step_seconds
+
+    @property
     def seconds(self) -> float:
-        return self.steps * self.step_seconds + self.scored * self.image_seconds
+        return self.training_seconds + self.scored * self.image_seconds
 
 
-def _time_group(c: RunConfig, shape, members: int, device, repeats: int = 3) -> tuple[float, float]:
-    """Seconds of one training step and of scoring one image per member, for this group."""
-    model = build_model(c.model, shape, list(range(members)), c.hidden, c.latent_dim).to(device)
-    opt = MaskedAdam(list(model.parameters()), lr=c.lr)
-    x = torch.rand(members, c.batch_size, *shape, device=device)
+@dataclass
+class BaselineCost:
+    """One baseline run."""
 
-    def step():
-        recon, kl = model(x)
-        per = per_sample_loss(c.loss, recon, x)
-        if kl is not None:
-            per = per + kl
-        opt.zero_grad()
-        per.mean(1).sum().backward()
-        opt.step([True] * members)
+    signature: tuple
+    training_seconds: float
+    scoring_seconds: float  # every checkpoint
 
-    step()
+    @property
+    def seconds(self) -> float:
+        return self.training_seconds + self.scoring_seconds
+
+
+def random_split(n: int, shape: tuple[int, ...], seed: int) -> Split:
+    """A split of ``n`` random uint8 training images and nothing else (for timing)."""
+    g = torch.Generator().manual_seed(seed)
+    x = (torch.rand(n, *shape, generator=g) * 255).to(torch.uint8)
+    empty = torch.zeros(0, dtype=torch.long)
+    return Split(train_x=x, train_is_anomaly=torch.zeros(n, dtype=torch.bool), val_x=x[:0],
+                 val_y=empty, test_x=x[:0], test_y=empty)
+
+
+def _time_group(c: RunConfig, shape, members: int, device, steps: int = 3) -> tuple[float, float]:
+    """Seconds of one training step and of scoring one image per member, for this group,
+    through the real training loop and scorer."""
+    configs = [c.replace(epochs=1, checkpoints=(1,), seed=k) for k in range(members)]
+    splits = [random_split(steps * c.batch_size, shape, k) for k in range(members)]
+    train_autoencoders(configs, [random_split(c.batch_size, shape, k) for k in range(members)],
+                       device)  # warm-up: kernels, allocator
     t0 = time.perf_counter()
-    for _ in range(repeats):
-        step()
-    t_step = (time.perf_counter() - t0) / repeats
+    model = train_autoencoders(configs, splits, device)
+    t_step = (time.perf_counter() - t0) / steps
     imgs = [(torch.rand(512, *shape) * 255).to(torch.uint8)] * members
     score_images(model, c.loss, [i[:64] for i in imgs], device)
     t0 = time.perf_counter()
@@ -67,12 +95,56 @@ def _time_group(c: RunConfig, shape, members: int, device, repeats: int = 3) -> 
     return t_step, (time.perf_counter() - t0) / 512
 
 
+def _scored_per_checkpoint(split: Split) -> int:
+    return len(split.test_x) + len(split.val_x) + len(split.synth_x)
+
+
+def _fit(c: RunConfig, x: torch.Tensor, device, epochs: int, pretrain: int | None):
+    if pretrain is not None:
+        c = c.replace(extra={**dict(c.extra), "pretrain_epochs": pretrain})
+    det = BASELINES[c.model](c.replace(epochs=epochs, checkpoints=(epochs,)), device)
+    t0 = time.perf_counter()
+    det.fit(x)
+    return time.perf_counter() - t0, det
+
+
+def _timed_score(det, x: torch.Tensor) -> float:
+    t0 = time.perf_counter()
+    det.score(x)
+    return time.perf_counter() - t0
+
+
+def _time_baseline(c: RunConfig, split: Split, device, n: int = 512) -> BaselineCost:
+    """Seconds of one baseline run (see the module docstring for how)."""
+    sig = (c.model, c.dataset, c.protocol, len(split.train_x))
+    if c.model in ONE_SHOT:
+        seconds, det = _fit(c, to_float(split.train_x, device), device, c.epochs, None)
+        scoring = sum(_timed_score(det, to_float(x, device))
+                      for x in (split.test_x, split.val_x, split.synth_x))
+        return BaselineCost(sig, seconds, scoring)
+    x = to_float(split.train_x[:n], device)
+    pre = 1 if "pretrain_epochs" in c.options() else None
+    _fit(c, x[:64], device, 1, pre)  # warm-up
+    t11, det = _fit(c, x, device, 1, pre)
+    per_epoch = max(_fit(c, x, device, 2, pre)[0] - t11, 0.0)
+    per_pre = max(_fit(c, x, device, 1, 2)[0] - t11, 0.0) if pre else 0.0
+    y = to_float(split.test_x[:n], device)
+    first, again = _timed_score(det, y), _timed_score(det, y)
+    scale = len(split.train_x) / len(x)
+    refresh = max(first - again, 0.0) * scale  # state rebuilt from the training images
+    checkpoints = len(c.eval_epochs)
+    training = scale * (c.epochs * per_epoch + int(c.options().get("pretrain_epochs", 0)) * per_pre)
+    scoring = checkpoints * (refresh + again / len(y) * _scored_per_checkpoint(split))
+    return BaselineCost(sig, training, scoring)
+
+
 def estimate(configs: Sequence[RunConfig], max_group: int = 10,
-             device: str | torch.device | None = None) -> list[GroupCost]:
-    """One :class:`GroupCost` per batched group of autoencoder runs in ``configs``."""
+             device: str | torch.device | None = None) -> list[GroupCost | BaselineCost]:
+    """One :class:`GroupCost` per batched group of autoencoder runs in ``configs`` and one
+    :class:`BaselineCost` per baseline run; runs of the same shape are timed once."""
     device = pick_device(device if device is None or isinstance(device, str) else str(device))
     timed: dict[tuple, tuple[float, float]] = {}
-    out = []
+    out: list[GroupCost | BaselineCost] = []
     for group in batched_groups([c for c in configs if c.is_autoencoder], max_group):
         splits = [split_for(c)[1] for c in group]
         shape = tuple(splits[0].train_x.shape[1:])
@@ -81,7 +153,17 @@ def estimate(configs: Sequence[RunConfig], max_group: int = 10,
             timed[key] = _time_group(group[0], shape, len(group), device)
         epochs = max(c.epochs for c in group)
         steps = epochs * math.ceil(max(len(s.train_x) for s in splits) / group[0].batch_size)
-        scored = max(len(c.eval_epochs) * (len(s.test_x) + len(s.val_x) + len(s.synth_x))
+        scored = max(len(c.eval_epochs) * _scored_per_checkpoint(s)
                      for c, s in zip(group, splits))
         out.append(GroupCost(key[0], len(group), steps, scored, *timed[key]))
+    baselines: dict[tuple, BaselineCost] = {}
+    for c in configs:
+        if c.is_autoencoder:
+            continue
+        split = split_for(c)[1]
+        key = (c.model, c.dataset, c.protocol, c.epochs, c.checkpoints, tuple(c.options().items()),
+               len(split.train_x), _scored_per_checkpoint(split))
+        if key not in baselines:
+            baselines[key] = _time_baseline(c, split, device)
+        out.append(baselines[key])
     return out

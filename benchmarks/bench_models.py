@@ -47,7 +47,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from aeutils import runtime
 from aeutils.config import RunConfig
-from aeutils.data import Split
+from aeutils.estimate import random_split
 from aeutils.losses import per_sample_loss
 from aeutils.models import MODELS, build_model
 from aeutils.train import score_images, train_autoencoders
@@ -72,14 +72,6 @@ def count_flops(model: str, shape, members: int, batch: int, backward: bool) -> 
     return float(fc.get_total_flops()) * members
 
 
-def synthetic_split(n: int, shape, seed: int) -> Split:
-    g = torch.Generator().manual_seed(seed)
-    x = (torch.rand(n, *shape, generator=g) * 255).to(torch.uint8)
-    empty = torch.zeros(0, dtype=torch.long)
-    return Split(train_x=x, train_is_anomaly=torch.zeros(n, dtype=torch.bool), val_x=x[:0],
-                 val_y=empty, test_x=x[:0], test_y=empty)
-
-
 class CpuClock:
     """Wall, user and system seconds of this process over a ``with`` block."""
 
@@ -101,13 +93,13 @@ def bench(model: str, shape, members: int, n_train: int, epochs: int, n_score: i
           device) -> dict:
     configs = [RunConfig(model=model, loss="mse", normal_class=k, epochs=epochs, seed=k)
                for k in range(members)]
-    splits = [synthetic_split(n_train, shape, k) for k in range(members)]
+    splits = [random_split(n_train, shape, k) for k in range(members)]
     train_autoencoders([c.replace(epochs=1) for c in configs], splits, device)  # warm-up
     with CpuClock() as train:
         net = train_autoencoders(configs, splits, device)
     steps = epochs * -(-n_train // 128)
     train_flops = count_flops(model, shape, members, 128, backward=True) * steps
-    xs = [synthetic_split(n_score, shape, 100 + k).train_x for k in range(members)]
+    xs = [random_split(n_score, shape, 100 + k).train_x for k in range(members)]
     score_images(net, "mse", [x[:256] for x in xs], device)  # warm-up
     with CpuClock() as score:
         score_images(net, "mse", xs, device)

@@ -1,0 +1,52 @@
+"""The dry-run estimate: what it counts and that it times every kind of run."""
+
+import math
+
+from aeutils.__main__ import main
+from aeutils.config import RunConfig
+from aeutils.data import split_for
+from aeutils.estimate import BaselineCost, GroupCost, estimate
+
+
+def _ae(folder, **kw):
+    base = dict(dataset=f"folder:{folder}", model="basic", loss="mse", epochs=3,
+                checkpoints=(1, 3), batch_size=16)
+    return [RunConfig(normal_class=c, **{**base, **kw}) for c in range(3)]
+
+
+def test_autoencoder_groups_count_steps_and_scored_images(synthetic_folder):
+    configs = _ae(synthetic_folder) + _ae(synthetic_folder, loss="bce")
+    costs = estimate(configs, max_group=10)
+    assert [type(c) for c in costs] == [GroupCost, GroupCost]
+    assert [c.members for c in costs] == [3, 3]
+    splits = [split_for(c)[1] for c in configs[:3]]
+    n_train = max(len(s.train_x) for s in splits)
+    assert costs[0].steps == 3 * math.ceil(n_train / 16)
+    s = splits[0]
+    assert costs[0].scored == 2 * (len(s.test_x) + len(s.val_x) + len(s.synth_x))
+    assert all(c.step_seconds > 0 and c.image_seconds > 0 and c.seconds > c.training_seconds
+               for c in costs)
+
+
+def test_baselines_are_timed_once_per_setting(synthetic_folder):
+    ds = f"folder:{synthetic_folder}"
+    svdd = [RunConfig(dataset=ds, model="deep-svdd", normal_class=0, epochs=4, checkpoints=(2, 4),
+                      batch_size=16, seed=s, extra={"pretrain_epochs": 3}) for s in (0, 1)]
+    knn = RunConfig(dataset=ds, model="knn", normal_class=0)
+    costs = estimate([*svdd, knn])
+    assert all(isinstance(c, BaselineCost) for c in costs) and len(costs) == 3
+    assert costs[0] is costs[1]  # the second seed is not timed again
+    assert all(c.training_seconds > 0 and c.scoring_seconds > 0 for c in costs)
+
+
+def test_dry_run_times_baselines_too(synthetic_folder, tmp_path, capsys):
+    import json
+
+    out = tmp_path / "est.json"
+    assert main(["grid", "--profile", "smoke", "--block", "baselines", "--dataset-map",
+                 f"mnist=folder:{synthetic_folder}", "--results", str(tmp_path / "r.jsonl"),
+                 "--dry-run", "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "not timed" not in printed
+    block = json.loads(out.read_text())["blocks"][0]
+    assert block["to_train"] == 4 and block["groups"] == 4 and block["hours"] > 0
