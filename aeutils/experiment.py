@@ -59,9 +59,18 @@ def make_record(config: RunConfig, epoch: int, metrics: dict, split: Split, **ex
     r.update(metrics)
     r.update(extra)
     r.update(aeutils=__version__, torch=torch.__version__, python=platform.python_version(),
+             threads=torch.get_num_threads(),
              **git_state(),
              finished=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
     return r
+
+
+def cpu_seconds() -> float:
+    """User + system CPU seconds of this process so far. Records carry the CPU time of
+    their run (a group's divided among its members, scoring included): unlike wall time
+    it does not count time the process waited (paused, or sharing the cores)."""
+    t = os.times()
+    return t.user + t.system
 
 
 def evaluate_scores(split: Split, test, val, synth) -> dict:
@@ -197,6 +206,7 @@ def _train_group(group: list[RunConfig], store: ResultsStore, device, keep_model
     examples = [example_indices(test_subset(d, c.max_test)[1], c.normal_class)
                 for c, (d, _) in zip(group, pairs)]
     records: list[dict] = []
+    cpu0 = cpu_seconds()
 
     def on_checkpoint(epoch, members, model, infos):
         c0 = group[0]
@@ -213,7 +223,7 @@ def _train_group(group: list[RunConfig], store: ResultsStore, device, keep_model
             records.append(make_record(
                 c, epoch, m, s, train_loss=curve[-1], loss_curve=curve,
                 train_seconds=infos[k]["train_seconds"], group_size=len(group),
-                device=str(device)))
+                cpu_seconds=(cpu_seconds() - cpu0) / len(group), device=str(device)))
             extra = {"example_index": examples[k].numpy().astype(np.int32),
                      "example_recon": recon[k]} if k in recon else {}
             store.save_scores(c.key(), epoch, test[k], s.test_y.numpy(), final=epoch == c.epochs,
@@ -230,6 +240,7 @@ def _run_baseline(c: RunConfig, store: ResultsStore, device, bar) -> list[dict]:
     det = BASELINES[c.model](c, device)
     records: list[dict] = []
     t0 = [time.perf_counter(), 0.0]
+    cpu0 = cpu_seconds()
 
     def evaluate_at(epoch: int) -> None:
         t0[1] += time.perf_counter() - t0[0]
@@ -241,6 +252,7 @@ def _run_baseline(c: RunConfig, store: ResultsStore, device, bar) -> list[dict]:
                   if getattr(det, attr, None)}  # iterative baselines: their convergence
         records.append(make_record(c, epoch, evaluate_scores(split, test, val, synth), split,
                                    train_seconds=t0[1], group_size=1, device=str(device),
+                                   cpu_seconds=cpu_seconds() - cpu0,
                                    **curves))
         store.save_scores(c.key(), epoch, test, split.test_y.numpy(), final=epoch == c.epochs)
         t0[0] = time.perf_counter()

@@ -25,8 +25,10 @@ def test_run_stores_and_reuses(synthetic_folder, monkeypatch):
     assert len(store.records()) == 6  # 3 runs × epochs {1, 2}
     r = out[0]
     for field in ("key", "epoch", "dataset", "model", "loss", "seed", "auc", "ap", "accuracy",
-                  "oracle_accuracy", "train_seconds", "device", "torch", "aeutils", "loss_curve"):
+                  "oracle_accuracy", "train_seconds", "device", "torch", "aeutils", "loss_curve",
+                  "threads", "cpu_seconds"):
         assert field in r
+    assert 0 < r["cpu_seconds"] and r["threads"] >= 1
     import aeutils.experiment as ex
 
     def boom(*a, **k):
@@ -166,3 +168,21 @@ def test_selection_blocks_rerun_each_strategys_choice_on_other_seeds(synthetic_f
     assert sum(n for n, _ in run_profile("tiny", store=store, progress=False).values()) == 0
     with pytest.raises(Exception, match="derived"):
         profile[1].configs()
+
+
+def test_profile_progress_counts_stored_runs_per_block(synthetic_folder, tmp_path):
+    from aeutils import report
+
+    datasets = {"mnist": f"folder:{synthetic_folder}"}
+    store = ResultsStore(tmp_path / "r.jsonl")
+    before = report.profile_progress("smoke", datasets, store)
+    blocks = before["blocks"]
+    assert before["stored"] == 0 and blocks["main"]["runs"] == 3 * 2 * 2
+    assert blocks["contamination"] == {"runs": 6, "stored": 0}
+    assert blocks["selection-label-free"] == {"runs": 0, "stored": 0}  # nothing to select from yet
+    assert main(["grid", "--profile", "smoke", "--block", "contamination", "--dataset-map",
+                 f"mnist=folder:{synthetic_folder}", "--results", str(store.path),
+                 "--no-progress"]) == 0
+    after = report.profile_progress("smoke", datasets, ResultsStore(store.path))
+    assert after["blocks"]["contamination"] == {"runs": 6, "stored": 6}
+    assert after["stored"] == 6 and after["runs"] == before["runs"]

@@ -89,3 +89,15 @@ def test_the_check_catches_a_number_no_code_wrote(tmp_path, monkeypatch):
     assert missing_numbers(good) == []
     bad = good.replace("0.9573", "0.9574")
     assert len(missing_numbers(bad)) == 1
+
+
+def test_generated_readme_blocks_are_up_to_date():
+    """The README's generated tables equal what tools/readme_tables.py makes of the numbers files."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("readme_tables", ROOT / "tools/readme_tables.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    text = (ROOT / "README.md").read_text()
+    assert tool.BLOCK.search(text), "the README has no generated block"
+    assert tool.render(text) == text, "README.md is out of date: run python tools/readme_tables.py"

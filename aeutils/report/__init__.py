@@ -21,6 +21,7 @@ from .exports import (  # noqa: F401
     block_records,
     export_table,
     profile_note,
+    profile_progress,
     selection_records,
     strategy_blocks,
     to_latex,

@@ -51,6 +51,22 @@ def block_records(store: ResultsStore, profile: str, datasets: Mapping[str, str]
     return final_records(store, profile_configs(profile, datasets, blocks=names, store=store))
 
 
+def profile_progress(profile: str, datasets: Mapping[str, str],
+                     store: ResultsStore) -> dict:
+    """How much of ``profile`` ``store`` holds: distinct runs and runs stored with every
+    checkpoint, in all and per block (a run shared by two blocks counts in both)."""
+    from ..experiment import pending
+    from ..grid import profile_configs
+
+    def count(configs) -> dict:
+        unique = list({c.key(): c for c in configs}.values())
+        return {"runs": len(unique), "stored": len(unique) - len(pending(unique, store))}
+
+    blocks = {name: count(profile_configs(profile, datasets, [name], store=store))
+              for name in block_names(profile)}
+    return {**count(profile_configs(profile, datasets, store=store)), "blocks": blocks}
+
+
 def profile_note(profile: str, block: str = "main") -> str:
     """E.g. ``quick profile: 10 epochs, 2000 training images per class``."""
     from ..grid import ALL_AUTOENCODERS, ALL_CLASSES, ALL_LOSSES, profile_blocks
