@@ -9,7 +9,7 @@ MNIST ?= mnist
 CIFAR10 ?= cifar10
 export AEUTILS_DATA ?= data
 
-.PHONY: install test lint reproduce figures grid bench strip clean
+.PHONY: install test lint reproduce figures ship grid bench strip clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ reproduce: install  ## run every notebook with papermill for PROFILE, regenerati
 
 figures: install  ## redraw every figure and table of PROFILE from its shipped results (no training)
 	$(PY) -m aeutils reproduce --profile $(PROFILE) --render --mnist $(MNIST) --cifar10 $(CIFAR10) \
+		--figures figures/$(PROFILE) --output build/notebooks/$(PROFILE)
+
+ship: install  ## render PROFILE from its shipped store, then drop the score files no figure read
+	$(PY) -m aeutils reproduce --profile $(PROFILE) --render --prune --mnist $(MNIST) --cifar10 $(CIFAR10) \
 		--figures figures/$(PROFILE) --output build/notebooks/$(PROFILE)
 
 grid: install  ## only the training grid of PROFILE (resumable)

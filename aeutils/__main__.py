@@ -306,13 +306,17 @@ def _add_reproduce(sub) -> None:
                         "(with --render: the store shipped in results/<profile>/)")
     p.add_argument("--render", action="store_true",
                    help="train nothing: redraw every figure and table from stored results")
+    p.add_argument("--prune", action="store_true",
+                   help="with --render: then delete the store's score files that no figure "
+                        "read (records stay), to keep a store to ship small")
 
 
 def _cmd_reproduce(a) -> int:
     from .reproduce import reproduce
 
     reproduce(profile=a.profile, mnist=a.mnist, cifar10=a.cifar10, only=a.only,
-              figures=a.figures, output=a.output, results=a.results, render=a.render)
+              figures=a.figures, output=a.output, results=a.results, render=a.render,
+              prune=a.prune)
     return 0
 
 

@@ -76,7 +76,7 @@ def _one_line(text: object) -> str:
 def reproduce(profile: str = "quick", mnist: str = "mnist", cifar10: str = "cifar10",
               only: Sequence[str] | None = None, figures: str = "figures",
               output: str = "build/notebooks", results: str | None = None,
-              render: bool = False) -> dict[str, float]:
+              render: bool = False, prune: bool = False) -> dict[str, float]:
     """Execute the notebooks for ``profile``; returns notebook name → wall seconds.
 
     *Reproduce* (default): the notebooks train what the user's results store lacks;
@@ -85,6 +85,10 @@ def reproduce(profile: str = "quick", mnist: str = "mnist", cifar10: str = "cifa
     and the verdict printed. *Render* (``render=True``): the notebooks read the shipped
     store (or ``results``) and train nothing, so every figure and table of a published
     profile is redrawn in minutes.
+
+    ``prune=True`` (with ``render``, all notebooks) then deletes the store's score files
+    that no figure read (:meth:`aeutils.results.ResultsStore.prune_scores`): what a
+    store to ship keeps is records plus only what its figures need.
 
     Paths are taken relative to the caller's working directory and passed to the
     kernels as absolute paths (the kernels run in the repository root).
@@ -95,6 +99,9 @@ def reproduce(profile: str = "quick", mnist: str = "mnist", cifar10: str = "cifa
     from .grid import profile_blocks
 
     profile_blocks(profile)  # an unknown profile fails here, with the valid choices
+    if prune and (not render or only):
+        raise NotebookError("pruning needs a render of every notebook: give --render and "
+                            "no --only")
     paths = notebook_paths(only)
     if not paths:
         raise NotebookError(f"no notebooks under {repo_root() / 'notebooks'} match {only!r}")
@@ -119,6 +126,10 @@ def reproduce(profile: str = "quick", mnist: str = "mnist", cifar10: str = "cifa
     progress_file = out_dir / "progress.log"
     progress_file.write_text("")
     env = {"AEUTILS_FIGURES": params["figures"], "AEUTILS_PROGRESS_FILE": str(progress_file)}
+    scores_read, started = out_dir / "scores-read.txt", time.time()
+    if prune:
+        scores_read.write_text("")
+        env["AEUTILS_SCORES_READ"] = str(scores_read)
     if os.environ.get("AEUTILS_DATA"):
         env["AEUTILS_DATA"] = _absolute(os.environ["AEUTILS_DATA"])
     timings: dict[str, float] = {}
@@ -150,6 +161,14 @@ def reproduce(profile: str = "quick", mnist: str = "mnist", cifar10: str = "cifa
             print(f"[{time.strftime('%H:%M:%S')}] {path.name} done in "
                   f"{timings[path.name]:.1f} s", flush=True)
     _summary(timings, out_dir, Path(params["figures"]))
+    if prune:
+        from .results import ResultsStore
+
+        store = ResultsStore(results)
+        keep = set(scores_read.read_text().split())
+        removed, freed = store.prune_scores(keep, started)
+        print(f"pruned {store.scores_dir}: {removed} score files no figure read removed "
+              f"({freed / 1e6:.1f} MB), {len(keep)} kept", flush=True)
     if not render and shipped.exists():
         _report_comparison(results, shipped)
     return timings

@@ -257,12 +257,40 @@ class ResultsStore:
         _atomic_bytes(self.scores_dir / f"{key}-e{epoch}.npz", buf.getvalue())
 
     def load_scores(self, key: str, epoch: int) -> dict[str, np.ndarray]:
-        """Test scores and labels stored for (key, epoch)."""
+        """Test scores and labels stored for (key, epoch).
+
+        With ``$AEUTILS_SCORES_READ`` set, the file's name is appended to that file: a
+        render of the figures so records which score files they need (see
+        :meth:`prune_scores`)."""
         path = self.scores_dir / f"{key}-e{epoch}.npz"
         if not path.exists():
             raise FileNotFoundError(f"no stored scores for {key} at epoch {epoch} ({path})")
+        trace = os.environ.get("AEUTILS_SCORES_READ")
+        if trace:
+            with open(trace, "a", encoding="utf-8") as f:
+                f.write(path.name + "\n")
         with np.load(path) as z:
             return {k: z[k] for k in z.files}
+
+    def prune_scores(self, keep: set[str], written_before: float) -> tuple[int, int]:
+        """Delete the score files not named in ``keep`` and last written before
+        ``written_before`` (a time.time() stamp: files a running grid writes meanwhile
+        stay). Returns (files removed, bytes freed).
+
+        For a store to ship: ``keep`` is what a render of every figure read. Records
+        are untouched, so the store still resumes and compares; a figure that picks a
+        best run only ever picks a newer one as the grid grows, and new runs keep their
+        files until the next render has seen them.
+        """
+        removed = freed = 0
+        if not self.scores_dir.exists():
+            return 0, 0
+        for path in sorted(self.scores_dir.glob("*.npz")):
+            st = path.stat()
+            if path.name not in keep and st.st_mtime < written_before:
+                path.unlink()
+                removed, freed = removed + 1, freed + st.st_size
+        return removed, freed
 
 
 def shipped_path(profile: str) -> Path:

@@ -70,15 +70,29 @@ def test_reproduce_smoke_writes_figures_tables_and_numbers(tmp_path, synthetic_f
     changed = sorted(str(p.relative_to(figs)) for p in again if again[p] != written.get(p))
     assert not changed, f"a second run rewrote {changed}"
 
-    # Render: the notebooks from the stored results, training nothing.
+    # Render: the notebooks from the stored results, training nothing; then prune the
+    # score files that no figure read.
     before = table.read_bytes()
+    scores = table.parent / "scores"
+    n_scores = len(list(scores.glob("*.npz")))
     render_figs = tmp_path / "render"
     reproduce(**kwargs, figures=str(render_figs), output=str(tmp_path / "out-render"),
-              render=True)
+              render=True, prune=True)
     assert table.read_bytes() == before, "rendering trained something"
     assert set(plots.read_manifest(render_figs)) == set(manifest)
     rendered = json.loads((render_figs / "numbers" / "04_evaluation_numbers.json").read_text())
     assert rendered["mnist"]["best_per_class"] == ev["best_per_class"]
+    kept = len(list(scores.glob("*.npz")))
+    assert 0 < kept < n_scores, "pruning removed nothing, or everything"
+
+    # The pruned store still renders every figure, byte for byte as before pruning.
+    render_2 = tmp_path / "render-2"
+    reproduce(**kwargs, figures=str(render_2), output=str(tmp_path / "out-render-2"), render=True)
+    def files(root):  # the manifest differs only in its creation stamps
+        return {p.relative_to(root): p.read_bytes() for p in root.rglob("*")
+                if p.is_file() and p.name != "MANIFEST.json"}
+
+    assert files(render_figs) == files(render_2)
 
 
 def test_compare_stores_confirms_and_names_differences(tmp_path):
@@ -334,3 +348,20 @@ def test_a_figure_saved_twice_is_byte_identical(tmp_path, monkeypatch):
     # a real change updates the files and the entry
     plots.save_figure(draw(), "f", notebook="nb", profile="p", data="d", caption="new caption")
     assert plots.read_manifest(tmp_path)["f"]["caption"] == "new caption"
+
+
+def test_run_settings_say_how_the_runs_behind_a_row_were_made():
+    base = dict(n_train_normal=1000, n_test=2000, epoch=10, dataset="mnist")
+    ae = pd.DataFrame([dict(base, model="basic", seed=s, extra={}) for s in (1, 2, 3)])
+    assert report.run_settings(ae) == ("1,000 training images per class, 10 epochs, "
+                                       "2,000 test images, seeds 1, 2, 3")
+    svdd = pd.DataFrame([dict(base, model="deep-svdd", seed=0, extra={"pretrain_epochs": 50},
+                              n_train_normal=n) for n in (5400, 6000)])
+    assert report.run_settings(svdd) == ("5,400–6,000 training images per class, 50 "
+                                         "pre-training + 10 epochs, 2,000 test images, seed 0")
+    default = svdd.assign(extra=[{}, {}])  # the registry's default pre-training
+    assert "10 pre-training + 10 epochs" in report.run_settings(default)
+    knn = pd.DataFrame([dict(base, model="knn", seed=0, extra={})])
+    assert "one fit" in report.run_settings(knn) and "epochs" not in report.run_settings(knn)
+    rows = report.measured_rows(report.final_records(_records()), "mnist")
+    assert (rows["settings"] != "").all()  # records without split sizes still say epochs, seeds

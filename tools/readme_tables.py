@@ -62,7 +62,107 @@ def progress(profile: str) -> str:
             f"checkpoints ({blocks}).\n")
 
 
-RENDERERS: dict[str, Callable[..., str]] = {"thesis-table": thesis_table, "progress": progress}
+DATASETS = {"mnist": "MNIST", "cifar10": "CIFAR-10 (JPEG copy)"}
+PROTOCOLS = ("one-vs-rest", "leave-one-out")
+
+
+def _comparison_numbers(profile: str) -> tuple[str, dict]:
+    path = f"figures/{profile}/numbers/05_comparison_numbers.json"
+    return path, json.loads((ROOT / path).read_text())
+
+
+def _columns(numbers: dict) -> list[tuple[str, str]]:
+    """(dataset, protocol) columns that hold a measured number: one protocol per column."""
+    return [(ds, proto) for ds in DATASETS for proto in PROTOCOLS
+            if any(k.endswith(f"[{proto}]") for k in numbers.get(ds, {}).get("mean_auc", {}))]
+
+
+def comparison(profile: str) -> str:
+    """Mean test AUC over the ten classes: autoencoder selections and baselines, each row
+    with how it was chosen and the runs behind it (notebook 05)."""
+    path, numbers = _comparison_numbers(profile)
+    cols = _columns(numbers)
+    if not cols:
+        return f"*No comparison of the `{profile}` profile is stored yet* (`{path}`).\n"
+
+    def find(ds: str, proto: str, prefix: str) -> str | None:
+        return next((k for k in numbers[ds]["mean_auc"]
+                     if k.startswith(prefix) and k.endswith(f"[{proto}]")), None)
+
+    def value(ds: str, proto: str, prefix: str, show_config: bool = False) -> str:
+        k = find(ds, proto, prefix)
+        if k is None:
+            return "–"
+        config = k[len(prefix):].split("[")[0].strip(" ()") if show_config else ""
+        return f"{numbers[ds]['mean_auc'][k]:.4f}" + (f" ({config})" if config else "")
+
+    def strategy(ds: str, proto: str, name: str) -> str:
+        sel = numbers.get(ds, {}).get("selection", {}).get(name)
+        if not sel or proto != "one-vs-rest":
+            return "–"
+        return (f"**{sel['mean_auc']:.4f}** ± {sel['std_auc']:.4f} "
+                f"({sel['config']}, epoch {sel['epoch']})")
+
+    def runs(prefix: str) -> str:
+        """The settings of the runs behind a row, once if every column shares them."""
+        found = {}
+        for ds, proto in cols:
+            k = find(ds, proto, prefix)
+            if k and numbers[ds].get("settings", {}).get(k):
+                found.setdefault(numbers[ds]["settings"][k], []).append(DATASETS[ds].split()[0])
+        if len(found) <= 1:
+            return next(iter(found), "")
+        return "; ".join(f"{'/'.join(dict.fromkeys(names))}: {how}" for how, names in found.items())
+
+    head = " | ".join(f"{DATASETS[ds]} {proto}" for ds, proto in cols)
+    out = [f"<!-- numbers-from: {path} -->", f"| method | how it was chosen | runs behind it | {head} |",
+           "|---|---|---|" + "---|" * len(cols)]
+
+    def row(method: str, how: str, prefix: str, cells: list[str]) -> None:
+        out.append(f"| {method} | {how} | {runs(prefix)} | " + " | ".join(cells) + " |")
+
+    row("AE, label-free selection", "one config and epoch per dataset on seed 0, by validation "
+        "normals against synthetic anomalies (**no anomaly label**); mean ± std over the "
+        "other seeds", "AE, label-free selection", [strategy(ds, p, "label-free") for ds, p in cols])
+    row("AE, labelled-validation selection", "the same, by validation normals against labelled "
+        "images of the other classes (semi-supervised)", "AE, labelled-validation selection",
+        [strategy(ds, p, "labelled-validation") for ds, p in cols])
+    row("AE, best per class on labelled validation", "per class, reported on the seed that "
+        "chose it", "AE best per class on labelled validation",
+        [value(ds, p, "AE best per class on labelled validation") for ds, p in cols])
+    row("AE, best single config on **test**, last epoch", "reads test labels (optimistic)",
+        "AE best single config", [value(ds, p, "AE best single config", True) for ds, p in cols])
+    row("AE, best per class on **test** (the thesis's pick)", "reads test labels (optimistic)",
+        "AE best of", [value(ds, p, "AE best of") for ds, p in cols])
+    baselines = sorted({k.rsplit(" [", 1)[0] for ds in DATASETS
+                        for k in numbers.get(ds, {}).get("mean_auc", {}) if not k.startswith("AE")})
+    for b in baselines:
+        row(b, "fixed settings (mean over its seeds)", f"{b} ",
+            [value(ds, p, f"{b} ") for ds, p in cols])
+    return "\n".join(out) + "\n"
+
+
+def optimism(profile: str) -> str:
+    """Each strategy's pick against the best on test, same candidates and seed (notebook 05)."""
+    path, numbers = _comparison_numbers(profile)
+    rows = [(ds, o) for ds in DATASETS for o in numbers.get(ds, {}).get("optimism", [])]
+    if not rows:
+        return f"*No complete search of the `{profile}` profile is stored yet* (`{path}`).\n"
+    out = [f"<!-- numbers-from: {path} -->",
+           "| dataset | strategy | its pick | its test AUC | best single config on test "
+           "| optimism | best per class on test | optimism | candidates |",
+           "|---|---|---|---|---|---|---|---|---|"]
+    for ds, o in rows:
+        out.append(f"| {DATASETS[ds]} | {o['strategy']} | {o['model']}/{o['loss']}, epoch "
+                   f"{o['epoch']} | {o['test_auc']:.4f} | {o['best_single_on_test']:.4f} "
+                   f"| {o['gap_single']:.4f} | {o['best_per_class_on_test']:.4f} "
+                   f"| {o['gap_per_class']:.4f} | {o['candidates']} |")
+    return "\n".join(out) + "\n"
+
+
+RENDERERS: dict[str, Callable[..., str]] = {
+    "thesis-table": thesis_table, "progress": progress, "comparison": comparison,
+    "optimism": optimism}
 
 
 def render(text: str) -> str:

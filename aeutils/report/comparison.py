@@ -20,9 +20,42 @@ from .thesis import best_per_class, best_single_config, validation_selected
 
 
 # --- measured vs literature ----------------------------------------------------------
+def _span(values) -> str:
+    v = sorted({int(x) for x in values})
+    return f"{v[0]:,}" if len(v) == 1 else f"{v[0]:,}–{v[-1]:,}"
+
+
+def run_settings(records: pd.DataFrame) -> str:
+    """How the runs behind a row were made, e.g. ``1,000 training images per class, 10
+    epochs, 2,000 test images, seeds 1, 2, 3`` (pre-training epochs where there were any,
+    "one fit" for one-shot baselines). Fields a record lacks are left out."""
+    from ..registry import BASELINE_OPTIONS, ONE_SHOT
+
+    if records is None or records.empty:
+        return ""
+    parts = []
+    if "n_train_normal" in records:
+        parts.append(f"{_span(records['n_train_normal'])} training images per class")
+    if set(records["model"]) <= set(ONE_SHOT):
+        parts.append("one fit")
+    else:
+        extras = records["extra"] if "extra" in records else [None] * len(records)
+        options = [{**BASELINE_OPTIONS.get(m, {}), **(e if isinstance(e, dict) else {})}
+                   for m, e in zip(records["model"], extras)]
+        pre = {o["pretrain_epochs"] for o in options if "pretrain_epochs" in o}
+        epochs = _span(records["epoch"])
+        parts.append(f"{_span(pre)} pre-training + {epochs} epochs" if pre else f"{epochs} epochs")
+    if "n_test" in records:
+        parts.append(f"{_span(records['n_test'])} test images")
+    seeds = sorted({int(x) for x in records["seed"]})
+    parts.append(f"seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}")
+    return ", ".join(parts)
+
+
 def measured_rows(main: pd.DataFrame, dataset: str, baselines: pd.DataFrame | None = None,
                   selections: Mapping[str, pd.DataFrame | None] | None = None) -> pd.DataFrame:
-    """This project's per-class rows, long form: method, protocol, selection, class, auc, std, n.
+    """This project's per-class rows, long form: method, protocol, selection, settings, class,
+    auc, std, n (``settings``: :func:`run_settings` of the runs behind the row).
 
     From ``main`` (the autoencoder grid): the best of the grid per class (selected
     on test, optimistic), the best single configuration, and the per-class
@@ -34,18 +67,22 @@ def measured_rows(main: pd.DataFrame, dataset: str, baselines: pd.DataFrame | No
     parts = []
     best = best_per_class(main, dataset)
     if not best.empty:
-        n = main.pipe(_clean_autoencoders, dataset)["config"].nunique()
+        clean = _clean_autoencoders(main, dataset)
+        grid = run_settings(clean)
+        n = clean["config"].nunique()
         parts.append(best.assign(method=f"AE best of {n} per class (test-selected)",
-                                 selection="per class on the test set (optimistic)"))
+                                 selection="per class on the test set (optimistic)",
+                                 settings=grid))
         single = best_single_config(main, dataset)
-        d = _clean_autoencoders(main, dataset)
-        d = d[d["config"] == single["config"]].groupby(CLASS_COLUMN, as_index=False)["auc"].mean()
+        d = clean[clean["config"] == single["config"]].groupby(
+            CLASS_COLUMN, as_index=False)["auc"].mean()
         parts.append(d.rename(columns={CLASS_COLUMN: "class"}).assign(
             method=f"AE best single config ({single['config']})",
-            selection="one config, best mean on the test set"))
+            selection="one config, best mean on the test set", settings=grid))
         val = validation_selected(main, dataset)
-        parts.append(val.assign(method="AE selected on validation",
-                                selection="per class on validation AUC"))
+        parts.append(val.assign(settings=grid, method="AE best per class on labelled validation",
+                                selection="per class on labelled-validation AUC, reported on "
+                                          "the seed that chose it"))
     for name, records in (selections or {}).items():
         d = _clean_autoencoders(records, dataset) if records is not None else pd.DataFrame()
         if d.empty:
@@ -57,6 +94,7 @@ def measured_rows(main: pd.DataFrame, dataset: str, baselines: pd.DataFrame | No
         config = "; ".join(sorted(set(g["config"])))
         labels = "anomaly labels" if rule.anomaly_labels else "no anomaly label"
         parts.append(g.rename(columns={CLASS_COLUMN: "class"}).assign(
+            settings=run_settings(d),
             method=f"AE, {name} selection: {config}, epoch {int(d['epoch'].max())} "
                    f"(seeds {seeds})",
             selection=f"{name}: one config per dataset on seed 0 ({labels}); mean ± std "
@@ -66,18 +104,22 @@ def measured_rows(main: pd.DataFrame, dataset: str, baselines: pd.DataFrame | No
     if baselines is not None and not baselines.empty:
         b = baselines[same_dataset(baselines, dataset)]
         if not b.empty:
-            g = add_config(b).groupby(["config", "protocol", CLASS_COLUMN]).agg(
+            b = add_config(b)
+            g = b.groupby(["config", "protocol", CLASS_COLUMN]).agg(
                 auc=("auc", "mean"), std=("auc", "std"), n=("seed", "nunique")).reset_index()
+            settings = {k: run_settings(part) for k, part in b.groupby(["config", "protocol"])}
+            g["settings"] = [settings[(c, p)] for c, p in zip(g["config"], g["protocol"])]
             parts.append(g.rename(columns={"config": "method", CLASS_COLUMN: "class"}).assign(
                 selection="fixed settings"))
+    columns = ["method", "protocol", "selection", "settings", "class", "auc", "std", "n"]
     if not parts:
-        return pd.DataFrame(columns=["method", "protocol", "selection", "class", "auc", "std", "n"])
+        return pd.DataFrame(columns=columns)
     out = pd.concat(parts, ignore_index=True)
     for col in ("std", "n"):
         if col not in out:
             out[col] = np.nan
     out["n"] = out["n"].fillna(1)
-    return out[["method", "protocol", "selection", "class", "auc", "std", "n"]]
+    return out[columns]
 
 
 def strategy_means(measured: pd.DataFrame) -> dict[str, dict]:
@@ -98,12 +140,15 @@ def comparison_table(measured: pd.DataFrame, thesis_dataset: str | None, data_la
     protocol, data and source; mean over the classes present."""
     n = len(class_names)
     rows = []
-    for (method, protocol, selection), part in measured.groupby(
-            ["method", "protocol", "selection"], sort=False):
+    if "settings" not in measured:
+        measured = measured.assign(settings="")
+    for (method, protocol, selection, settings), part in measured.groupby(
+            ["method", "protocol", "selection", "settings"], sort=False):
         aucs = part.set_index("class")["auc"].reindex(range(n))
+        how = settings or note  # the row's own runs; the profile's note as a fallback
         rows.append({"method": method, "protocol": protocol, "data": data_label,
                      **dict(zip(class_names, aucs)), "mean": aucs.mean(),
-                     "source": f"measured here ({note})" if note else "measured here",
+                     "source": f"measured here ({how})" if how else "measured here",
                      "selection": selection})
     table = pd.DataFrame(rows)
     if thesis_dataset in ("mnist", "cifar10"):
