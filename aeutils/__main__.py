@@ -154,14 +154,12 @@ def _add_grid(sub) -> None:
     _add_common(p)
 
 
-def _cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
 def _run_workers(a, store) -> int:
     """``a.workers`` child processes run the same grid on one table, splitting the cores'
     threads; each trains the groups no other has claimed. Returns the worst exit code."""
-    threads = max(1, _cores() // a.workers)
+    from .runtime import cores
+
+    threads = max(1, cores() // a.workers)
     args = [sys.executable, "-m", "aeutils", "grid", "--profile", a.profile,
             "--max-group", str(a.max_group), "--keep-scores", a.keep_scores,
             "--results", str(store.path), "--no-progress"]

@@ -71,3 +71,8 @@ def tune_malloc() -> bool:
 def describe() -> str:
     """Which allocator settings are in force, in words."""
     return _state["malloc"]
+
+
+def cores() -> int:
+    """CPU cores this process may run on (its affinity where the OS says, else all)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1

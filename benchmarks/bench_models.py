@@ -177,7 +177,7 @@ def compare_allocators(a) -> dict:
 def compare_workers(a) -> dict:
     """One process with every core's threads, then ``a.workers`` concurrent processes that
     share the cores; the speed-up is the processes' combined throughput over the one's."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cores = runtime.cores()
     threads = max(1, cores // a.workers)
     out = {"cores": cores, "workers": a.workers, "threads_per_worker": threads,
            "one_process": _measure_in(a, [{"OMP_NUM_THREADS": str(cores)}])[0],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .comparison import (  # noqa: F401
     baseline_curves,
+    comparison_numbers,
     comparison_table,
     measured_rows,
     per_class_long,

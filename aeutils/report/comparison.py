@@ -165,6 +165,15 @@ def comparison_table(measured: pd.DataFrame, thesis_dataset: str | None, data_la
     return table
 
 
+def comparison_numbers(table: pd.DataFrame, measured: pd.DataFrame) -> dict:
+    """What notebook 05 writes per dataset: each measured row's mean AUC and the settings
+    of its runs, both keyed ``"method [protocol]"``."""
+    mean_auc = {f"{r['method']} [{r['protocol']}]": r["mean"] for r in table.to_dict("records")
+                if r["source"].startswith("measured")}
+    settings = measured.groupby(["method", "protocol"], sort=False)["settings"].first()
+    return {"mean_auc": mean_auc, "settings": {f"{m} [{p}]": s for (m, p), s in settings.items()}}
+
+
 def per_class_long(table: pd.DataFrame, class_names: Sequence[str],
                    measured: pd.DataFrame | None = None,
                    protocols: Sequence[str] = (reference.ONE_VS_REST,)) -> pd.DataFrame:
