@@ -50,3 +50,10 @@ def test_dry_run_times_baselines_too(synthetic_folder, tmp_path, capsys):
     assert "not timed" not in printed
     block = json.loads(out.read_text())["blocks"][0]
     assert block["to_train"] == 4 and block["groups"] == 4 and block["hours"] > 0
+
+
+def test_an_epoch_is_never_free_when_timing_noise_hides_it():
+    from aeutils.estimate import _increment
+
+    assert _increment(3.0, 2.0) == 1.0
+    assert _increment(1.9, 2.0) == 2.0  # noise: bounded by the shorter fit, not zero
