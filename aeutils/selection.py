@@ -30,6 +30,7 @@ import pandas as pd
 from .config import RunConfig
 from .data import dataset_identity
 from .registry import AUTOENCODERS, choice_error
+from .synthetic import KINDS
 
 CANDIDATE_FIELDS = ["dataset_id", "model", "loss", "score", "hidden", "latent_dim", "lr",
                     "batch_size", "max_train", "max_test", "protocol", "contamination",
@@ -60,6 +61,15 @@ STRATEGIES: dict[str, Strategy] = {
         "auc", True, True,
         "the best test AUC, as the thesis picks: reads test labels (optimistic)"),
 }
+
+
+# One label-free criterion per synthetic kind. Which kinds stand in for real anomalies is
+# itself a choice; :func:`proxy_study` measures it on a dataset whose labels may be read.
+STRATEGIES.update({f"label-free-{kind}": Strategy(
+    f"synth_auc_{kind}", False, False,
+    f"validation normals vs their {kind} copies only (aeutils.synthetic): no anomaly label")
+    for kind in KINDS})
+LABEL_FREE = ("label-free", *(f"label-free-{kind}" for kind in KINDS))
 
 
 def strategy(name: str) -> Strategy:
@@ -155,6 +165,28 @@ def optimism(df: pd.DataFrame, dataset: str, classes: Sequence[int] = tuple(rang
                     "best_per_class_on_test": per_class, "gap_single": best_single - auc,
                     "gap_per_class": per_class - auc, "candidates": len(test), "seed": seed})
     return pd.DataFrame(out)
+
+
+def proxy_study(df: pd.DataFrame, dataset: str, classes: Sequence[int] = tuple(range(10)),
+                protocol: str = "one-vs-rest", seed: int = 0,
+                strategies: Sequence[str] = LABEL_FREE) -> pd.DataFrame:
+    """How well each label-free criterion stands in for the test AUC on ``dataset``.
+
+    Per strategy: the Spearman correlation of its criterion with the test AUC over the
+    candidates, and its pick's test AUC and gaps (:func:`optimism`). This reads test
+    labels: run it on a dataset other than the ones the chosen criterion will select on.
+    """
+    test = candidates(df, dataset, classes, protocol, seed, "test")
+    keys = [c for c in CANDIDATE_FIELDS if c in test]
+    test_auc = pd.Series(test["auc"].to_numpy(), index=_identities(test, keys))
+    usable = [n for n in strategies if strategy(n).column in df]
+    table = optimism(df, dataset, classes, protocol, seed, usable)
+    rho = []
+    for name in usable:
+        crit = candidates(df, dataset, classes, protocol, seed, name)
+        values = pd.Series(crit[strategy(name).column].to_numpy(), index=_identities(crit, keys))
+        rho.append(float(values.corr(test_auc.reindex(values.index), method="spearman")))
+    return table.assign(spearman=rho)
 
 
 def selected_configs(choice: dict, dataset: str, classes: Sequence[int] = tuple(range(10)),

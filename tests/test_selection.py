@@ -78,3 +78,18 @@ def test_optimism_uses_the_same_candidates_and_seed():
     assert gap.loc["labelled-validation", "gap_single"] == pytest.approx(0.7 - 0.55, abs=0.01)
     assert gap.loc["label-free", "gap_single"] == pytest.approx(0.7 - 0.6, abs=0.01)
     assert (gap["gap_per_class"] >= gap["gap_single"] - 1e-9).all()
+
+
+def test_proxy_study_ranks_each_label_free_criterion_against_test():
+    from aeutils.selection import proxy_study
+
+    df = fake_records(np.random.default_rng(5))
+    df["synth_auc_flip"] = df["auc"]  # a perfect stand-in for the test AUC
+    df["synth_auc_noise"] = -df["auc"]  # the worst one
+    study = proxy_study(df, "mnist").set_index("strategy")
+    # only the criteria the records carry; the others' columns are absent
+    assert set(study.index) == {"label-free", "label-free-flip", "label-free-noise"}
+    assert study.loc["label-free-flip", "spearman"] == pytest.approx(1.0)
+    assert study.loc["label-free-flip", "gap_single"] == pytest.approx(0.0)
+    assert study.loc["label-free-noise", "spearman"] == pytest.approx(-1.0)
+    assert study.loc["label-free-noise", "gap_single"] > study.loc["label-free", "gap_single"]
