@@ -186,3 +186,21 @@ def test_profile_progress_counts_stored_runs_per_block(synthetic_folder, tmp_pat
     after = report.profile_progress("smoke", datasets, ResultsStore(store.path))
     assert after["blocks"]["contamination"] == {"runs": 6, "stored": 6}
     assert after["stored"] == 6 and after["runs"] == before["runs"]
+    assert before["compute"]["cpu_hours"] == 0
+    spent = after["compute"]
+    assert spent["runs_measured"] == 6 and spent["runs_estimated"] == 0 and spent["cpu_hours"] > 0
+
+
+def test_compute_spent_takes_each_runs_largest_cpu_time_and_estimates_older_records(tmp_path):
+    from aeutils.report import compute_spent
+
+    store = ResultsStore(tmp_path / "r.jsonl")
+    store.append([
+        {"key": "a", "epoch": 1, "cpu_seconds": 360.0},
+        {"key": "a", "epoch": 2, "cpu_seconds": 720.0},  # cumulative: the run took 720 s
+        {"key": "b", "epoch": 2, "train_seconds": 900.0, "threads": 2},  # before cpu_seconds
+        {"key": "c", "epoch": 2, "cpu_seconds": 3600.0},  # not asked for
+    ])
+    spent = compute_spent(store, {"a", "b"})
+    assert spent == {"cpu_hours": (720 + 1800) / 3600, "runs_measured": 1, "runs_estimated": 1,
+                     "estimated_cpu_hours": 0.5}

@@ -58,8 +58,17 @@ def progress(profile: str) -> str:
     """How many runs of ``profile`` its shipped store holds, in all and per block (notebook 04)."""
     runs = json.loads((ROOT / f"figures/{profile}/numbers/04_evaluation_numbers.json").read_text())["runs"]
     blocks = ", ".join(f"`{name}` {b['stored']}/{b['runs']}" for name, b in runs["blocks"].items())
-    return (f"{runs['stored']} of the {runs['runs']} runs are stored, every one with all its "
-            f"checkpoints ({blocks}).\n")
+    text = (f"{runs['stored']} of the {runs['runs']} runs are stored, every one with all its "
+            f"checkpoints ({blocks}).")
+    spent = runs.get("compute")
+    if spent and spent["cpu_hours"] > 0:
+        text += (f" Training and scoring them took {spent['cpu_hours']:.1f} CPU-hours (core-hours: "
+                 f"the process CPU time that the records carry")
+        if spent["runs_estimated"]:
+            text += (f"; {spent['runs_estimated']} runs stored before records carried it count their"
+                     f" training wall time × threads, {spent['estimated_cpu_hours']:.1f} of those hours")
+        text += ")."
+    return text + "\n"
 
 
 DATASETS = {"mnist": "MNIST", "cifar10": "CIFAR-10 (JPEG copy)"}

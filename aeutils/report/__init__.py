@@ -21,6 +21,7 @@ from .comparison import (  # noqa: F401
 from .exports import (  # noqa: F401
     block_names,
     block_records,
+    compute_spent,
     export_table,
     profile_note,
     profile_progress,

@@ -64,7 +64,32 @@ def profile_progress(profile: str, datasets: Mapping[str, str],
 
     blocks = {name: count(profile_configs(profile, datasets, [name], store=store))
               for name in block_names(profile)}
-    return {**count(profile_configs(profile, datasets, store=store)), "blocks": blocks}
+    configs = profile_configs(profile, datasets, store=store)
+    return {**count(configs), "blocks": blocks,
+            "compute": compute_spent(store, {c.key() for c in configs})}
+
+
+def compute_spent(store: ResultsStore, keys: set[str]) -> dict:
+    """CPU-hours that the stored runs among ``keys`` took, training and scoring.
+
+    A record's ``cpu_seconds`` is its run's process CPU time so far (a group's shared by its
+    members), so a run's cost is its largest. Records from before that field existed count
+    their training wall time × threads instead, an estimate: it leaves out scoring and
+    counts time spent waiting for the cores; how many runs were counted so is returned."""
+    cpu, estimated = {}, {}
+    for r in store.records():
+        k = r["key"]
+        if k not in keys:
+            continue
+        if r.get("cpu_seconds") is not None:
+            cpu[k] = max(cpu.get(k, 0.0), float(r["cpu_seconds"]))
+        else:
+            wall = float(r.get("train_seconds") or 0.0) * int(r.get("threads") or 1)
+            estimated[k] = max(estimated.get(k, 0.0), wall)
+    estimated = {k: v for k, v in estimated.items() if k not in cpu}
+    return {"cpu_hours": (sum(cpu.values()) + sum(estimated.values())) / 3600,
+            "runs_measured": len(cpu), "runs_estimated": len(estimated),
+            "estimated_cpu_hours": sum(estimated.values()) / 3600}
 
 
 def profile_note(profile: str, block: str = "main") -> str:
