@@ -118,10 +118,10 @@ PROFILES: dict[str, list[Block]] = {
               max_test=2000),
         *selection_blocks(("mnist", "cifar10")),
     ],
-    # The measured comparison: a search space of autoencoders on (nearly) full data, the
-    # validation-selected one over three seeds, the classical baselines and Deep SVDD on MNIST
-    # over three seeds, the other neural-baseline settings over one seed (GANomaly costs ~30 s
-    # a run here), both protocols, whole test sets. About an hour on a 2-core CPU.
+    # The measured comparison: a search space of autoencoders on (nearly) full data, each
+    # selection strategy's pick over three seeds that did not select, every baseline on the
+    # same images over three seeds (neural ones at the papers' budgets), both protocols, whole
+    # test sets. About 10 machine-hours on a 2-core CPU (README, Performance).
     "compare": [
         Block("main-mnist", datasets=("mnist",), models=("basic", "vae"), epochs=30,
               checkpoints=(5, 10, 20, 30)),
