@@ -13,9 +13,10 @@ per dataset; ``--json`` writes every number.
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 from pathlib import Path
+
+from common import write_json  # benchmarks/common.py
 
 from aeutils.config import RunConfig
 from aeutils.data import display_name, resolve_dataset
@@ -50,8 +51,7 @@ def main() -> None:
     print("|---|" + "---|" * len(VARIANTS))
     for ds, row in out["datasets"].items():
         print(f"| {ds} | " + " | ".join(f"{row[v]['mean_auc']:.4f}" for v in VARIANTS) + " |")
-    if a.json:
-        Path(a.json).write_text(json.dumps(out, indent=1) + "\n")
+    write_json(a.json, out)
 
 
 if __name__ == "__main__":

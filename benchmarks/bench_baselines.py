@@ -13,13 +13,11 @@ gains nothing from being batched across classes as the autoencoders are.
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import time
-from pathlib import Path
 
 import torch
-from common import matmul_gflops  # benchmarks/common.py
+from common import matmul_gflops, write_json  # benchmarks/common.py
 from torch.utils.flop_counter import FlopCounterMode
 
 from aeutils.baselines import BASELINES
@@ -71,9 +69,7 @@ def main() -> None:
     for r in rows:
         print(f"| {r['model']} | {r['image']} | {r['gflops']:.1f} | {r['share']:.0%} "
               f"| {r['ms_per_image']:.2f} |")
-    if a.json:
-        Path(a.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(a.json).write_text(json.dumps(res, indent=1) + "\n")
+    write_json(a.json, res)
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ import time
 from pathlib import Path
 
 import torch
-from common import matmul_gflops  # benchmarks/common.py
+from common import matmul_gflops, write_json  # benchmarks/common.py
 from torch.utils.flop_counter import FlopCounterMode
 
 from aeutils import runtime
@@ -232,9 +232,7 @@ def main() -> None:
     else:
         res = measure(a)
         print_table(res)
-    if a.json:
-        Path(a.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(a.json).write_text(json.dumps(res, indent=1) + "\n")
+    write_json(a.json, res)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ choosing the one in :mod:`aeutils.ssim`.
 
 Run from the project root::
 
-    AEUTILS_DATA=../shared/data python benchmarks/bench_ssim.py
+    AEUTILS_DATA=../shared/data python benchmarks/bench_ssim.py --json benchmarks/results/bench_ssim.json
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from collections.abc import Callable
 import piq
 import torch
 import torch.nn.functional as F
+from common import write_json  # benchmarks/common.py
 
 from aeutils.ssim import _band, ssim
 
@@ -86,7 +87,7 @@ def time_fwd_bwd(fns: dict[str, Callable], shape: tuple[int, int, int], batch: i
     return {name: statistics.median(t) for name, t in times.items()}
 
 
-def section_ssim(batch: int, repeats: int, variants: bool) -> None:
+def section_ssim(batch: int, repeats: int, variants: bool) -> dict:
     fns = {"aeutils": ssim, "piq": _piq_ssim}
     if variants:
         fns = {"(a) conv 1-D x2": _variant_conv, "(b) matmul, autograd": _variant_matmul_autograd,
@@ -96,11 +97,15 @@ def section_ssim(batch: int, repeats: int, variants: bool) -> None:
     header = "| image | " + " | ".join(names) + " | piq / aeutils |"
     print(header)
     print("|" + "---|" * (len(names) + 2))
+    rows = []
     for shape in SHAPES:
         ms = {name: 1e3 * t for name, t in time_fwd_bwd(fns, shape, batch, repeats).items()}
         ours = ms["aeutils"] if "aeutils" in ms else ms["(b) matmul, own bwd [aeutils]"]
+        image = "×".join(map(str, shape))
+        rows.append({"image": image, "ms": ms, "piq_over_aeutils": ms["piq"] / ours})
         cells = " | ".join(f"{ms[n]:.2f}" for n in names)
-        print(f"| {'×'.join(map(str, shape))} | {cells} | {ms['piq'] / ours:.1f}× |")
+        print(f"| {image} | {cells} | {ms['piq'] / ours:.1f}× |")
+    return {"batch": batch, "repeats": repeats, "rows": rows}
 
 
 # --- one training epoch ---------------------------------------------------------------
@@ -153,7 +158,7 @@ def _standalone_parts():
     return load_class0, make_model, loss_fn, "standalone nn.Sequential + inline losses"
 
 
-def section_epoch(epochs: int, batch: int) -> None:
+def section_epoch(epochs: int, batch: int) -> dict:
     try:
         load_class0, make_model, loss_fn, note = _project_parts()
     except ImportError as err:
@@ -187,8 +192,11 @@ def section_epoch(epochs: int, batch: int) -> None:
     secs = {name: statistics.median(run[3]) for name, run in runs.items()}
     print("| loss | epoch (s) | ratio to mse |")
     print("|---|---|---|")
-    for name in EPOCH_LOSSES:
-        print(f"| {name} | {secs[name]:.3f} | {secs[name] / secs['mse']:.2f}× |")
+    rows = [{"loss": name, "epoch_seconds": secs[name], "ratio_to_mse": secs[name] / secs["mse"]}
+            for name in EPOCH_LOSSES]
+    for r in rows:
+        print(f"| {r['loss']} | {r['epoch_seconds']:.3f} | {r['ratio_to_mse']:.2f}× |")
+    return {"images": len(x), "batch": batch, "epochs": epochs, "model": note, "rows": rows}
 
 
 def main() -> None:
@@ -199,13 +207,17 @@ def main() -> None:
     parser.add_argument("--variants", action="store_true",
                         help="also time the filter implementations that were compared")
     parser.add_argument("--skip-epoch", action="store_true", help="only the SSIM section")
+    parser.add_argument("--json", default=None, help="also write every number to this JSON file")
     args = parser.parse_args()
 
-    print(f"torch {torch.__version__}, piq {piq.__version__}, {torch.get_num_threads()} threads, "
-          f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs")
-    section_ssim(args.batch, args.repeats, args.variants)
+    res = {"torch": torch.__version__, "piq": piq.__version__, "threads": torch.get_num_threads(),
+           "machine": platform.processor() or platform.machine(), "cpus": os.cpu_count()}
+    print(f"torch {res['torch']}, piq {res['piq']}, {res['threads']} threads, {res['machine']}, "
+          f"{res['cpus']} CPUs")
+    res["ssim"] = section_ssim(args.batch, args.repeats, args.variants)
     if not args.skip_epoch:
-        section_epoch(args.epochs, args.batch)
+        res["epoch"] = section_epoch(args.epochs, args.batch)
+    write_json(args.json, res)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ Also reports the achieved training GFLOP/s of (a) against a 2048×2048 float32
 matmul measured in the same run. Every process-wide setting (threads,
 flush-denormal, which ``import aeutils`` turns on) is the same for all three.
 
-    AEUTILS_DATA=../shared/data python benchmarks/bench_vs_pyod.py
+    AEUTILS_DATA=../shared/data python benchmarks/bench_vs_pyod.py --json benchmarks/results/bench_vs_pyod.json
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import time
 
 import numpy as np
 import torch
-from common import matmul_gflops  # benchmarks/common.py
+from common import matmul_gflops, write_json  # benchmarks/common.py
 from sklearn.metrics import roc_auc_score
 from torch import nn
 
@@ -93,6 +93,7 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=20)
     ap.add_argument("--classes", type=int, nargs="*", default=list(range(10)))
     ap.add_argument("--skip-pyod", action="store_true")
+    ap.add_argument("--json", default=None, help="also write every number to this JSON file")
     args = ap.parse_args()
 
     data = load_dataset("mnist")  # decoded before any timing
@@ -100,23 +101,30 @@ def main() -> None:
     n_train = sum(len(s.train_x) for s in splits.values())
     peak = matmul_gflops()
 
-    rows = {}
-    rows["(a) aeutils grid (batched)"] = project(args.classes, args.epochs)
+    wall, auc, train_time = project(args.classes, args.epochs)
+    rows = {"(a) aeutils grid (batched)": (wall, auc)}
     if not args.skip_pyod:
-        rows["(b) PyOD AutoEncoder"] = pyod_run(splits, args.epochs)
-    rows["(c) plain PyTorch loop"] = plain_run(splits, args.epochs)
+        import pyod
 
-    a_wall = rows["(a) aeutils grid (batched)"][0]
-    print(f"\n{len(args.classes)} one-class MNIST models, {args.epochs} epochs, batch 128, "
-          f"{n_train} training images in all; torch {torch.__version__}, "
-          f"{torch.get_num_threads()} threads, {platform.processor() or platform.machine()}")
-    print("| method | wall time (s) | mean test AUC | time / (a) |\n|---|---|---|---|")
-    for name, (wall, auc, *_) in rows.items():
-        print(f"| {name} | {wall:.1f} | {auc:.4f} | {wall / a_wall:.2f} |")
-    train_time = rows["(a) aeutils grid (batched)"][2]
+        rows[f"(b) PyOD {pyod.__version__} AutoEncoder"] = pyod_run(splits, args.epochs)
+    rows["(c) plain PyTorch loop"] = plain_run(splits, args.epochs)
     gflops = train_flops_per_sample() * n_train * args.epochs / train_time / 1e9
+    res = {"models": len(args.classes), "epochs": args.epochs, "train_images": n_train,
+           "torch": torch.__version__, "threads": torch.get_num_threads(),
+           "machine": platform.processor() or platform.machine(), "matmul_gflops": peak,
+           "rows": [{"method": name, "wall_seconds": w, "mean_auc": a, "time_ratio": w / wall}
+                    for name, (w, a) in rows.items()],
+           "a_train_seconds": train_time, "a_train_gflops": gflops, "a_peak_share": gflops / peak}
+
+    print(f"\n{res['models']} one-class MNIST models, {args.epochs} epochs, batch 128, "
+          f"{n_train} training images in all; torch {res['torch']}, {res['threads']} threads, "
+          f"{res['machine']}")
+    print("| method | wall time (s) | mean test AUC | time / (a) |\n|---|---|---|---|")
+    for r in res["rows"]:
+        print(f"| {r['method']} | {r['wall_seconds']:.1f} | {r['mean_auc']:.4f} | {r['time_ratio']:.2f} |")
     print(f"\n(a) training: {train_time:.1f} s, {gflops:.1f} GFLOP/s = {gflops / peak:.0%} of the "
           f"2048×2048 float32 matmul peak measured in this run ({peak:.1f} GFLOP/s)")
+    write_json(args.json, res)
 
 
 if __name__ == "__main__":

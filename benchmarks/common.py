@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -18,3 +20,10 @@ def matmul_gflops(n: int = 2048, repeats: int = 7) -> float:
         a @ b
         times.append(time.perf_counter() - t)
     return 2 * n**3 / float(np.median(times)) / 1e9
+
+
+def write_json(path: str | None, numbers: dict) -> None:
+    """Write a benchmark's numbers where the README's tables read them (no-op without a path)."""
+    if path:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(json.dumps(numbers, indent=1) + "\n")

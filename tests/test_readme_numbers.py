@@ -37,23 +37,44 @@ def _files(spec: str) -> list[Path]:
     return out
 
 
-def checked_tables(text: str) -> list[tuple[str, list[str]]]:
-    """(marker spec, table lines) for every marked table of a Markdown text."""
+def _tables(lines: list[str]) -> list[tuple[int, list[str]]]:
+    """(first line index, lines) of every Markdown table, fenced code excluded."""
+    out, fenced, i = [], False, 0
+    while i < len(lines):
+        fenced ^= lines[i].startswith("```")
+        if not fenced and lines[i].startswith("|"):
+            start = i
+            while i < len(lines) and lines[i].startswith("|"):
+                i += 1
+            out.append((start, lines[start:i]))
+            continue
+        i += 1
+    return out
+
+
+def _marked(text: str) -> list[tuple[str, int, list[str]]]:
+    """(marker spec, first line index, lines) of every marked table: the first after a marker."""
     lines = text.splitlines()
+    tables = _tables(lines)
     out = []
     for i, line in enumerate(lines):
         m = MARKER.search(line)
-        if not m:
-            continue
-        j = i + 1
-        while j < len(lines) and not lines[j].startswith("|"):
-            j += 1
-        table = []
-        while j < len(lines) and lines[j].startswith("|"):
-            table.append(lines[j])
-            j += 1
-        out.append((m.group(1), table))
+        following = [(start, t) for start, t in tables if start > i]
+        if m and following:
+            out.append((m.group(1), *following[0]))
     return out
+
+
+def checked_tables(text: str) -> list[tuple[str, list[str]]]:
+    """(marker spec, table lines) for every marked table of a Markdown text."""
+    return [(spec, table) for spec, _, table in _marked(text)]
+
+
+def unmarked_tables(text: str) -> list[str]:
+    """Header rows of tables that print decimal numbers but name no numbers file."""
+    marked = {start for _, start, _ in _marked(text)}
+    return [t[0] for start, t in _tables(text.splitlines())
+            if start not in marked and any(NUMBER.search(row) for row in t)]
 
 
 def missing_numbers(text: str) -> list[str]:
@@ -79,6 +100,9 @@ def test_readme_numbers_come_from_numbers_files():
     text = (ROOT / "README.md").read_text()
     assert checked_tables(text), "the README marks no table with <!-- numbers-from: … -->"
     assert not missing_numbers(text), "\n".join(missing_numbers(text))
+    assert not unmarked_tables(text), (
+        "README tables with numbers but no <!-- numbers-from: … --> marker:\n"
+        + "\n".join(unmarked_tables(text)))
 
 
 def test_the_check_catches_a_number_no_code_wrote(tmp_path, monkeypatch):
@@ -89,6 +113,11 @@ def test_the_check_catches_a_number_no_code_wrote(tmp_path, monkeypatch):
     assert missing_numbers(good) == []
     bad = good.replace("0.9573", "0.9574")
     assert len(missing_numbers(bad)) == 1
+    assert unmarked_tables(good) == []
+    unmarked = good + "\ntext\n\n| c |\n|---|\n| 0.50 |\n"
+    assert unmarked_tables(unmarked) == ["| c |"]
+    fenced = good + "\n```\n| c |\n| 0.50 |\n```\n"
+    assert unmarked_tables(fenced) == []
 
 
 def test_generated_readme_blocks_are_up_to_date():
