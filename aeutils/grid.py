@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import time
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -28,7 +29,7 @@ from .experiment import batched_groups, log_line, pending, run_configs
 from .losses import LOSSES
 from .models import MODELS
 from .results import ResultsStore
-from .selection import select, selected_configs
+from .selection import REPORTED, CriterionMissing, select, selected_configs
 
 ALL_CLASSES = tuple(range(10))
 ALL_LOSSES = tuple(LOSSES)
@@ -82,10 +83,18 @@ class Block:
 def selection_blocks(datasets: tuple[str, ...], classes: tuple[int, ...] = ALL_CLASSES,
                      seeds: tuple[int, ...] = (1, 2, 3), source: str = "main") -> list[Block]:
     """One derived block per selection strategy that reads no test label:
-    ``selection-label-free`` and ``selection-labelled``."""
+    ``selection-label-free``, ``selection-label-free-flip`` and ``selection-labelled``.
+
+    ``label-free-flip`` (flipped copies only) is the label-free criterion that won on a
+    held-out dataset, Fashion-MNIST, by a rule fixed in advance (``tools/proxy_study.py``,
+    numbers in ``results/proxy-study/proxy_study.json``)."""
     return [Block(f"selection-{tag}", datasets=datasets, classes=classes, seeds=seeds,
                   select_from=source, strategy=name)
-            for tag, name in (("label-free", "label-free"), ("labelled", "labelled-validation"))]
+            for tag, name in SELECTION_STRATEGIES]
+
+
+# Block tag per reported strategy (the tag "labelled" predates the flip-only criterion).
+SELECTION_STRATEGIES = tuple((name.replace("-validation", ""), name) for name in REPORTED)
 
 
 _SVDD = dict(epochs=100, checkpoints=(10, 25, 50, 100), settings={"extra": {"pretrain_epochs": 50}})
@@ -232,7 +241,11 @@ def selected_block_configs(profile: str, block: Block, store: ResultsStore,
             continue  # not searched yet: nothing to select from
         keys = {c.key() for c in mine}
         df = pd.DataFrame([r for r in store.records() if r["key"] in keys])
-        choice = select(df, name, block.classes, block.protocol, by=block.strategy)
+        try:
+            choice = select(df, name, block.classes, block.protocol, by=block.strategy)
+        except CriterionMissing as err:
+            warnings.warn(f"block {block.name!r} selects nothing on {name}: {err}", stacklevel=2)
+            continue
         out.extend(selected_configs(choice, name, block.classes, block.seeds))
     return out
 

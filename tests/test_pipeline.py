@@ -152,15 +152,18 @@ def test_selection_blocks_rerun_each_strategys_choice_on_other_seeds(synthetic_f
 
     ds = f"folder:{synthetic_folder}"
     profile = [Block("main", datasets=(ds,), models=("basic",), losses=("mse", "bce"),
-                     classes=(0, 1), epochs=2, checkpoints=(1, 2), settings={"batch_size": 16}),
+                     classes=(0, 1), epochs=2, checkpoints=(1, 2),
+                     # a validation split that holds every kind of synthetic anomaly
+                     settings={"batch_size": 16, "val_fraction": 0.25}),
                *selection_blocks((ds,), classes=(0, 1), seeds=(1, 2))]
-    assert [b.strategy for b in profile[1:]] == ["label-free", "labelled-validation"]
+    assert [b.strategy for b in profile[1:]] == ["label-free", "label-free-flip",
+                                                 "labelled-validation"]
     monkeypatch.setitem(grid.PROFILES, "tiny", profile)
     store = ResultsStore()
     assert len(profile_configs("tiny", store=store)) == 4  # nothing searched: no selection yet
     times = run_profile("tiny", store=store, progress=False)
     assert times["main"][0] == 4
-    for block in ("selection-label-free", "selection-labelled"):
+    for block in ("selection-label-free", "selection-label-free-flip", "selection-labelled"):
         chosen = profile_configs("tiny", blocks=[block], store=store)
         # seeds 1 and 2 only: seed 0 chose, so it is not among the reported seeds
         assert sorted((c.normal_class, c.seed) for c in chosen) == [(0, 1), (0, 2), (1, 1), (1, 2)]

@@ -93,3 +93,11 @@ def test_proxy_study_ranks_each_label_free_criterion_against_test():
     assert study.loc["label-free-flip", "gap_single"] == pytest.approx(0.0)
     assert study.loc["label-free-noise", "spearman"] == pytest.approx(-1.0)
     assert study.loc["label-free-noise", "gap_single"] > study.loc["label-free", "gap_single"]
+
+
+def test_a_strategy_whose_column_no_record_holds_fails_clearly():
+    from aeutils.selection import CriterionMissing
+
+    df = fake_records(np.random.default_rng(6))  # no per-kind columns
+    with pytest.raises(CriterionMissing, match="synth_auc_flip"):
+        select(df, "mnist", by="label-free-flip")
