@@ -7,7 +7,7 @@ import pytest
 from aeutils.__main__ import main
 from aeutils.config import RunConfig
 from aeutils.experiment import run_configs
-from aeutils.grid import parse_shard, profile_configs, run_grid, shard
+from aeutils.grid import block_group, parse_shard, profile_configs, run_grid, shard
 from aeutils.results import ResultsStore
 
 
@@ -149,6 +149,7 @@ def test_selection_blocks_rerun_each_strategys_choice_on_other_seeds(synthetic_f
                                                                      monkeypatch):
     from aeutils import grid
     from aeutils.grid import Block, run_profile, selection_blocks
+    from aeutils.selection import REPORTED
 
     ds = f"folder:{synthetic_folder}"
     profile = [Block("main", datasets=(ds,), models=("basic",), losses=("mse", "bce"),
@@ -156,14 +157,14 @@ def test_selection_blocks_rerun_each_strategys_choice_on_other_seeds(synthetic_f
                      # a validation split that holds every kind of synthetic anomaly
                      settings={"batch_size": 16, "val_fraction": 0.25}),
                *selection_blocks((ds,), classes=(0, 1), seeds=(1, 2))]
-    assert [b.strategy for b in profile[1:]] == ["label-free", "label-free-flip",
-                                                 "labelled-validation"]
+    assert [b.strategy for b in profile[1:]] == list(REPORTED)
     monkeypatch.setitem(grid.PROFILES, "tiny", profile)
     store = ResultsStore()
     assert len(profile_configs("tiny", store=store)) == 4  # nothing searched: no selection yet
     times = run_profile("tiny", store=store, progress=False)
     assert times["main"][0] == 4
-    for block in ("selection-label-free", "selection-label-free-flip", "selection-labelled"):
+    for block in ("selection-label-free", "selection-flips", "selection-labelled"):
+        assert block_group("tiny", block) == [block]  # no block reads as part of another
         chosen = profile_configs("tiny", blocks=[block], store=store)
         # seeds 1 and 2 only: seed 0 chose, so it is not among the reported seeds
         assert sorted((c.normal_class, c.seed) for c in chosen) == [(0, 1), (0, 2), (1, 1), (1, 2)]
