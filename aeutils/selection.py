@@ -9,6 +9,9 @@ the test AUC:
 
 - ``label-free``: mean AUC of validation normals against synthetic anomalies made
   from them (:mod:`aeutils.synthetic`); no anomaly label is used;
+- ``label-free-<kind>``: the same against one kind of synthetic anomaly only;
+  :func:`proxy_study` measures each on a held-out dataset, and ``label-free-flip`` won
+  there (reported beside ``label-free``, :data:`REPORTED`);
 - ``labelled-validation``: mean AUC of validation normals against other classes'
   training images, i.e. labelled examples of the test's anomaly classes (what
   Deep SVDD, OCGAN and the thesis's setting do not have: semi-supervised);
