@@ -147,25 +147,47 @@ def per_class_bars(long: pd.DataFrame, classes: Sequence[str], label: str,
 
 def mean_auc_by_protocol(table: pd.DataFrame, label: str, title: str = "") -> plt.Figure:
     """Horizontal bars of each row's mean AUC, coloured by protocol (``table`` from
-    :func:`aeutils.report.comparison_table`, or any frame with method, protocol, mean)."""
+    :func:`aeutils.report.comparison_table`, or any frame with method, protocol, mean).
+
+    Rows measured here come first; rows quoted from papers follow below a rule, hatched,
+    so the two are never read as one ranking. The data each part rests on is named once,
+    in its section label, not in every row."""
     t = table.dropna(subset=["mean"]).reset_index(drop=True)
+    ours = (t["source"].astype(str).str.startswith("measured") if "source" in t
+            else pd.Series(True, index=t.index))
+    t = pd.concat([t[ours], t[~ours]], ignore_index=True)
+    quoted = np.r_[np.zeros(int(ours.sum()), bool), np.ones(int((~ours).sum()), bool)]
+    gap = 1 if quoted.any() and not quoted.all() else 0
+    y = np.r_[np.arange(len(t))[:int(ours.sum())], np.arange(int(ours.sum()), len(t)) + gap]
+    y = y.max(initial=0) - y
     protocols = list(dict.fromkeys(t["protocol"]))
     pal = dict(zip(protocols, sns.color_palette("colorblind", n_colors=max(len(protocols), 1))))
-    fig, ax = plt.subplots(figsize=(11, 0.45 * len(t) + 1.8))
-    y = np.arange(len(t))[::-1]
-    ax.barh(y, t["mean"], color=[pal[p] for p in t["protocol"]])
+    fig, ax = plt.subplots(figsize=(11, 0.45 * (len(t) + gap) + 1.8))
+    ax.barh(y, t["mean"], color=[pal[p] for p in t["protocol"]],
+            hatch=["//" if q else None for q in quoted], edgecolor="white")
     n_cls = t["classes"] if "classes" in t else [None] * len(t)
     full = max((n for n in n_cls if n is not None and n == n), default=None)
     for yi, v, n in zip(y, t["mean"], n_cls):
         part = f" ({int(n)} classes)" if n is not None and n == n and full and n < full else ""
         ax.text(v, yi, f" {v:.3f}{part}", va="center", fontsize="x-small")
     ax.set_yticks(y)
-    ax.set_yticklabels([f"{m} [{d}]" if "data" in t else m for m, d in
-                        zip(t["method"], t.get("data", t["method"]))], fontsize="x-small")
+    ax.set_yticklabels(t["method"], fontsize="x-small")
+    data = t["data"] if "data" in t else pd.Series([label] * len(t))
+    for mask, what in ((~quoted, "measured here"), (quoted, "quoted from papers")):
+        if mask.any():
+            where = ", ".join(dict.fromkeys(data[mask]))
+            ax.text(1.07, y[mask].max() + 0.45, f"{what} · {where}", ha="right", va="bottom",
+                    fontsize="x-small", style="italic", color="dimgrey")
+    if gap:
+        ax.axhline((y[~quoted].min() + y[quoted].max()) / 2 + 0.25, color="grey", lw=0.8)
     ax.set_xlim(0, 1.08)
+    ax.set_ylim(-0.7, y.max(initial=0) + 1.4)
     ax.axvline(0.5, color="grey", ls="--", lw=1)
     ax.set_xlabel("mean AUC over classes")
     handles = [patches.Patch(color=pal[p], label=p) for p in protocols]
+    if quoted.any():
+        handles.append(patches.Patch(facecolor="white", edgecolor="grey", hatch="//",
+                                     label="quoted from papers"))
     ax.legend(handles=handles, fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1),
               title="protocol", title_fontsize="x-small")
     _titled(ax, f"{label}: mean AUC, every row with its protocol", title)
