@@ -29,7 +29,7 @@ from .experiment import batched_groups, log_line, pending, run_configs
 from .losses import LOSSES
 from .models import MODELS
 from .results import ResultsStore
-from .selection import CriterionMissing, select, selected_configs
+from .selection import REPORTED, CriterionMissing, select, selected_configs
 
 ALL_CLASSES = tuple(range(10))
 ALL_LOSSES = tuple(LOSSES)
@@ -88,15 +88,14 @@ def selection_blocks(datasets: tuple[str, ...], classes: tuple[int, ...] = ALL_C
     ``label-free-flip`` (flipped copies only) is the label-free criterion that won on a
     held-out dataset, Fashion-MNIST, by a rule fixed in advance (``tools/proxy_study.py``,
     numbers in ``results/proxy-study/proxy_study.json``)."""
-    return [Block(f"selection-{tag}", datasets=datasets, classes=classes, seeds=seeds,
-                  select_from=source, strategy=name)
-            for tag, name in SELECTION_STRATEGIES]
+    return [Block(f"selection-{_BLOCK_TAGS.get(name, name)}", datasets=datasets,
+                  classes=classes, seeds=seeds, select_from=source, strategy=name)
+            for name in REPORTED]
 
 
-# Block tag per reported strategy. A tag must not extend another with "-": block_group
-# would read "selection-label-free-flip" as part of "selection-label-free".
-SELECTION_STRATEGIES = (("label-free", "label-free"), ("flips", "label-free-flip"),
-                        ("labelled", "labelled-validation"))
+# Block tags that differ from the strategy's name. A tag must not extend another with "-":
+# block_group would read "selection-label-free-flip" as part of "selection-label-free".
+_BLOCK_TAGS = {"label-free-flip": "flips", "labelled-validation": "labelled"}
 
 
 _SVDD = dict(epochs=100, checkpoints=(10, 25, 50, 100), settings={"extra": {"pretrain_epochs": 50}})

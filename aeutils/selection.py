@@ -170,8 +170,11 @@ def optimism(df: pd.DataFrame, dataset: str, classes: Sequence[int] = tuple(rang
     per_class = float(rows.groupby("normal_class")["auc"].max().mean())
     best_single = float(test["auc"].iloc[0])
     out = []
-    for name in (n for n in strategies if strategy(n).column in df):
-        pick = select(df, dataset, classes, protocol, name, seed)
+    for name in strategies:
+        try:
+            pick = select(df, dataset, classes, protocol, name, seed)
+        except CriterionMissing:
+            continue
         want = _identities(pd.DataFrame([pick]), keys).iloc[0]
         auc = float(test.loc[ident == want, "auc"].iloc[0])
         out.append({"strategy": name, "model": pick["model"], "loss": pick["loss"],

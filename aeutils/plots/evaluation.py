@@ -152,13 +152,13 @@ def mean_auc_by_protocol(table: pd.DataFrame, label: str, title: str = "") -> pl
     Rows measured here come first; rows quoted from papers follow below a rule, hatched,
     so the two are never read as one ranking. The data each part rests on is named once,
     in its section label, not in every row."""
-    t = table.dropna(subset=["mean"]).reset_index(drop=True)
-    ours = (t["source"].astype(str).str.startswith("measured") if "source" in t
-            else pd.Series(True, index=t.index))
-    t = pd.concat([t[ours], t[~ours]], ignore_index=True)
-    quoted = np.r_[np.zeros(int(ours.sum()), bool), np.ones(int((~ours).sum()), bool)]
-    gap = 1 if quoted.any() and not quoted.all() else 0
-    y = np.r_[np.arange(len(t))[:int(ours.sum())], np.arange(int(ours.sum()), len(t)) + gap]
+    t = table.dropna(subset=["mean"])
+    quoted = (~t["source"].astype(str).str.startswith("measured") if "source" in t
+              else pd.Series(False, index=t.index))
+    t = t.assign(quoted=quoted).sort_values("quoted", kind="stable").reset_index(drop=True)
+    quoted = t["quoted"].to_numpy()
+    gap = int(quoted.any() and not quoted.all())  # one empty row between the two parts
+    y = np.arange(len(t)) + gap * quoted
     y = y.max(initial=0) - y
     protocols = list(dict.fromkeys(t["protocol"]))
     pal = dict(zip(protocols, sns.color_palette("colorblind", n_colors=max(len(protocols), 1))))
