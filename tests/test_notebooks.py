@@ -276,6 +276,15 @@ def test_measured_rows_and_comparison_table(tmp_path):
     assert set(table.loc[table["protocol"] == reference.LEAVE_ONE_OUT, "method"]).isdisjoint(
         long["method"])
     assert long.loc[long["method"] == "knn", "std"].notna().all()
+    assert not long.loc[long["method"] == "knn", "quoted"].any()
+    assert long.loc[long["method"] == "GANomaly", "quoted"].all()
+    fig = plots.per_class_bars(long, names, "MNIST")
+    measured_ax, quoted_ax = fig.axes  # measured and quoted rows never share a panel
+    assert "measured" in measured_ax.get_title(loc="left")
+    assert {t.get_text() for t in quoted_ax.get_legend().get_texts()} == set(
+        long.loc[long["quoted"], "method"])
+    assert all(bar.get_hatch() for bar in quoted_ax.patches if bar.get_height() > 0)
+    plt.close(fig)
     md, tex = report.export_table(table, "cmp", folder=tmp_path, caption="A caption.")
     assert md.read_text().startswith("A caption.") and "| method" in md.read_text()
     assert "\\begin{tabular}" in tex.read_text() and "\\caption{A caption.}" in tex.read_text()

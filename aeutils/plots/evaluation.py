@@ -119,30 +119,54 @@ def per_class_bars(long: pd.DataFrame, classes: Sequence[str], label: str,
                    title: str = "") -> plt.Figure:
     """Grouped bars: AUC per class and method, error bars where ``std`` is given.
 
-    ``long`` has columns ``method``, ``class``, ``auc`` and optional ``std``.
-    """
+    ``long`` has columns ``method``, ``class``, ``auc`` and optional ``std``, ``quoted`` and
+    ``data`` (:func:`aeutils.report.per_class_long`). Rows measured here and rows quoted
+    from papers go in two panels on one AUC scale, the quoted ones hatched, so the two
+    are never read as one ranking; each panel names the data it rests on once."""
+    quoted = (long["quoted"].astype(bool) if "quoted" in long
+              else pd.Series(False, index=long.index))
+    parts = [(what, long[mask]) for what, mask in (("measured here", ~quoted),
+                                                    ("quoted from papers", quoted))
+             if mask.any()] or [("", long)]
+    counts = [part["method"].nunique() for _, part in parts]
+    width = min(18, max(10, 0.9 * len(classes) + 0.12 * max(counts) * len(classes)))
+    fig, axes = plt.subplots(len(parts), 1, sharex=True, sharey=True, squeeze=False,
+                             figsize=(width, 1.2 + 4.2 * len(parts)))
+    lo = np.nanmin(long["auc"].to_numpy(dtype=float)) if len(long) else 0.5
+    x = np.arange(len(classes))
+    for ax, (what, part) in zip(axes[:, 0], parts):
+        _class_bars(ax, part, x, hatch="//" if what.startswith("quoted") else None)
+        if what:
+            data = ", ".join(d for d in dict.fromkeys(part.get("data", pd.Series(dtype=str)))
+                             if isinstance(d, str) and d)
+            ax.set_title(f"{what}" + (f" · {data}" if data else ""), loc="left",
+                         fontsize="small", style="italic", color="dimgrey")
+        ax.set_ylim(max(0.0, math.floor(lo * 10) / 10 - 0.05), 1.0)
+        ax.axhline(0.5, color="grey", ls="--", lw=1)
+        ax.set_ylabel("test AUC")
+    bottom = axes[-1, 0]
+    bottom.set_xticks(x)
+    bottom.set_xticklabels(classes, rotation=30 if max(len(c) for c in classes) > 3 else 0)
+    bottom.set_xlabel("normal class")
+    _fig_titled(fig, f"{label}: AUC per class", title)
+    fig.tight_layout()
+    return fig
+
+
+def _class_bars(ax, long: pd.DataFrame, x: np.ndarray, hatch: str | None) -> None:
+    """One panel of :func:`per_class_bars`: a bar per method in each class group."""
     methods = list(dict.fromkeys(long["method"]))
     width = 0.8 / max(len(methods), 1)
-    fig, ax = plt.subplots(figsize=(min(18, max(10, 0.9 * len(classes) + 0.12 * len(methods) * len(classes))), 6))
     pal = sns.color_palette("colorblind" if len(methods) <= 10 else "husl", n_colors=len(methods))
-    x = np.arange(len(classes))
     for i, (m, col) in enumerate(zip(methods, pal)):
-        part = long[long["method"] == m].set_index("class").reindex(range(len(classes)))
+        part = long[long["method"] == m].set_index("class").reindex(range(len(x)))
         err = part["std"].to_numpy(dtype=float) if "std" in part else None
         if err is not None and np.all(np.isnan(err)):
             err = None
         ax.bar(x - 0.4 + width * (i + 0.5), part["auc"].to_numpy(dtype=float), width, yerr=err,
-               label=m, color=col, capsize=2, error_kw={"lw": 1})
-    ax.set_xticks(x)
-    ax.set_xticklabels(classes, rotation=30 if max(len(c) for c in classes) > 3 else 0)
-    lo = np.nanmin(long["auc"].to_numpy(dtype=float)) if len(long) else 0.5
-    ax.set_ylim(max(0.0, math.floor(lo * 10) / 10 - 0.05), 1.0)
-    ax.axhline(0.5, color="grey", ls="--", lw=1)
-    ax.set_ylabel("test AUC")
-    ax.set_xlabel("normal class")
+               label=m, color=col, capsize=2, error_kw={"lw": 1}, hatch=hatch,
+               edgecolor="white" if hatch else None)
     ax.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1))
-    _titled(ax, f"{label}: AUC per class", title)
-    return fig
 
 
 def mean_auc_by_protocol(table: pd.DataFrame, label: str, title: str = "") -> plt.Figure:

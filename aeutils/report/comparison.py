@@ -177,18 +177,22 @@ def comparison_numbers(table: pd.DataFrame, measured: pd.DataFrame) -> dict:
 def per_class_long(table: pd.DataFrame, class_names: Sequence[str],
                    measured: pd.DataFrame | None = None,
                    protocols: Sequence[str] = (reference.ONE_VS_REST,)) -> pd.DataFrame:
-    """Rows of ``table`` with per-class values, long form (method, class, auc, std), for a
-    bar chart; only the given protocols; ``std`` from ``measured`` where there are seeds."""
+    """Rows of ``table`` with per-class values, long form (method, class, auc, std, quoted,
+    data), for a bar chart; only the given protocols; ``std`` from ``measured`` where there
+    are seeds; ``quoted`` marks rows taken from papers rather than measured here."""
     t = table[table["protocol"].isin(protocols)]
-    long = t.melt(id_vars=["method"], value_vars=list(class_names), var_name="name",
-                  value_name="auc").dropna(subset=["auc"])
+    t = t.assign(quoted=(~t["source"].astype(str).str.startswith("measured") if "source" in t
+                         else False),
+                 data=t["data"] if "data" in t else "")
+    long = t.melt(id_vars=["method", "quoted", "data"], value_vars=list(class_names),
+                  var_name="name", value_name="auc").dropna(subset=["auc"])
     long["class"] = long["name"].map({c: i for i, c in enumerate(class_names)})
     long["std"] = np.nan
     if measured is not None and not measured.empty:
         same = measured[measured["protocol"].isin(protocols)]  # a method may run in both
         std = same.set_index(["method", "class"])["std"]
         long["std"] = [std.get((m, c), np.nan) for m, c in zip(long["method"], long["class"])]
-    return long[["method", "class", "auc", "std"]]
+    return long[["method", "class", "auc", "std", "quoted", "data"]]
 
 
 def baseline_curves(checkpoints: pd.DataFrame, dataset: str) -> tuple[pd.DataFrame, pd.DataFrame]:
