@@ -370,7 +370,26 @@ def test_run_settings_say_how_the_runs_behind_a_row_were_made():
                                          "pre-training + 10 epochs, 2,000 test images, seed 0")
     default = svdd.assign(extra=[{}, {}])  # the registry's default pre-training
     assert "10 pre-training + 10 epochs" in report.run_settings(default)
+    assert "images per class, 1 epoch, 2,000" in report.run_settings(ae.assign(epoch=1))
     knn = pd.DataFrame([dict(base, model="knn", seed=0, extra={})])
     assert "one fit" in report.run_settings(knn) and "epochs" not in report.run_settings(knn)
     rows = report.measured_rows(report.final_records(_records()), "mnist")
     assert (rows["settings"] != "").all()  # records without split sizes still say epochs, seeds
+
+
+def test_a_figure_title_and_its_settings_line_stay_clear_of_the_axes():
+    from aeutils.plots.style import _fig_titled
+
+    fig, axes = plt.subplots(2, 2, figsize=(8, 5))
+    _fig_titled(fig, "MNIST: a title", "a long settings line " * 12)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    sub = [t for t in fig.texts if t is not fig._suptitle]
+    assert len(sub) == 1  # the settings line is its own (smaller) text
+    texts = [fig._suptitle, *sub]
+    top_of_axes = max(ax.get_tightbbox(renderer).y1 for ax in axes.flat)
+    for t in texts:
+        box = t.get_window_extent(renderer)
+        assert box.y0 >= top_of_axes and box.y1 <= fig.bbox.y1
+    assert sub[0].get_fontsize() < fig._suptitle.get_fontsize()
+    plt.close(fig)

@@ -68,7 +68,6 @@ def score_histograms(panels: Mapping[str, tuple], label: str, title: str = "",
     axes.flat[0].legend(fontsize="x-small")
     fig.supxlabel("anomaly score (reconstruction loss)", fontsize="small")
     _fig_titled(fig, f"{label}: anomaly scores, normal vs anomalous", title)
-    fig.tight_layout()
     return fig
 
 
@@ -149,7 +148,6 @@ def per_class_bars(long: pd.DataFrame, classes: Sequence[str], label: str,
     bottom.set_xticklabels(classes, rotation=30 if max(len(c) for c in classes) > 3 else 0)
     bottom.set_xlabel("normal class")
     _fig_titled(fig, f"{label}: AUC per class", title)
-    fig.tight_layout()
     return fig
 
 
@@ -230,6 +228,7 @@ def baseline_convergence(auc: pd.DataFrame, loss: pd.DataFrame, label: str,
                      ax=ax, errorbar=None)
         ax.set_ylabel(ylabel)
         ax.legend(fontsize="small")
+        ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
     a2.set_yscale("log")
     _fig_titled(fig, f"{label}: neural baselines, convergence", note)
     return fig

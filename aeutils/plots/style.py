@@ -151,5 +151,17 @@ def _titled(ax, main: str, sub: str = "") -> None:
 
 
 def _fig_titled(fig, main: str, sub: str = "") -> None:
-    """Figure-level :func:`_titled`: bold suptitle, the wrapped ``sub`` below it."""
-    fig.suptitle(main + (f"\n{textwrap.fill(sub, int(fig.get_figwidth() * 9))}" if sub else ""))
+    """Figure-level :func:`_titled`: bold suptitle, the smaller wrapped ``sub`` below it.
+
+    Lays the figure out (``tight_layout`` below the reserved title band), so a caller
+    calls this last instead of ``tight_layout``."""
+    size = FontProperties(size="x-small").get_size_in_points()
+    sub = textwrap.fill(sub, int(fig.get_figwidth() * 72 / (0.55 * size))) if sub else ""
+    height = fig.get_figheight() * 72  # points
+    title_pt = 1.6 * FontProperties(size="large").get_size_in_points()
+    band = 6 + title_pt + (1.35 * size * (sub.count("\n") + 1) + 4 if sub else 0)
+    fig.tight_layout(rect=(0, 0, 1, 1 - band / height))
+    fig.suptitle(main, y=1 - 4 / height, va="top", fontweight="bold", fontsize="large")
+    if sub:
+        fig.text(0.5, 1 - (6 + title_pt) / height, sub, ha="center", va="top", fontsize=size,
+                 color="0.25")

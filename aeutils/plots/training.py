@@ -30,7 +30,6 @@ def training_curves(records: pd.DataFrame, label: str, note: str = "") -> plt.Fi
     if axes[0, -1].get_legend() is not None:
         sns.move_legend(axes[0, -1], "upper left", bbox_to_anchor=(1.02, 1), fontsize="small")
     _fig_titled(fig, f"{label}: training loss per epoch", note)
-    fig.tight_layout()
     return fig
 
 

@@ -44,7 +44,8 @@ def run_settings(records: pd.DataFrame) -> str:
                    for m, e in zip(records["model"], extras)]
         pre = {o["pretrain_epochs"] for o in options if "pretrain_epochs" in o}
         epochs = _span(records["epoch"])
-        parts.append(f"{_span(pre)} pre-training + {epochs} epochs" if pre else f"{epochs} epochs")
+        epochs += " epoch" if epochs == "1" else " epochs"
+        parts.append(f"{_span(pre)} pre-training + {epochs}" if pre else epochs)
     if "n_test" in records:
         parts.append(f"{_span(records['n_test'])} test images")
     seeds = sorted({int(x) for x in records["seed"]})
