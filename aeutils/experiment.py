@@ -3,18 +3,22 @@
 :func:`run_configs` is the one entry point: it skips what the store already
 holds, trains the remaining autoencoders in batched groups (same model, loss
 and sizes; up to ``max_group`` at once), runs baselines one by one, and
-appends each group's records atomically, so an interrupted sweep loses at most
-the group in flight.
+appends each group's records atomically. A group in training also saves a
+snapshot beside the store every ``AEUTILS_SNAPSHOT_SECONDS`` (default 300) and
+resumes from it when started again, so an interrupted sweep loses at most those
+minutes of a group (or one baseline run).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import itertools
+import json
 import os
 import platform
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -126,7 +130,7 @@ def run_configs(configs: Sequence[RunConfig], store: ResultsStore | None = None,
         with store.claim(c.key() for c in group) as mine:
             group = [c for c in group if c.key() in mine and not store.has(c)]
             if group and c0.is_autoencoder:
-                store.append(_train_group(group, store, device, keep_models, bar))
+                _train_group(group, store, device, keep_models, bar)
             elif group:
                 store.append(_run_baseline(c0, store, device, bar))
         if not group:
@@ -199,14 +203,65 @@ def run(config: RunConfig, store: ResultsStore | None = None, **kwargs) -> dict:
     return run_configs([config], store, **kwargs)[0]
 
 
+class GroupSnapshot:
+    """The state of a batched group in training, kept beside the store
+    (``<table>.snapshots/<group id>.pt``) so that a group that is stopped (killed, end of
+    a sitting) continues where its last snapshot was taken instead of from epoch 1.
+
+    The group id hashes the members' keys (which include the code's implementation
+    versions), epochs and checkpoints: a snapshot is only ever resumed by the same
+    training. Saved at the end of an epoch when ``every`` seconds (default
+    ``$AEUTILS_SNAPSHOT_SECONDS`` or 300; 0 = every epoch) have passed since the last
+    save, atomically; removed once the group's records are in the store.
+    """
+
+    def __init__(self, store: ResultsStore, group: Sequence[RunConfig],
+                 every: float | None = None) -> None:
+        ident = json.dumps([[c.key(), c.epochs, list(c.eval_epochs)] for c in group])
+        name = hashlib.sha256(ident.encode()).hexdigest()[:16]
+        self.path = store.snapshots_dir / f"{name}.pt"
+        self.keys = [c.key() for c in group]
+        self.every = float(os.environ.get("AEUTILS_SNAPSHOT_SECONDS", 300) if every is None
+                           else every)
+        self.last = time.monotonic()
+
+    def load(self) -> dict | None:
+        """The saved state, or None when there is none (or it is not this group's)."""
+        try:
+            state = torch.load(self.path, weights_only=False, map_location="cpu")
+        except FileNotFoundError:
+            return None
+        except Exception:  # noqa: BLE001 - a torn or foreign file: start afresh
+            return None
+        return state if state.get("keys") == self.keys else None
+
+    def maybe_save(self, state: Callable[[], dict]) -> bool:
+        if time.monotonic() - self.last < self.every:
+            return False
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        torch.save({"keys": self.keys, **state()}, tmp)
+        tmp.replace(self.path)
+        self.last = time.monotonic()
+        return True
+
+    def remove(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
 def _train_group(group: list[RunConfig], store: ResultsStore, device, keep_models: bool,
                  bar) -> list[dict]:
+    """Train and evaluate one batched group (resuming its snapshot if it has one), append
+    its records to the store, and return them."""
     pairs = [split_for(c) for c in group]
     splits = [s for _, s in pairs]
     examples = [example_indices(test_subset(d, c.max_test)[1], c.normal_class)
                 for c, (d, _) in zip(group, pairs)]
-    records: list[dict] = []
-    cpu0 = cpu_seconds()
+    snapshot = GroupSnapshot(store, group)
+    saved = snapshot.load()
+    records: list[dict] = saved["records"] if saved else []
+    cpu0 = cpu_seconds() - (saved["cpu_seconds"] if saved else 0.0)
+    resumed = {"resumed_from": saved["train"]["epoch"]} if saved else {}
 
     def on_checkpoint(epoch, members, model, infos):
         c0 = group[0]
@@ -223,7 +278,8 @@ def _train_group(group: list[RunConfig], store: ResultsStore, device, keep_model
             records.append(make_record(
                 c, epoch, m, s, train_loss=curve[-1], loss_curve=curve,
                 train_seconds=infos[k]["train_seconds"], group_size=len(group),
-                cpu_seconds=(cpu_seconds() - cpu0) / len(group), device=str(device)))
+                cpu_seconds=(cpu_seconds() - cpu0) / len(group), device=str(device),
+                **resumed))
             extra = {"example_index": examples[k].numpy().astype(np.int32),
                      "example_recon": recon[k]} if k in recon else {}
             store.save_scores(c.key(), epoch, test[k], s.test_y.numpy(), final=epoch == c.epochs,
@@ -231,7 +287,14 @@ def _train_group(group: list[RunConfig], store: ResultsStore, device, keep_model
             if keep_models and epoch == c.epochs:
                 save_model(store, c, member_state(model, k))
 
-    train_autoencoders(group, splits, device, on_checkpoint, progress=bar)
+    def on_epoch(epoch, state):
+        snapshot.maybe_save(lambda: {"train": state(), "records": records,
+                                     "cpu_seconds": cpu_seconds() - cpu0})
+
+    train_autoencoders(group, splits, device, on_checkpoint, progress=bar,
+                       resume=saved["train"] if saved else None, on_epoch=on_epoch)
+    store.append(records)
+    snapshot.remove()
     return records
 
 

@@ -189,6 +189,11 @@ class ResultsStore:
     def claims_dir(self) -> Path:
         return self.path.with_name(self.path.name + ".claims")
 
+    @property
+    def snapshots_dir(self) -> Path:
+        """Where groups in training keep their snapshots (``aeutils.experiment``)."""
+        return self.path.with_name(self.path.name + ".snapshots")
+
     @contextmanager
     def claim(self, keys: Iterable[str]):
         """Claim runs before training them; yields the keys this process may train.

@@ -165,6 +165,21 @@ class MaskedAdam:
         for p in self.params:
             p.grad = None
 
+    def state_dict(self) -> dict:
+        """Moments and per-member step counts (for a group snapshot)."""
+        return {"m": self.m, "v": self.v, "steps": [torch.stack(s) for s in self.steps],
+                "counts": list(self.counts)}
+
+    @torch.no_grad()
+    def load_state_dict(self, state: dict) -> None:
+        for mine, saved in ((self.m, state["m"]), (self.v, state["v"])):
+            for t, src in zip(mine, saved, strict=True):
+                t.copy_(src)
+        for per_member, saved in zip(self.steps, state["steps"], strict=True):
+            for t, src in zip(per_member, saved, strict=True):
+                t.copy_(src)
+        self.counts = list(state["counts"])
+
     @torch.no_grad()
     def step(self, active: Sequence[bool]) -> None:
         """Update the members k with ``active[k]`` true (a host-side list: no device sync)."""
@@ -242,12 +257,14 @@ def reconstruct_images(model: nn.Module, xs: Sequence[Tensor], device) -> list[n
 
 
 CheckpointFn = Callable[[int, list[int], nn.Module, list[dict]], None]
+EpochFn = Callable[[int, Callable[[], dict]], None]
 
 
 def train_autoencoders(configs: Sequence[RunConfig], splits: Sequence[Split],
                        device: torch.device | None = None,
                        on_checkpoint: CheckpointFn | None = None,
-                       progress=None) -> nn.Module:
+                       progress=None, resume: dict | None = None,
+                       on_epoch: EpochFn | None = None) -> nn.Module:
     """Train one autoencoder per config (all sharing model, loss, sizes and optimiser).
 
     ``on_checkpoint(epoch, members, model, infos)`` is called after every epoch
@@ -255,7 +272,11 @@ def train_autoencoders(configs: Sequence[RunConfig], splits: Sequence[Split],
     lists those, and ``infos[k]`` holds member k's per-epoch training losses so
     far and its share of the training time (the group's time / K).
     ``progress`` is an optional tqdm bar advanced by one per member-epoch.
-    Returns the trained ensemble.
+    ``on_epoch(epoch, state)`` is called at the end of every epoch (after its
+    checkpoint); ``state()`` returns everything training needs to continue (weights,
+    Adam moments, each member's random-number state, losses so far), and passing
+    that dict back as ``resume`` continues from the epoch after it, on the same
+    trajectory as an uninterrupted run (tested). Returns the trained ensemble.
     """
     c0 = configs[0]
     for c in configs:
@@ -276,8 +297,17 @@ def train_autoencoders(configs: Sequence[RunConfig], splits: Sequence[Split],
     rows = torch.arange(k_models, device=device).unsqueeze(1)
     is_vae, amp = c0.model == "vae", _autocast(device)
     history: list[list[float]] = [[] for _ in configs]
-    train_seconds = 0.0
-    for epoch in range(1, max_epochs + 1):
+    train_seconds, first = 0.0, 1
+    if resume is not None:
+        model.load_state_dict(resume["model"])
+        opt.load_state_dict(resume["adam"])
+        for g, state in zip(gens, resume["generators"], strict=True):
+            g.set_state(state)
+        history = [list(h) for h in resume["history"]]
+        train_seconds, first = resume["train_seconds"], resume["epoch"] + 1
+        if progress is not None:
+            progress.update(sum(min(resume["epoch"], c.epochs) for c in configs))
+    for epoch in range(first, max_epochs + 1):
         t0 = time.perf_counter()
         order = torch.full((k_models, steps * bs), -1, dtype=torch.long)
         for k, (g, n) in enumerate(zip(gens, counts)):
@@ -323,6 +353,11 @@ def train_autoencoders(configs: Sequence[RunConfig], splits: Sequence[Split],
             infos = [{"loss_curve": list(h), "train_seconds": train_seconds / k_models}
                      for h in history]
             on_checkpoint(epoch, members, model, infos)
+        if on_epoch is not None:
+            on_epoch(epoch, lambda e=epoch, t=train_seconds: {
+                "epoch": e, "model": model.state_dict(), "adam": opt.state_dict(),
+                "generators": [g.get_state() for g in gens],
+                "history": [list(h) for h in history], "train_seconds": t})
     return model
 
 

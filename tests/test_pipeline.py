@@ -64,6 +64,47 @@ def test_interrupted_grid_resumes_without_loss_or_duplicates(synthetic_folder, m
     assert len(recs) == 12 and len({(r["key"], r["epoch"]) for r in recs}) == 12
 
 
+def test_a_group_stopped_mid_training_resumes_from_its_snapshot(synthetic_folder, tmp_path,
+                                                                monkeypatch):
+    import aeutils.experiment as ex
+
+    monkeypatch.setenv("AEUTILS_SNAPSHOT_SECONDS", "0")  # a snapshot after every epoch
+    configs = cfgs(synthetic_folder, model="vae", epochs=4, checkpoints=(2, 4))[:2]
+    ref = ResultsStore(tmp_path / "ref.jsonl")
+    run_configs(configs, ref, progress=False)
+
+    store, real_save, saves = ResultsStore(tmp_path / "run.jsonl"), ex.GroupSnapshot.maybe_save, []
+
+    def stopped_after_epoch_3(self, state):
+        saves.append(real_save(self, state))
+        if len(saves) == 3:
+            raise KeyboardInterrupt  # the end of a sitting
+
+    monkeypatch.setattr(ex.GroupSnapshot, "maybe_save", stopped_after_epoch_3)
+    with pytest.raises(KeyboardInterrupt):
+        run_configs(configs, store, progress=False)
+    assert store.records() == [] and len(list(store.snapshots_dir.glob("*.pt"))) == 1
+    monkeypatch.setattr(ex.GroupSnapshot, "maybe_save", real_save)
+
+    real_train, resumed = ex.train_autoencoders, []
+
+    def spy(*a, resume=None, **k):
+        resumed.append(resume["epoch"] if resume else None)
+        return real_train(*a, resume=resume, **k)
+
+    monkeypatch.setattr(ex, "train_autoencoders", spy)
+    run_configs(configs, store, progress=False)
+    assert resumed == [3]  # epochs 1-3 came from the snapshot, only epoch 4 was trained
+    assert not list(store.snapshots_dir.glob("*"))  # removed once the records are stored
+    want = {(r["key"], r["epoch"]): r for r in ref.records()}
+    got = {(r["key"], r["epoch"]): r for r in store.records()}
+    assert got.keys() == want.keys()
+    for k, r in got.items():  # the same trajectory as the uninterrupted run
+        assert r["auc"] == pytest.approx(want[k]["auc"], rel=1e-6)
+        assert r["loss_curve"] == pytest.approx(want[k]["loss_curve"], rel=1e-6)
+        assert r.get("resumed_from") == (3 if k[1] == 4 else None)
+
+
 def test_shards_partition_the_grid():
     configs = profile_configs("smoke")
     parts = [shard(configs, i, 3, max_group=2) for i in range(3)]
