@@ -114,6 +114,7 @@ def run_configs(configs: Sequence[RunConfig], store: ResultsStore | None = None,
         raise ConfigError(f"max_group must be at least 1, got {max_group}")
     store = store or ResultsStore()
     device = pick_device(device if isinstance(device, str) or device is None else str(device))
+    git_state()  # stamp records with the code this process loaded, not a later checkout's
     todo = pending(configs, store)
     preflight(todo)
     bar = tqdm(total=sum(c.epochs for c in todo), unit="model-epoch", desc="runs",

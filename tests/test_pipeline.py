@@ -105,6 +105,28 @@ def test_a_group_stopped_mid_training_resumes_from_its_snapshot(synthetic_folder
         assert r.get("resumed_from") == (3 if k[1] == 4 else None)
 
 
+def test_records_name_the_commit_the_run_started_with(synthetic_folder, monkeypatch):
+    import aeutils.experiment as ex
+    from aeutils import provenance
+
+    head = ["abc1234"]
+    monkeypatch.setattr(provenance, "_git", lambda *a: head[0] + "\n" if a[0] == "rev-parse"
+                        else "")
+    real = ex.train_autoencoders
+
+    def commit_lands_while_training(*a, **k):
+        head[0] = "def5678"
+        return real(*a, **k)
+
+    monkeypatch.setattr(ex, "train_autoencoders", commit_lands_while_training)
+    provenance.git_state.cache_clear()
+    try:
+        out = run_configs(cfgs(synthetic_folder)[:1], ResultsStore(), progress=False)
+    finally:
+        provenance.git_state.cache_clear()
+    assert out[0]["commit"] == "abc1234" and out[0]["dirty"] is False
+
+
 def test_shards_partition_the_grid():
     configs = profile_configs("smoke")
     parts = [shard(configs, i, 3, max_group=2) for i in range(3)]
