@@ -203,7 +203,10 @@ def proxy_study(df: pd.DataFrame, dataset: str, classes: Sequence[int] = tuple(r
     for name in usable:
         crit = candidates(df, dataset, classes, protocol, seed, name)
         values = pd.Series(crit[strategy(name).column].to_numpy(), index=_identities(crit, keys))
-        rho.append(float(values.corr(test_auc.reindex(values.index), method="spearman")))
+        aucs = test_auc.reindex(values.index)
+        # A constant criterion (or test AUC) ranks nothing: no correlation, and no warning.
+        varies = values.nunique() > 1 and aucs.nunique() > 1
+        rho.append(float(values.corr(aucs, method="spearman")) if varies else float("nan"))
     return table.assign(spearman=rho)
 
 

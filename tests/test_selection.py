@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -93,6 +95,11 @@ def test_proxy_study_ranks_each_label_free_criterion_against_test():
     assert study.loc["label-free-flip", "gap_single"] == pytest.approx(0.0)
     assert study.loc["label-free-noise", "spearman"] == pytest.approx(-1.0)
     assert study.loc["label-free-noise", "gap_single"] > study.loc["label-free", "gap_single"]
+    df["synth_auc_flip"] = 0.5  # a constant criterion ranks nothing
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        flat = proxy_study(df, "mnist").set_index("strategy")
+    assert np.isnan(flat.loc["label-free-flip", "spearman"])
 
 
 def test_a_strategy_whose_column_no_record_holds_fails_clearly():
