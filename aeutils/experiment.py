@@ -228,15 +228,16 @@ class GroupSnapshot:
 
     def load(self) -> dict | None:
         """The saved state, or None when there is none (or it is not this group's)."""
-        try:
-            state = torch.load(self.path, weights_only=False, map_location="cpu")
-        except FileNotFoundError:
+        if not self.path.exists():
             return None
+        try:  # our own pickle (records hold numpy scalars, so not weights_only)
+            state = torch.load(self.path, weights_only=False, map_location="cpu")
         except Exception:  # noqa: BLE001 - a torn or foreign file: start afresh
             return None
-        return state if state.get("keys") == self.keys else None
+        return state if isinstance(state, dict) and state.get("keys") == self.keys else None
 
     def maybe_save(self, state: Callable[[], dict]) -> bool:
+        """Save ``state()`` if ``every`` seconds have passed since the last save."""
         if time.monotonic() - self.last < self.every:
             return False
         self.path.parent.mkdir(parents=True, exist_ok=True)

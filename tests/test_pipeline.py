@@ -105,6 +105,19 @@ def test_a_group_stopped_mid_training_resumes_from_its_snapshot(synthetic_folder
         assert r.get("resumed_from") == (3 if k[1] == 4 else None)
 
 
+def test_a_torn_snapshot_is_ignored(synthetic_folder, tmp_path):
+    from aeutils.experiment import GroupSnapshot
+
+    configs = cfgs(synthetic_folder)
+    store = ResultsStore(tmp_path / "run.jsonl")
+    snap = GroupSnapshot(store, configs)
+    snap.path.parent.mkdir(parents=True)
+    snap.path.write_bytes(b"half a pickle")  # a damaged file (disk full, a copy cut short)
+    assert snap.load() is None
+    run_configs(configs, store, progress=False)
+    assert len(store.records()) == 6 and not snap.path.exists()
+
+
 def test_records_name_the_commit_the_run_started_with(synthetic_folder, monkeypatch):
     import aeutils.experiment as ex
     from aeutils import provenance
