@@ -133,7 +133,7 @@ def run_configs(configs: Sequence[RunConfig], store: ResultsStore | None = None,
             if group and c0.is_autoencoder:
                 _train_group(group, store, device, keep_models, bar)
             elif group:
-                store.append(_run_baseline(c0, store, device, bar))
+                _run_baseline(c0, store, device, bar)
         if not group:
             bar.update(sum(c.epochs for c in groups[n - 1]))  # another process has them
             if log:
@@ -301,6 +301,8 @@ def _train_group(group: list[RunConfig], store: ResultsStore, device, keep_model
 
 
 def _run_baseline(c: RunConfig, store: ResultsStore, device, bar) -> list[dict]:
+    """Fit one baseline, evaluate it at its checkpoint epochs, append its records to the
+    store (as :func:`_train_group` does for a group), and return them."""
     _, split = split_for(c)
     det = BASELINES[c.model](c, device)
     records: list[dict] = []
@@ -333,6 +335,7 @@ def _run_baseline(c: RunConfig, store: ResultsStore, device, bar) -> list[dict]:
     det.fit(to_float(split.train_x, device), on_epoch=on_epoch)
     evaluate_at(c.epochs)
     bar.update(max(0, c.epochs - reported[0]))  # one-shot baselines report no epochs
+    store.append(records)
     return records
 
 

@@ -26,6 +26,15 @@ ONE_VS_REST = "one-vs-rest"
 LEAVE_ONE_OUT = "leave-one-out"
 SUPERVISED_TRANSFER = "anomaly-as-class (supervised transfer)"
 PROTOCOLS = (ONE_VS_REST, LEAVE_ONE_OUT, SUPERVISED_TRANSFER)
+MEASURED_HERE = "measured here"  # how a comparison row made by this project names its source
+
+
+def quoted(table: pd.DataFrame) -> pd.Series:
+    """Per row of a comparison table: True where it is quoted from a paper, False where
+    its ``source`` says it was measured here (all False for a frame without sources)."""
+    if "source" not in table:
+        return pd.Series(False, index=table.index)
+    return ~table["source"].astype(str).str.startswith(MEASURED_HERE)
 
 THESIS = ("R. Verk, Tecniche di Deep Learning per il rilevamento di anomalie nelle immagini, "
           "bachelor thesis, Università degli Studi di Udine")

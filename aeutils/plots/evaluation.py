@@ -11,6 +11,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib import patches, ticker
 
+from .. import reference
 from .style import _fig_titled, _np, _titled
 
 
@@ -175,9 +176,8 @@ def mean_auc_by_protocol(table: pd.DataFrame, label: str, title: str = "") -> pl
     so the two are never read as one ranking. The data each part rests on is named once,
     in its section label, not in every row."""
     t = table.dropna(subset=["mean"])
-    quoted = (~t["source"].astype(str).str.startswith("measured") if "source" in t
-              else pd.Series(False, index=t.index))
-    t = t.assign(quoted=quoted).sort_values("quoted", kind="stable").reset_index(drop=True)
+    t = t.assign(quoted=reference.quoted(t)).sort_values("quoted", kind="stable")
+    t = t.reset_index(drop=True)
     quoted = t["quoted"].to_numpy()
     gap = int(quoted.any() and not quoted.all())  # one empty row between the two parts
     y = np.arange(len(t)) + gap * quoted

@@ -149,7 +149,8 @@ def comparison_table(measured: pd.DataFrame, thesis_dataset: str | None, data_la
         how = settings or note  # the row's own runs; the profile's note as a fallback
         rows.append({"method": method, "protocol": protocol, "data": data_label,
                      **dict(zip(class_names, aucs)), "mean": aucs.mean(),
-                     "source": f"measured here ({how})" if how else "measured here",
+                     "source": f"{reference.MEASURED_HERE} ({how})" if how
+                     else reference.MEASURED_HERE,
                      "selection": selection})
     table = pd.DataFrame(rows)
     if thesis_dataset in ("mnist", "cifar10"):
@@ -169,8 +170,8 @@ def comparison_table(measured: pd.DataFrame, thesis_dataset: str | None, data_la
 def comparison_numbers(table: pd.DataFrame, measured: pd.DataFrame) -> dict:
     """What notebook 05 writes per dataset: each measured row's mean AUC and the settings
     of its runs, both keyed ``"method [protocol]"``."""
-    mean_auc = {f"{r['method']} [{r['protocol']}]": r["mean"] for r in table.to_dict("records")
-                if r["source"].startswith("measured")}
+    mine = table[~reference.quoted(table)]
+    mean_auc = {f"{r['method']} [{r['protocol']}]": r["mean"] for r in mine.to_dict("records")}
     settings = measured.groupby(["method", "protocol"], sort=False)["settings"].first()
     return {"mean_auc": mean_auc, "settings": {f"{m} [{p}]": s for (m, p), s in settings.items()}}
 
@@ -182,9 +183,7 @@ def per_class_long(table: pd.DataFrame, class_names: Sequence[str],
     data), for a bar chart; only the given protocols; ``std`` from ``measured`` where there
     are seeds; ``quoted`` marks rows taken from papers rather than measured here."""
     t = table[table["protocol"].isin(protocols)]
-    t = t.assign(quoted=(~t["source"].astype(str).str.startswith("measured") if "source" in t
-                         else False),
-                 data=t["data"] if "data" in t else "")
+    t = t.assign(quoted=reference.quoted(t), data=t["data"] if "data" in t else "")
     long = t.melt(id_vars=["method", "quoted", "data"], value_vars=list(class_names),
                   var_name="name", value_name="auc").dropna(subset=["auc"])
     long["class"] = long["name"].map({c: i for i, c in enumerate(class_names)})
