@@ -4,11 +4,14 @@ Records and figures are stamped with :func:`git_state`. "Dirty" means uncommitte
 changes to the files that produce numbers or pictures (the library, the notebooks,
 ``pyproject.toml``), not to result stores or figures, which every run rewrites.
 Computed once per process: a long grid keeps running the code it started with.
+A copy of a checkout without ``.git`` (a cluster node, a borrowed GPU machine) names
+its commit in ``AEUTILS_COMMIT``; its dirtiness is then unknown (``None``).
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import subprocess
 from pathlib import Path
 
@@ -29,7 +32,7 @@ def git_state() -> dict[str, object]:
     """``{"commit": short sha or "unknown", "dirty": bool or None}`` for this checkout."""
     head = _git("rev-parse", "--short", "HEAD")
     if not head:
-        return {"commit": "unknown", "dirty": None}
+        return {"commit": os.environ.get("AEUTILS_COMMIT") or "unknown", "dirty": None}
     status = _git("status", "--porcelain", "--untracked-files=no", "--", *CODE_PATHS)
     return {"commit": head.strip(), "dirty": None if status is None else bool(status.strip())}
 

@@ -140,6 +140,21 @@ def test_records_name_the_commit_the_run_started_with(synthetic_folder, monkeypa
     assert out[0]["commit"] == "abc1234" and out[0]["dirty"] is False
 
 
+def test_a_copy_without_git_names_its_commit_from_the_environment(monkeypatch):
+    from aeutils import provenance
+
+    monkeypatch.setattr(provenance, "_git", lambda *a: None)  # no .git, or no git at all
+    provenance.git_state.cache_clear()
+    try:
+        monkeypatch.delenv("AEUTILS_COMMIT", raising=False)
+        assert provenance.git_state() == {"commit": "unknown", "dirty": None}
+        provenance.git_state.cache_clear()
+        monkeypatch.setenv("AEUTILS_COMMIT", "abc1234")
+        assert provenance.git_state() == {"commit": "abc1234", "dirty": None}
+    finally:
+        provenance.git_state.cache_clear()
+
+
 def test_shards_partition_the_grid():
     configs = profile_configs("smoke")
     parts = [shard(configs, i, 3, max_group=2) for i in range(3)]
