@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The CUDA path, checked on a machine with a GPU: the tests that train, score, snapshot
+# and compare SSIM run there on CUDA (pick_device chooses it), and the log is kept.
+#   bash tools/cuda_check.sh [OUTDIR]      PYTHON=python3, PYTEST_WORKERS=8 (needs pytest-xdist)
+# Without CUDA it stops at once: on a CPU these tests are what `make test` runs anyway.
+set -u
+out=${1:-build/cuda-check}
+py=${PYTHON:-python3}
+mkdir -p "$out"
+"$py" - <<'PY' || exit 2
+import torch
+assert torch.cuda.is_available(), "no CUDA device: nothing to check"
+print("torch", torch.__version__, "on", torch.cuda.get_device_name(0))
+PY
+"$py" -m pytest -q -p no:cacheprovider ${PYTEST_WORKERS:+-n "$PYTEST_WORKERS"} \
+    tests/test_ssim.py tests/test_train.py tests/test_models_losses.py tests/test_pipeline.py \
+    tests/test_baselines.py tests/test_detector.py tests/test_estimate.py \
+    2>&1 | tee "$out/pytest-cuda.log" | tail -25
+exit "${PIPESTATUS[0]}"
