@@ -283,7 +283,10 @@ def test_profile_progress_counts_stored_runs_per_block(synthetic_folder, tmp_pat
     assert after["stored"] == 6 and after["runs"] == before["runs"]
     assert before["compute"]["cpu_hours"] == 0
     spent = after["compute"]
-    assert spent["runs_measured"] == 6 and spent["runs_estimated"] == 0 and spent["cpu_hours"] > 0
+    on_cpu = spent["accelerator_runs"] == 0  # `make test` on a GPU machine trains on CUDA
+    assert spent["runs_measured" if on_cpu else "accelerator_runs"] == 6
+    assert spent["runs_estimated"] == 0
+    assert spent["cpu_hours" if on_cpu else "accelerator_train_hours"] > 0
 
 
 def test_compute_spent_takes_each_runs_largest_cpu_time_and_estimates_older_records(tmp_path):
@@ -295,7 +298,10 @@ def test_compute_spent_takes_each_runs_largest_cpu_time_and_estimates_older_reco
         {"key": "a", "epoch": 2, "cpu_seconds": 720.0},  # cumulative: the run took 720 s
         {"key": "b", "epoch": 2, "train_seconds": 900.0, "threads": 2},  # before cpu_seconds
         {"key": "c", "epoch": 2, "cpu_seconds": 3600.0},  # not asked for
+        {"key": "d", "epoch": 2, "device": "cuda", "cpu_seconds": 9.0, "train_seconds": 36.0},
+        {"key": "e", "epoch": 2, "device": "cpu", "cpu_seconds": 36.0, "train_seconds": 20.0},
     ])
-    spent = compute_spent(store, {"a", "b"})
-    assert spent == {"cpu_hours": (720 + 1800) / 3600, "runs_measured": 1, "runs_estimated": 1,
-                     "estimated_cpu_hours": 0.5}
+    spent = compute_spent(store, {"a", "b", "d", "e"})
+    assert spent == {"cpu_hours": (720 + 1800 + 36) / 3600, "runs_measured": 2,
+                     "runs_estimated": 1, "estimated_cpu_hours": 0.5,
+                     "accelerator_runs": 1, "accelerator_train_hours": 36 / 3600}

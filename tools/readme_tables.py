@@ -68,6 +68,10 @@ def progress(profile: str) -> str:
             text += (f"; {spent['runs_estimated']} runs stored before records carried it count their"
                      f" training wall time × threads, {spent['estimated_cpu_hours']:.1f} of those hours")
         text += ")."
+    if spent and spent.get("accelerator_runs"):
+        text += (f" {spent['accelerator_runs']} runs were trained on a GPU instead: their training "
+                 f"took {spent['accelerator_train_hours']:.2f} GPU-hours of wall time (summed over "
+                 f"groups that shared one GPU, several at once).")
     return text + "\n"
 
 

@@ -70,18 +70,24 @@ def profile_progress(profile: str, datasets: Mapping[str, str],
 
 
 def compute_spent(store: ResultsStore, keys: set[str]) -> dict:
-    """CPU-hours that the stored runs among ``keys`` took, training and scoring.
+    """What the stored runs among ``keys`` cost: CPU-hours of the runs trained on a CPU,
+    training and scoring, and the training wall-hours of those trained on an accelerator.
 
     A record's ``cpu_seconds`` is its run's process CPU time so far (a group's shared by its
     members), so a run's cost is its largest. Records from before that field existed count
     their training wall time × threads instead, an estimate: it leaves out scoring and
-    counts time spent waiting for the cores; how many runs were counted so is returned."""
-    cpu, estimated = {}, {}
+    counts time spent waiting for the cores; how many runs were counted so is returned.
+    On an accelerator the process's CPU time says little (the GPU does the work), so those
+    runs count their training wall time (a group's shared by its members; groups of several
+    workers on one GPU overlap, so the sum exceeds the wall time of the whole grid)."""
+    cpu, estimated, accel = {}, {}, {}
     for r in store.records():
         k = r["key"]
         if k not in keys:
             continue
-        if r.get("cpu_seconds") is not None:
+        if str(r.get("device") or "cpu").split(":")[0] != "cpu":
+            accel[k] = max(accel.get(k, 0.0), float(r.get("train_seconds") or 0.0))
+        elif r.get("cpu_seconds") is not None:
             cpu[k] = max(cpu.get(k, 0.0), float(r["cpu_seconds"]))
         else:
             wall = float(r.get("train_seconds") or 0.0) * int(r.get("threads") or 1)
@@ -89,7 +95,8 @@ def compute_spent(store: ResultsStore, keys: set[str]) -> dict:
     estimated = {k: v for k, v in estimated.items() if k not in cpu}
     return {"cpu_hours": (sum(cpu.values()) + sum(estimated.values())) / 3600,
             "runs_measured": len(cpu), "runs_estimated": len(estimated),
-            "estimated_cpu_hours": sum(estimated.values()) / 3600}
+            "estimated_cpu_hours": sum(estimated.values()) / 3600,
+            "accelerator_runs": len(accel), "accelerator_train_hours": sum(accel.values()) / 3600}
 
 
 def profile_note(profile: str, block: str = "main") -> str:
