@@ -176,7 +176,10 @@ def load_dataset(name: str) -> ImageData:
         source = Path(name[len(FOLDER_PREFIX):]).expanduser().resolve()
     else:
         source = data_root().expanduser().resolve()
-    tag = hashlib.sha256(f"{name}|{source}".encode()).hexdigest()[:12]
+    # A folder's cache is named by what the folder holds too (its identity), so editing
+    # its images under the same path decodes them again instead of serving old pixels.
+    held = dataset_identity(name) if name.startswith(FOLDER_PREFIX) else ""
+    tag = hashlib.sha256(f"{name}|{source}|{held}".encode()).hexdigest()[:12]
     if tag in _MEMORY:
         return _MEMORY[tag]
     safe = "".join(ch if ch.isalnum() else "-" for ch in name.split("/")[-1] or name)[:40]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 import torch
@@ -67,10 +69,11 @@ def synthetic_folder(tmp_path_factory, grey_data):
 
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path, monkeypatch):
-    """Every test gets its own cache and results folders and runs on the CPU."""
+    """Every test gets its own cache and results folders and runs on the CPU, unless
+    ``AEUTILS_TEST_DEVICE`` names another device (``tools/cuda_check.sh`` sets ``cuda``)."""
     monkeypatch.setenv("AEUTILS_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("AEUTILS_RESULTS", str(tmp_path / "results" / "results.jsonl"))
-    monkeypatch.setenv("AEUTILS_DEVICE", "cpu")
+    monkeypatch.setenv("AEUTILS_DEVICE", os.environ.get("AEUTILS_TEST_DEVICE", "cpu"))
     from aeutils import data
 
     data._MEMORY.clear()

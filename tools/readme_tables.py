@@ -197,9 +197,27 @@ def proxy_study(path: str = "results/proxy-study/proxy_study.json") -> str:
     return "\n".join(out) + "\n"
 
 
+def device_agreement(path: str = "benchmarks/results/device_agreement.json") -> str:
+    """GPU-trained runs against the same epochs retrained on the CPU (tools/device_agreement.py)."""
+    if not (ROOT / path).exists():
+        return f"*The CPU/GPU agreement check has not been run yet* (`{path}`).\n"
+    check = json.loads((ROOT / path).read_text())
+    last = str(check["epochs_retrained"])
+    out = [f"<!-- numbers-from: {path} -->",
+           f"| group (dataset/model/loss/contamination %) | runs | (class, epoch) pairs "
+           f"| mean AUC at epoch {last}, GPU | the same, CPU | mean difference GPU − CPU, all pairs "
+           f"| largest difference |", "|---|---|---|---|---|---|---|"]
+    for name, g in check["groups"].items():
+        at = g["per_epoch"][last]
+        out.append(f"| {name} | {g['runs']} | {g['pairs']} | {_fmt(at['mean_auc_gpu'])} "
+                   f"| {_fmt(at['mean_auc_cpu'])} | {_fmt(g['mean_diff'])} "
+                   f"| {_fmt(g['max_abs_diff'])} |")
+    return "\n".join(out) + "\n"
+
+
 RENDERERS: dict[str, Callable[..., str]] = {
     "thesis-table": thesis_table, "progress": progress, "comparison": comparison,
-    "optimism": optimism, "proxy-study": proxy_study}
+    "optimism": optimism, "proxy-study": proxy_study, "device-agreement": device_agreement}
 
 
 def render(text: str) -> str:

@@ -1,0 +1,80 @@
+"""tools/dataset_digest.py and tools/device_agreement.py: what lets a store trained on
+another machine be merged, and checked against this one."""
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from aeutils.config import ConfigError, RunConfig
+from aeutils.experiment import run_configs
+from aeutils.results import ResultsStore
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _tool(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / f"tools/{name}.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    return tool
+
+
+def test_the_digest_names_the_images_and_changes_with_one_pixel(synthetic_folder, tmp_path,
+                                                                capsys):
+    import shutil
+
+    from aeutils import data
+
+    digest = _tool("dataset_digest")
+    copy = tmp_path / "copy"
+    shutil.copytree(synthetic_folder, copy)
+    a, b = digest.digest(f"folder:{synthetic_folder}"), digest.digest(f"folder:{copy}")
+    assert a.split()[1:] == b.split()[1:]  # the same images under another path: same line
+    img = sorted(copy.rglob("*.png"))[0]
+    pixels = np.array(Image.open(img))
+    pixels[0, 0] = 255 - pixels[0, 0]
+    Image.fromarray(pixels).save(img)
+    data._MEMORY.clear()
+    data._IDENTITY.clear()  # a process memoises identities; a new one would not
+    changed = digest.digest(f"folder:{copy}")
+    assert changed.split()[1] != a.split()[1] and changed.split()[2] != a.split()[2]
+
+
+def test_the_digest_cli_fails_on_another_line(synthetic_folder, monkeypatch, capsys):
+    digest = _tool("dataset_digest")
+    monkeypatch.setattr("sys.argv", ["dataset_digest.py", f"folder:{synthetic_folder}",
+                                     "--expect", "not this"])
+    assert digest.main() == 1
+    line = capsys.readouterr().out.strip()
+    monkeypatch.setattr("sys.argv", ["dataset_digest.py", f"folder:{synthetic_folder}",
+                                     "--expect", line])
+    assert digest.main() == 0
+
+
+def test_agreement_of_runs_retrained_on_the_same_arithmetic_is_exact(synthetic_folder, tmp_path):
+    tool = _tool("device_agreement")
+    configs = [RunConfig(dataset=f"folder:{synthetic_folder}", model="basic", loss="mse",
+                         normal_class=c, epochs=3, checkpoints=(1, 2), batch_size=16)
+               for c in range(2)]
+    store = ResultsStore(tmp_path / "gpu.jsonl")
+    run_configs(configs, store, progress=False)
+    # Pretend an accelerator trained them: the CPU retrains 2 of the 3 epochs.
+    lines = [dict(json.loads(line), device="cuda") for line in store.path.read_text().splitlines()]
+    store.path.write_text("".join(json.dumps(r) + "\n" for r in lines))
+    store = ResultsStore(store.path)
+    res = tool.compare_group(store, configs, 2, ResultsStore(tmp_path / "cpu.jsonl"))
+    assert res["runs"] == 2 and res["pairs"] == 4  # 2 classes × epochs {1, 2}
+    assert res["mean_diff"] == 0 and res["max_abs_diff"] == 0
+    assert set(res["per_epoch"]) == {"1", "2"}
+
+
+def test_agreement_names_a_group_without_accelerator_runs(tmp_path):
+    tool = _tool("device_agreement")
+    with pytest.raises(ConfigError, match="dataset/model/loss/contamination"):
+        tool.accelerator_runs(ResultsStore(tmp_path / "r.jsonl"), "smoke", "mnist/basic")
+    with pytest.raises(ConfigError, match="trained on an accelerator"):
+        tool.accelerator_runs(ResultsStore(tmp_path / "r.jsonl"), "smoke", "mnist/basic/mse/0")
