@@ -34,9 +34,9 @@ def training_curves(records: pd.DataFrame, label: str, note: str = "") -> plt.Fi
 
 
 def reconstructions(normal, normal_recon, anomalous, anomalous_recon, label: str,
-                    title: str = "") -> plt.Figure:
+                    title: str = "", note: str = "") -> plt.Figure:
     """The thesis's layout: normal originals, their reconstructions, anomalous originals,
-    their reconstructions (one row each)."""
+    their reconstructions (one row each). ``note``: the run's settings, under the title."""
     rows = [("normal\noriginal", normal), ("normal\nreconstructed", normal_recon),
             ("anomalous\noriginal", anomalous), ("anomalous\nreconstructed", anomalous_recon)]
     n = max(len(normal), len(anomalous))
@@ -49,13 +49,15 @@ def reconstructions(normal, normal_recon, anomalous, anomalous_recon, label: str
             else:
                 ax.axis("off")
         axes[r, 0].set_ylabel(name, fontsize="small", rotation=0, ha="right", va="center")
-    fig.suptitle(f"{label}: reconstructions" + (f" — {title}" if title else ""))
+    _fig_titled(fig, f"{label}: reconstructions" + (f" — {title}" if title else ""), note)
     fig.subplots_adjust(wspace=0.05, hspace=0.08)
     return fig
 
 
-def error_maps(images, recons, is_anomaly, label: str, title: str = "") -> plt.Figure:
-    """Original, reconstruction and per-pixel squared error (channel mean) per image."""
+def error_maps(images, recons, is_anomaly, label: str, title: str = "",
+               note: str = "") -> plt.Figure:
+    """Original, reconstruction and per-pixel squared error (channel mean) per image.
+    ``note``: the run's settings, under the title."""
     x, r = _as_float(images), _as_float(recons)
     err = ((x - r) ** 2).mean(1).numpy()
     vmax = float(np.quantile(err, 0.995)) or 1.0
@@ -74,5 +76,6 @@ def error_maps(images, recons, is_anomaly, label: str, title: str = "") -> plt.F
     for r_, name in enumerate(("original", "reconstructed", "squared\nerror")):
         axes[r_, 0].set_ylabel(name, fontsize="small", rotation=0, ha="right", va="center")
     fig.colorbar(im, cax=axes[2, -1].inset_axes([1.08, 0.0, 0.08, 1.0]), label="error")
-    fig.suptitle(f"{label}: per-pixel reconstruction error" + (f" — {title}" if title else ""))
+    _fig_titled(fig, f"{label}: per-pixel reconstruction error" + (f" — {title}" if title else ""),
+                note)
     return fig
