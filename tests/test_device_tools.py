@@ -78,3 +78,14 @@ def test_agreement_names_a_group_without_accelerator_runs(tmp_path):
         tool.accelerator_runs(ResultsStore(tmp_path / "r.jsonl"), "smoke", "mnist/basic")
     with pytest.raises(ConfigError, match="trained on an accelerator"):
         tool.accelerator_runs(ResultsStore(tmp_path / "r.jsonl"), "smoke", "mnist/basic/mse/0")
+
+
+def test_stage_store_leaves_the_scores_of_runs_in_training(tmp_path):
+    tool = _tool("stage_store")
+    store = ResultsStore(tmp_path / "r.jsonl")
+    store.append([{"key": "a", "epoch": 2, "auc": 0.5}])
+    store.save_scores("a", 2, np.zeros(4), np.array([0, 1, 0, 1]))
+    store.save_scores("b", 1, np.zeros(4), np.array([0, 1, 0, 1]))  # its group still trains
+    named, pending = tool.shippable(store.path)
+    assert [p.name for p in named] == ["r.jsonl", "a-e2.npz"]
+    assert [p.name for p in pending] == ["b-e1.npz"]
