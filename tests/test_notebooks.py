@@ -393,3 +393,15 @@ def test_a_figure_title_and_its_settings_line_stay_clear_of_the_axes():
         assert box.y0 >= top_of_axes and box.y1 <= fig.bbox.y1
     assert sub[0].get_fontsize() < fig._suptitle.get_fontsize()
     plt.close(fig)
+
+
+def test_end_labels_of_close_lines_are_spread_apart_in_order():
+    from aeutils.plots.evaluation import spread_labels
+
+    ys = [0.70, 0.701, 0.50, 0.702, 0.90]
+    out = spread_labels(ys, gap=0.02)
+    by_height = sorted(range(len(ys)), key=lambda i: ys[i])
+    placed = [out[i] for i in by_height]
+    assert all(b - a >= 0.02 - 1e-12 for a, b in zip(placed, placed[1:]))  # never overprint
+    assert abs(sum(out) - sum(ys)) < 1e-9  # centred on the lines they label
+    assert spread_labels([0.1, 0.5], gap=0.02) == [0.1, 0.5]  # far apart: unchanged

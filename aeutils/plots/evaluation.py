@@ -72,17 +72,36 @@ def score_histograms(panels: Mapping[str, tuple], label: str, title: str = "",
     return fig
 
 
+def spread_labels(ys: list[float], gap: float) -> list[float]:
+    """Label heights at least ``gap`` apart, each as near its line's end as that allows
+    (order kept), so the class labels at the right of a line plot do not overprint."""
+    order = sorted(range(len(ys)), key=lambda i: ys[i])
+    placed = [float(ys[i]) for i in order]
+    for k in range(1, len(placed)):  # push up what sits too close above its neighbour
+        placed[k] = max(placed[k], placed[k - 1] + gap)
+    shift = (sum(placed) - sum(ys[i] for i in order)) / max(len(placed), 1)
+    placed = [p - shift for p in placed]  # centre the block on the lines it labels
+    out = [0.0] * len(ys)
+    for i, p in zip(order, placed):
+        out[i] = p
+    return out
+
+
 def auc_vs_contamination(curve: pd.DataFrame, label: str, note: str = "") -> plt.Figure:
     """Test AUC against the % of anomalies in training: thin line per class, thick mean.
 
     ``curve`` has columns ``contamination``, ``normal_class``, ``auc`` (and optional ``config``).
     """
     fig, ax = plt.subplots(figsize=(8, 5.5))
+    ends = {}
     for c, part in curve.groupby("normal_class"):
         part = part.sort_values("contamination")
         ax.plot(part["contamination"], part["auc"], color="grey", lw=1, alpha=0.6)
-        ax.text(part["contamination"].iloc[-1], part["auc"].iloc[-1], f" {c}", fontsize="xx-small",
-                va="center", color="grey")
+        ends[c] = (part["contamination"].iloc[-1], part["auc"].iloc[-1])
+    lo, hi = ax.get_ylim()
+    labels_y = spread_labels([y for _, y in ends.values()], gap=0.035 * (hi - lo))
+    for (c, (x, _)), y in zip(ends.items(), labels_y):
+        ax.text(x, y, f" {c}", fontsize="xx-small", va="center", color="grey")
     mean = curve.groupby("contamination")["auc"].mean()
     ax.plot(mean.index, mean.to_numpy(), color=sns.color_palette()[3], lw=3, marker="o",
             label="mean over classes")
