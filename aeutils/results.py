@@ -298,6 +298,12 @@ class ResultsStore:
         return removed, freed
 
 
+def on_accelerator(record: dict) -> bool:
+    """Whether a record's run trained on an accelerator (``cuda``, ``cuda:1``, ``mps``);
+    records from before the ``device`` field trained on the CPU."""
+    return str(record.get("device") or "cpu").split(":")[0] != "cpu"
+
+
 def shipped_path(profile: str) -> Path:
     """Where the repository ships the results store of ``profile``."""
     return Path(__file__).resolve().parent.parent / "results" / profile / "results.jsonl"

@@ -16,6 +16,7 @@ stand for the CPU's.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 from dataclasses import replace
@@ -29,10 +30,7 @@ from aeutils.config import ConfigError, RunConfig  # noqa: E402
 from aeutils.data import resolve_dataset  # noqa: E402
 from aeutils.experiment import run_configs  # noqa: E402
 from aeutils.grid import profile_configs  # noqa: E402
-from aeutils.results import ResultsStore  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-from common import write_json  # noqa: E402
+from aeutils.results import ResultsStore, on_accelerator  # noqa: E402
 
 
 def accelerator_runs(store: ResultsStore, profile: str, group: str) -> list[RunConfig]:
@@ -43,7 +41,7 @@ def accelerator_runs(store: ResultsStore, profile: str, group: str) -> list[RunC
     except ValueError:
         raise ConfigError(f"--group {group!r}: expected dataset/model/loss/contamination, "
                           f"e.g. mnist/basic/bce+ssim/50") from None
-    on_gpu = {r["key"] for r in store.records() if str(r.get("device", "cpu")) != "cpu"}
+    on_gpu = {r["key"] for r in store.records() if on_accelerator(r)}
     found = [c for c in profile_configs(profile, store=store)
              if c.dataset == resolve_dataset(dataset) and c.model == model
              and c.loss == loss and c.contamination == float(contamination)
@@ -99,7 +97,9 @@ def main() -> int:
             print(f"{group}: {res['runs']} runs, {res['pairs']} (class, epoch) pairs: "
                   f"mean AUC difference GPU − CPU {res['mean_diff']:+.4f}, "
                   f"largest {res['max_abs_diff']:.4f}")
-    write_json(args.json, out)
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(out, indent=1) + "\n")
     return 0
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..results import ResultsStore
+from ..results import ResultsStore, on_accelerator
 from .records import (
     final_records,
 )
@@ -85,7 +85,7 @@ def compute_spent(store: ResultsStore, keys: set[str]) -> dict:
         k = r["key"]
         if k not in keys:
             continue
-        if str(r.get("device") or "cpu").split(":")[0] != "cpu":
+        if on_accelerator(r):
             accel[k] = max(accel.get(k, 0.0), float(r.get("train_seconds") or 0.0))
         elif r.get("cpu_seconds") is not None:
             cpu[k] = max(cpu.get(k, 0.0), float(r["cpu_seconds"]))
