@@ -19,6 +19,7 @@ store that is shipped in the repository, see ``results/<profile>/``) or ``"none"
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import socket
@@ -199,7 +200,7 @@ class ResultsStore:
         """Claim runs before training them; yields the keys this process may train.
 
         A claim is a file ``<table>.claims/<key>`` created exclusively, holding the
-        owner's host and pid. Keys claimed by another live process are left out (that
+        owner's machine (host name and boot id) and pid. Keys claimed by another live process are left out (that
         process trains them); a claim whose owner died (SIGKILL, crash) is taken over.
         Claims are released on exit. So two writers on one store (two shards, a grid
         and a notebook) never train the same configuration at once.
@@ -219,7 +220,7 @@ class ResultsStore:
 
     def _try_claim(self, key: str) -> bool:
         path = self.claims_dir / key
-        me = f"{socket.gethostname()} {os.getpid()}"
+        me = f"{_machine()} {os.getpid()}"
         for _ in range(2):
             try:
                 fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
@@ -331,9 +332,21 @@ def compare_stores(mine: ResultsStore, shipped: ResultsStore, tolerance: float =
             "only_shipped": len(set(theirs) - set(ours)), "only_mine": len(set(ours) - set(theirs))}
 
 
+@functools.lru_cache(maxsize=1)
+def _machine() -> str:
+    """This machine in a claim: host name and boot id, since containers and copied
+    checkouts often share a host name (``vm``, ``localhost``) while their pids do not."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()[:8]
+    except OSError:
+        return socket.gethostname()
+    return f"{socket.gethostname()}/{boot}"
+
+
 def _alive(host: str, pid: str) -> bool:
-    """Whether the claim owner ``pid`` on ``host`` still runs (other hosts: assume so)."""
-    if host != socket.gethostname():
+    """Whether the claim owner ``pid`` on ``host`` still runs (other machines: assume so).
+    A claim written before claims named the boot (host name alone) is checked here."""
+    if host not in (_machine(), socket.gethostname()):
         return True
     try:
         os.kill(int(pid), 0)

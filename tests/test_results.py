@@ -1,4 +1,5 @@
 import json
+import os
 
 from aeutils.config import RunConfig
 from aeutils.results import ResultsStore
@@ -52,3 +53,24 @@ def test_merge_is_idempotent(tmp_path):
     assert out.merge([s1.path, s2.path]) == 0
     assert out.path.stat().st_size == size
     assert list(out.load_scores(c2.key(), 1)["labels"]) == [0, 1]
+
+
+def test_a_claim_is_taken_over_only_from_a_dead_process_of_this_machine(tmp_path):
+    import socket
+
+    from aeutils import results
+
+    store = ResultsStore(tmp_path / "r.jsonl")
+    store.claims_dir.mkdir(parents=True)
+    dead = 2**22 + 12345  # above Linux's pid_max: no such process
+    owners = {
+        "dead-here": f"{results._machine()} {dead}",
+        "dead-here-old-format": f"{socket.gethostname()} {dead}",
+        # another machine that shares this host name (a container, a copied checkout)
+        "same-name-elsewhere": f"{socket.gethostname()}/ffffffff {dead}",
+        "alive-here": f"{results._machine()} {os.getpid()}",
+    }
+    for key, owner in owners.items():
+        (store.claims_dir / key).write_text(owner)
+    with store.claim(owners) as mine:
+        assert mine == {"dead-here", "dead-here-old-format"}
