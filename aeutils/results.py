@@ -200,8 +200,9 @@ class ResultsStore:
         """Claim runs before training them; yields the keys this process may train.
 
         A claim is a file ``<table>.claims/<key>`` created exclusively, holding the
-        owner's machine (host name and boot id) and pid. Keys claimed by another live process are left out (that
-        process trains them); a claim whose owner died (SIGKILL, crash) is taken over.
+        owner's machine (host name and boot id) and pid. Keys claimed by another live
+        process are left out (that process trains them); a claim whose owner died
+        (SIGKILL, crash) is taken over.
         Claims are released on exit. So two writers on one store (two shards, a grid
         and a notebook) never train the same configuration at once.
         """
