@@ -405,3 +405,18 @@ def test_end_labels_of_close_lines_are_spread_apart_in_order():
     assert all(b - a >= 0.02 - 1e-12 for a, b in zip(placed, placed[1:]))  # never overprint
     assert abs(sum(out) - sum(ys)) < 1e-9  # centred on the lines they label
     assert spread_labels([0.1, 0.5], gap=0.02) == [0.1, 0.5]  # far apart: unchanged
+
+
+def test_figure_rows_are_marked_with_how_their_runs_were_made():
+    from aeutils.plots.style import footnoted
+
+    names, line = footnoted(["ae", "knn", "pca", "Thesis"], ["30 epochs", "one fit", "one fit", ""])
+    assert names == ["ae [a]", "knn [b]", "pca [b]", "Thesis"]  # quoted rows carry no mark
+    assert line == "[a] 30 epochs; [b] one fit"
+    table = pd.DataFrame({"method": ["ae", "knn"], "protocol": ["one-vs-rest"] * 2,
+                          "mean": [0.9, 0.8], "data": ["MNIST"] * 2, "source": ["measured here"] * 2})
+    fig = plots.mean_auc_by_protocol(table, "MNIST", settings={("ae", "one-vs-rest"): "30 epochs",
+                                                               ("knn", "one-vs-rest"): "one fit"})
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["ae [a]", "knn [b]"]
+    assert any("[a] 30 epochs; [b] one fit" in t.get_text() for t in ax.texts)

@@ -12,7 +12,7 @@ import seaborn as sns
 from matplotlib import patches, ticker
 
 from .. import reference
-from .style import _fig_titled, _np, _titled
+from .style import _fig_titled, _np, _titled, footnoted
 
 
 # --- evaluation ------------------------------------------------------------------------
@@ -134,14 +134,32 @@ def auc_vs_epoch(curve: pd.DataFrame, label: str, note: str = "") -> plt.Figure:
     return fig
 
 
+def _marked(frame: pd.DataFrame, settings: Mapping[tuple[str, str], str] | None
+            ) -> tuple[pd.DataFrame, str]:
+    """``frame`` with each measured ``method`` footnote-marked by its (method, protocol)
+    settings, and the footnote line (both unchanged without ``settings``)."""
+    if not settings or "protocol" not in frame:
+        return frame, ""
+    keys = list(dict.fromkeys(zip(frame["method"], frame["protocol"])))
+    marked, foot = footnoted([m for m, _ in keys], [settings.get(k, "") for k in keys])
+    names = dict(zip(keys, marked))
+    return frame.assign(method=[names[k] for k in zip(frame["method"], frame["protocol"])]), foot
+
+
 def per_class_bars(long: pd.DataFrame, classes: Sequence[str], label: str,
-                   title: str = "") -> plt.Figure:
+                   title: str = "",
+                   settings: Mapping[tuple[str, str], str] | None = None) -> plt.Figure:
     """Grouped bars: AUC per class and method, error bars where ``std`` is given.
 
     ``long`` has columns ``method``, ``class``, ``auc`` and optional ``std``, ``quoted`` and
     ``data`` (:func:`aeutils.report.per_class_long`). Rows measured here and rows quoted
     from papers go in two panels on one AUC scale, the quoted ones hatched, so the two
-    are never read as one ranking; each panel names the data it rests on once."""
+    are never read as one ranking; each panel names the data it rests on once.
+    ``settings`` (``(method, protocol)`` → how its runs were made, as from
+    :func:`aeutils.report.row_settings`) marks each measured method and spells the marks
+    out under the title."""
+    long, foot = _marked(long, settings)
+    title = "; ".join(t for t in (title, foot) if t)
     quoted = (long["quoted"].astype(bool) if "quoted" in long
               else pd.Series(False, index=long.index))
     parts = [(what, long[mask]) for what, mask in (("measured here", ~quoted),
@@ -187,13 +205,17 @@ def _class_bars(ax, long: pd.DataFrame, x: np.ndarray, hatch: str | None) -> Non
     ax.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1))
 
 
-def mean_auc_by_protocol(table: pd.DataFrame, label: str, title: str = "") -> plt.Figure:
+def mean_auc_by_protocol(table: pd.DataFrame, label: str, title: str = "",
+                         settings: Mapping[tuple[str, str], str] | None = None) -> plt.Figure:
     """Horizontal bars of each row's mean AUC, coloured by protocol (``table`` from
     :func:`aeutils.report.comparison_table`, or any frame with method, protocol, mean).
 
     Rows measured here come first; rows quoted from papers follow below a rule, hatched,
     so the two are never read as one ranking. The data each part rests on is named once,
-    in its section label, not in every row."""
+    in its section label, not in every row; ``settings`` marks each measured row with how
+    its runs were made (see :func:`per_class_bars`)."""
+    table, foot = _marked(table, settings)
+    title = "; ".join(t for t in (title, foot) if t)
     t = table.dropna(subset=["mean"])
     t = t.assign(quoted=reference.quoted(t)).sort_values("quoted", kind="stable")
     t = t.reset_index(drop=True)
@@ -236,13 +258,21 @@ def mean_auc_by_protocol(table: pd.DataFrame, label: str, title: str = "") -> pl
 
 
 def baseline_convergence(auc: pd.DataFrame, loss: pd.DataFrame, label: str,
-                         note: str = "") -> plt.Figure:
+                         note: str = "",
+                         settings: Mapping[tuple[str, str], str] | None = None) -> plt.Figure:
     """Iterative baselines: mean test AUC at each checkpoint (left) and mean training loss
     per epoch (right, log scale), one line per method and protocol, so a reader can see
-    whether they were trained to a plateau."""
+    whether they were trained to a plateau; ``settings`` marks each line with how its runs
+    were made (see :func:`per_class_bars`)."""
+    runs = {(m, p): f"{m} · {p}" for m, p in zip(auc["method"], auc["protocol"])}
+    marked, foot = footnoted(list(runs.values()),
+                             [(settings or {}).get(k, "") for k in runs])
+    names = dict(zip(runs, marked))
+    note = "; ".join(t for t in (note, foot) if t)
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(14, 5.5))
     for ax, frame, ylabel in ((a1, auc, "mean test AUC"), (a2, loss, "mean training loss")):
-        frame = frame.assign(run=frame["method"] + " · " + frame["protocol"])
+        frame = frame.assign(run=[names.get((m, p), f"{m} · {p}")
+                                  for m, p in zip(frame["method"], frame["protocol"])])
         sns.lineplot(frame, x="epoch", y="value", hue="run", marker="o" if ax is a1 else None,
                      ax=ax, errorbar=None)
         ax.set_ylabel(ylabel)

@@ -6,6 +6,7 @@ import datetime as _dt
 import json
 import os
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib
@@ -135,6 +136,19 @@ def _grid_image(images, nrow: int, pad: int = 2) -> np.ndarray:
 
     g = make_grid(_as_float(images), nrow=nrow, padding=pad, pad_value=1.0)
     return g.permute(1, 2, 0).numpy()
+
+
+def footnoted(names: Sequence[str], settings: Sequence[str]) -> tuple[list[str], str]:
+    """``names`` with a mark per distinct non-empty ``settings`` (" [a]", " [b]", …) and the
+    line that spells the marks out, so every bar or line of a figure says how its runs
+    were made without repeating a long settings string on each."""
+    letters: dict[str, str] = {}
+    marked = []
+    for name, how in zip(names, settings):
+        if how and how not in letters:
+            letters[how] = "abcdefghijklmnopqrstuvwxyz"[len(letters) % 26]
+        marked.append(f"{name} [{letters[how]}]" if how else name)
+    return marked, "; ".join(f"[{mark}] {how}" for how, mark in letters.items())
 
 
 def _titled(ax, main: str, sub: str = "") -> None:

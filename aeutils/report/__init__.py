@@ -14,6 +14,7 @@ from .comparison import (  # noqa: F401
     comparison_table,
     measured_rows,
     per_class_long,
+    row_settings,
     run_settings,
     selection_summary,
     strategy_means,

@@ -172,8 +172,16 @@ def comparison_numbers(table: pd.DataFrame, measured: pd.DataFrame) -> dict:
     of its runs, both keyed ``"method [protocol]"``."""
     mine = table[~reference.quoted(table)]
     mean_auc = {f"{r['method']} [{r['protocol']}]": r["mean"] for r in mine.to_dict("records")}
-    settings = measured.groupby(["method", "protocol"], sort=False)["settings"].first()
-    return {"mean_auc": mean_auc, "settings": {f"{m} [{p}]": s for (m, p), s in settings.items()}}
+    return {"mean_auc": mean_auc,
+            "settings": {f"{m} [{p}]": s for (m, p), s in row_settings(measured).items()}}
+
+
+def row_settings(measured: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """How the runs behind each measured row were made, keyed ``(method, protocol)`` (what
+    the comparison figures mark their bars and lines with)."""
+    if measured is None or measured.empty or "settings" not in measured:
+        return {}
+    return dict(measured.groupby(["method", "protocol"], sort=False)["settings"].first())
 
 
 def per_class_long(table: pd.DataFrame, class_names: Sequence[str],
@@ -184,7 +192,7 @@ def per_class_long(table: pd.DataFrame, class_names: Sequence[str],
     are seeds; ``quoted`` marks rows taken from papers rather than measured here."""
     t = table[table["protocol"].isin(protocols)]
     t = t.assign(quoted=reference.quoted(t), data=t["data"] if "data" in t else "")
-    long = t.melt(id_vars=["method", "quoted", "data"], value_vars=list(class_names),
+    long = t.melt(id_vars=["method", "protocol", "quoted", "data"], value_vars=list(class_names),
                   var_name="name", value_name="auc").dropna(subset=["auc"])
     long["class"] = long["name"].map({c: i for i, c in enumerate(class_names)})
     long["std"] = np.nan
@@ -192,7 +200,7 @@ def per_class_long(table: pd.DataFrame, class_names: Sequence[str],
         same = measured[measured["protocol"].isin(protocols)]  # a method may run in both
         std = same.set_index(["method", "class"])["std"]
         long["std"] = [std.get((m, c), np.nan) for m, c in zip(long["method"], long["class"])]
-    return long[["method", "class", "auc", "std", "quoted", "data"]]
+    return long[["method", "protocol", "class", "auc", "std", "quoted", "data"]]
 
 
 def baseline_curves(checkpoints: pd.DataFrame, dataset: str) -> tuple[pd.DataFrame, pd.DataFrame]:
