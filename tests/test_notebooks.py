@@ -420,3 +420,18 @@ def test_figure_rows_are_marked_with_how_their_runs_were_made():
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["ae [a]", "knn [b]"]
     assert any("[a] 30 epochs; [b] one fit" in t.get_text() for t in ax.texts)
+
+
+def test_baseline_convergence_ticks_its_checkpoints_and_marks_its_lines():
+    auc = pd.DataFrame({"method": ["deep-svdd"] * 2, "protocol": ["one-vs-rest", "leave-one-out"],
+                        "epoch": [5, 5], "value": [0.9, 0.6]})
+    loss = pd.DataFrame({"method": ["deep-svdd"] * 4, "epoch": [1, 2, 1, 2],
+                         "protocol": ["one-vs-rest"] * 2 + ["leave-one-out"] * 2,
+                         "value": [3.0, 2.0, 3.5, 2.5]})
+    fig = plots.baseline_convergence(auc, loss, "MNIST", settings={
+        ("deep-svdd", "one-vs-rest"): "5 epochs", ("deep-svdd", "leave-one-out"): "5 epochs"})
+    a1 = fig.axes[0]
+    assert list(a1.get_xticks()) == [5]  # one checkpoint: one tick, no 4.74 … 5.22
+    assert {t.get_text() for t in a1.get_legend().get_texts()} == {
+        "deep-svdd · one-vs-rest [a]", "deep-svdd · leave-one-out [a]"}
+    plt.close(fig)
