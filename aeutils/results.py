@@ -279,6 +279,14 @@ class ResultsStore:
         with np.load(path) as z:
             return {k: z[k] for k in z.files}
 
+    def score_files(self) -> list[tuple[Path, str, int]]:
+        """Every stored score file as (path, key, epoch), named as :meth:`save_scores` names them."""
+        out = []
+        for path in sorted(self.scores_dir.glob("*.npz")):
+            key, _, epoch = path.stem.rpartition("-e")
+            out.append((path, key, int(epoch)))
+        return out
+
     def prune_scores(self, keep: set[str], written_before: float) -> tuple[int, int]:
         """Delete the score files not named in ``keep`` and last written before
         ``written_before`` (a time.time() stamp: files a running grid writes meanwhile

@@ -50,6 +50,5 @@ def test_shipped_keys_are_what_todays_code_computes(table):
 def test_shipped_scores_belong_to_records(table):
     store = ResultsStore(table)
     keys = {(r["key"], int(r["epoch"])) for r in store.records()}
-    for f in store.scores_dir.glob("*.npz"):
-        key, _, epoch = f.stem.rpartition("-e")
-        assert (key, int(epoch)) in keys, f"{f.name} has no record"
+    for f, key, epoch in store.score_files():
+        assert (key, epoch) in keys, f"{f.name} has no record"

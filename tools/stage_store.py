@@ -24,9 +24,8 @@ def shippable(table: str | Path) -> tuple[list[Path], list[Path]]:
     store = ResultsStore(table)
     keys = {(r["key"], int(r["epoch"])) for r in store.records()}
     named, pending = [store.path], []
-    for f in sorted(store.scores_dir.glob("*.npz")):
-        key, _, epoch = f.stem.rpartition("-e")
-        (named if (key, int(epoch)) in keys else pending).append(f)
+    for f, key, epoch in store.score_files():
+        (named if (key, epoch) in keys else pending).append(f)
     return named, pending
 
 
