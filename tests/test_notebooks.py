@@ -266,6 +266,9 @@ def test_measured_rows_and_comparison_table(tmp_path):
     knn = rows[rows["method"] == "knn"]
     assert knn["auc"].item() == pytest.approx(0.7) and knn["n"].item() == 2
     assert knn["std"].item() == pytest.approx(np.std([0.6, 0.8], ddof=1))
+    # knn ran on class 0 only: its row says its mean covers one of the table's two classes
+    assert knn["settings"].item().endswith(", seeds 0, 1, class 0 only (1 of 2)")
+    assert not rows.loc[rows["method"] != "knn", "settings"].str.contains("only").any()
     names = list(reference.CLASS_NAMES["mnist"])
     table = report.comparison_table(rows, "mnist", "MNIST", names, note="test")
     assert {"protocol", "source", "data", "classes"} <= set(table.columns)
@@ -371,6 +374,10 @@ def test_run_settings_say_how_the_runs_behind_a_row_were_made():
     default = svdd.assign(extra=[{}, {}])  # the registry's default pre-training
     assert "10 pre-training + 10 epochs" in report.run_settings(default)
     assert "images per class, 1 epoch, 2,000" in report.run_settings(ae.assign(epoch=1))
+    uneven = pd.DataFrame([dict(base, model="basic", seed=s, extra={}, normal_class=c)
+                           for c, seeds in ((0, (0, 1, 2)), (1, (0,))) for s in seeds])
+    assert report.run_settings(uneven).endswith("seeds 0, 1, 2 (1–3 per class)")
+    assert report.run_settings(uneven[uneven["normal_class"] == 0]).endswith("seeds 0, 1, 2")
     knn = pd.DataFrame([dict(base, model="knn", seed=0, extra={})])
     assert "one fit" in report.run_settings(knn) and "epochs" not in report.run_settings(knn)
     rows = report.measured_rows(report.final_records(_records()), "mnist")
@@ -420,6 +427,12 @@ def test_figure_rows_are_marked_with_how_their_runs_were_made():
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["ae [a]", "knn [b]"]
     assert any("[a] 30 epochs; [b] one fit" in t.get_text() for t in ax.texts)
+    plt.close(fig)
+    # a row resting on fewer classes than the others says how many, beside its mean
+    fig = plots.mean_auc_by_protocol(table.assign(classes=[10, 1]), "MNIST")
+    labels = [t.get_text() for t in fig.axes[0].texts]
+    assert " 0.800 (1 of 10 classes)" in labels and " 0.900" in labels
+    plt.close(fig)
 
 
 def test_baseline_convergence_ticks_its_checkpoints_and_marks_its_lines():

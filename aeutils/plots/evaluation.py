@@ -231,7 +231,8 @@ def mean_auc_by_protocol(table: pd.DataFrame, label: str, title: str = "",
     n_cls = t["classes"] if "classes" in t else [None] * len(t)
     full = max((n for n in n_cls if n is not None and n == n), default=None)
     for yi, v, n in zip(y, t["mean"], n_cls):
-        part = f" ({int(n)} classes)" if n is not None and n == n and full and n < full else ""
+        part = (f" ({int(n)} of {int(full)} classes)" if n is not None and n == n and full
+                and n < full else "")
         ax.text(v, yi, f" {v:.3f}{part}", va="center", fontsize="x-small")
     ax.set_yticks(y)
     ax.set_yticklabels(t["method"], fontsize="x-small")

@@ -49,8 +49,29 @@ def run_settings(records: pd.DataFrame) -> str:
     if "n_test" in records:
         parts.append(f"{_span(records['n_test'])} test images")
     seeds = sorted({int(x) for x in records["seed"]})
-    parts.append(f"seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}")
+    text = f"seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}"
+    if CLASS_COLUMN in records:  # a grid still running: not every class has every seed yet
+        per_class = records.groupby(CLASS_COLUMN)["seed"].nunique()
+        if per_class.nunique() > 1:
+            text += f" ({_span(per_class)} per class)"
+    parts.append(text)
     return ", ".join(parts)
+
+
+def _note_missing_classes(rows: pd.DataFrame) -> pd.DataFrame:
+    """Say on each row that rests on fewer classes than the table has which ones it has: its
+    mean is over those classes only (a grid still running, or a baseline left out)."""
+    every = set(rows["class"])
+    have = rows.groupby(["method", "protocol"])["class"].agg(lambda c: sorted(set(c)))
+    for (method, protocol), classes in have.items():
+        if len(classes) < len(every):
+            mine = (rows["method"] == method) & (rows["protocol"] == protocol)
+            note = (f"class{'es' if len(classes) > 1 else ''} "
+                    f"{', '.join(str(int(c)) for c in classes)} only "
+                    f"({len(classes)} of {len(every)})")
+            rows.loc[mine, "settings"] = [f"{s}, {note}" if s else note
+                                          for s in rows.loc[mine, "settings"]]
+    return rows
 
 
 def measured_rows(main: pd.DataFrame, dataset: str, baselines: pd.DataFrame | None = None,
@@ -120,7 +141,7 @@ def measured_rows(main: pd.DataFrame, dataset: str, baselines: pd.DataFrame | No
         if col not in out:
             out[col] = np.nan
     out["n"] = out["n"].fillna(1)
-    return out[columns]
+    return _note_missing_classes(out[columns].copy())
 
 
 def strategy_means(measured: pd.DataFrame) -> dict[str, dict]:
