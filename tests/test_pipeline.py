@@ -273,13 +273,18 @@ def test_profile_progress_counts_stored_runs_per_block(synthetic_folder, tmp_pat
     before = report.profile_progress("smoke", datasets, store)
     blocks = before["blocks"]
     assert before["stored"] == 0 and blocks["main"]["runs"] == 3 * 2 * 2
-    assert blocks["contamination"] == {"runs": 6, "stored": 0}
-    assert blocks["selection-label-free"] == {"runs": 0, "stored": 0}  # nothing to select from yet
+    assert (blocks["contamination"]["runs"], blocks["contamination"]["stored"]) == (6, 0)
+    sel = blocks["selection-label-free"]
+    assert (sel["runs"], sel["stored"]) == (0, 0)  # nothing to select from yet
     assert main(["grid", "--profile", "smoke", "--block", "contamination", "--dataset-map",
                  f"mnist=folder:{synthetic_folder}", "--results", str(store.path),
                  "--no-progress"]) == 0
     after = report.profile_progress("smoke", datasets, ResultsStore(store.path))
-    assert after["blocks"]["contamination"] == {"runs": 6, "stored": 6}
+    cont = after["blocks"]["contamination"]
+    assert (cont["runs"], cont["stored"]) == (6, 6)
+    # each block says what its own runs cost: here all of it is the contamination block's
+    assert cont["compute"] == after["compute"] and after["blocks"]["main"]["compute"] == \
+        before["blocks"]["main"]["compute"]
     assert after["stored"] == 6 and after["runs"] == before["runs"]
     assert before["compute"]["cpu_hours"] == 0
     spent = after["compute"]

@@ -75,6 +75,28 @@ def progress(profile: str) -> str:
     return text + "\n"
 
 
+def block_hours(profile: str) -> str:
+    """Per block of ``profile``: runs stored and what training and scoring them cost
+    (notebook 04's ``runs``; a run shared by two blocks counts in both)."""
+    path = f"figures/{profile}/numbers/04_evaluation_numbers.json"
+    blocks = json.loads((ROOT / path).read_text())["runs"]["blocks"]
+    gpu = any(b.get("compute", {}).get("accelerator_runs") for b in blocks.values())
+    out = [f"<!-- numbers-from: {path} -->",
+           "| block | runs stored | CPU-hours" + (" | GPU-hours (wall, summed over groups)"
+                                                  if gpu else "") + " |",
+           "|---|---|---|" + ("---|" if gpu else "")]
+    for name, b in blocks.items():
+        if not b["runs"]:
+            continue  # a selection block before its search is stored
+        spent = b.get("compute") or {}
+        cells = [f"`{name}`", f"{b['stored']}/{b['runs']}",
+                 _fmt(spent.get("cpu_hours"), 2) if spent else "?"]
+        if gpu:
+            cells.append(_fmt(spent.get("accelerator_train_hours"), 2) if spent else "?")
+        out.append("| " + " | ".join(cells) + " |")
+    return "\n".join(out) + "\n"
+
+
 DATASETS = {"mnist": "MNIST", "cifar10": "CIFAR-10 (JPEG copy)"}
 # Selection strategies of the comparison table, in order: (row label, how it chose).
 STRATEGY_ROWS = {
@@ -216,7 +238,8 @@ def device_agreement(path: str = "benchmarks/results/device_agreement.json") -> 
 
 
 RENDERERS: dict[str, Callable[..., str]] = {
-    "thesis-table": thesis_table, "progress": progress, "comparison": comparison,
+    "thesis-table": thesis_table, "progress": progress, "block-hours": block_hours,
+    "comparison": comparison,
     "optimism": optimism, "proxy-study": proxy_study, "device-agreement": device_agreement}
 
 

@@ -53,20 +53,20 @@ def block_records(store: ResultsStore, profile: str, datasets: Mapping[str, str]
 
 def profile_progress(profile: str, datasets: Mapping[str, str],
                      store: ResultsStore) -> dict:
-    """How much of ``profile`` ``store`` holds: distinct runs and runs stored with every
-    checkpoint, in all and per block (a run shared by two blocks counts in both)."""
+    """How much of ``profile`` ``store`` holds, and what it cost: distinct runs, runs stored
+    with every checkpoint and :func:`compute_spent`, in all and per block (a run shared by
+    two blocks counts in both)."""
     from ..experiment import pending
     from ..grid import profile_configs
 
     def count(configs) -> dict:
         unique = list({c.key(): c for c in configs}.values())
-        return {"runs": len(unique), "stored": len(unique) - len(pending(unique, store))}
+        return {"runs": len(unique), "stored": len(unique) - len(pending(unique, store)),
+                "compute": compute_spent(store, {c.key() for c in unique})}
 
     blocks = {name: count(profile_configs(profile, datasets, [name], store=store))
               for name in block_names(profile)}
-    configs = profile_configs(profile, datasets, store=store)
-    return {**count(configs), "blocks": blocks,
-            "compute": compute_spent(store, {c.key() for c in configs})}
+    return {**count(profile_configs(profile, datasets, store=store)), "blocks": blocks}
 
 
 def compute_spent(store: ResultsStore, keys: set[str]) -> dict:
