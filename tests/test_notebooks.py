@@ -266,6 +266,11 @@ def test_measured_rows_and_comparison_table(tmp_path):
     knn = rows[rows["method"] == "knn"]
     assert knn["auc"].item() == pytest.approx(0.7) and knn["n"].item() == 2
     assert knn["std"].item() == pytest.approx(np.std([0.6, 0.8], ddof=1))
+    spread = report.baseline_summary(base, "mnist")  # the seeds' class-means: 0.6 and 0.8
+    assert list(spread) == ["knn [one-vs-rest]"] and spread["knn [one-vs-rest]"]["seeds"] == [0, 1]
+    assert spread["knn [one-vs-rest]"]["mean_auc"] == pytest.approx(0.7)
+    assert spread["knn [one-vs-rest]"]["std_auc"] == pytest.approx(np.std([0.6, 0.8], ddof=1))
+    assert report.baseline_summary(base, "cifar10") == {} == report.baseline_summary(None, "mnist")
     # knn ran on class 0 only: its row says its mean covers one of the table's two classes
     assert knn["settings"].item().endswith(", seeds 0, 1, class 0 only (1 of 2)")
     assert not rows.loc[rows["method"] != "knn", "settings"].str.contains("only").any()

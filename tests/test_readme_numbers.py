@@ -120,13 +120,43 @@ def test_the_check_catches_a_number_no_code_wrote(tmp_path, monkeypatch):
     assert unmarked_tables(fenced) == []
 
 
-def test_generated_readme_blocks_are_up_to_date():
-    """The README's generated tables equal what tools/readme_tables.py makes of the numbers files."""
+def _readme_tables():
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("readme_tables", ROOT / "tools/readme_tables.py")
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
+    return tool
+
+
+def test_generated_readme_blocks_are_up_to_date():
+    """The README's generated tables equal what tools/readme_tables.py makes of the numbers files."""
+    tool = _readme_tables()
     text = (ROOT / "README.md").read_text()
     assert tool.BLOCK.search(text), "the README has no generated block"
     assert tool.render(text) == text, "README.md is out of date: run python tools/readme_tables.py"
+
+
+def test_generated_comparison_and_block_hours_from_numbers_files(tmp_path, monkeypatch):
+    """A baseline on several seeds shows mean ± std over them; one seed shows its mean; the
+    block-hours table lists each block with runs, stored and CPU-hours."""
+    tool = _readme_tables()
+    monkeypatch.setattr(tool, "ROOT", tmp_path)
+    numbers = tmp_path / "figures/p/numbers"
+    numbers.mkdir(parents=True)
+    mean_auc = {"knn [one-vs-rest]": 0.91234, "pca [one-vs-rest]": 0.8}
+    spread = {"knn [one-vs-rest]": {"seeds": [0, 1, 2], "mean_auc": 0.91234, "std_auc": 0.00456,
+                                    "classes": 10},
+              "pca [one-vs-rest]": {"seeds": [0], "mean_auc": 0.8, "std_auc": None, "classes": 10}}
+    (numbers / "05_comparison_numbers.json").write_text(json.dumps(
+        {"mnist": {"mean_auc": mean_auc, "settings": {}, "baselines": spread}}))
+    table = tool.comparison("p")
+    assert "| knn |" in table and "| 0.9123 ± 0.0046 |" in table
+    assert "| 0.8000 |" in table and "± nan" not in table
+    spent = {"cpu_hours": 1.234, "accelerator_runs": 0}
+    runs = {"runs": {"blocks": {"main": {"runs": 4, "stored": 3, "compute": spent},
+                                "selection": {"runs": 0, "stored": 0}}}}
+    (numbers / "04_evaluation_numbers.json").write_text(json.dumps(runs))
+    hours = tool.block_hours("p")
+    assert "| `main` | 3/4 | 1.23 |" in hours and "selection" not in hours
+    assert missing_numbers(hours.replace("figures/p", str(numbers.parent))) == []

@@ -180,9 +180,16 @@ def comparison(profile: str) -> str:
         "AE best of", [value(ds, p, "AE best of") for ds, p in cols])
     baselines = sorted({k.rsplit(" [", 1)[0] for ds in DATASETS
                         for k in numbers.get(ds, {}).get("mean_auc", {}) if not k.startswith("AE")})
+    def baseline(ds: str, proto: str, name: str) -> str:
+        """Mean, and ± std over seeds of the class-mean where it ran on several."""
+        spread = numbers.get(ds, {}).get("baselines", {}).get(f"{name} [{proto}]")
+        if spread and len(spread["seeds"]) > 1 and find(ds, proto, f"{name} "):
+            return f"{spread['mean_auc']:.4f} ± {spread['std_auc']:.4f}"
+        return value(ds, proto, f"{name} ")
+
     for b in baselines:
-        row(b, "fixed settings (mean over its seeds)", f"{b} ",
-            [value(ds, p, f"{b} ") for ds, p in cols])
+        row(b, "fixed settings (mean, ± std over its seeds)", f"{b} ",
+            [baseline(ds, p, b) for ds, p in cols])
     return "\n".join(out) + "\n"
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .comparison import (  # noqa: F401
     baseline_curves,
+    baseline_summary,
     comparison_numbers,
     comparison_table,
     measured_rows,

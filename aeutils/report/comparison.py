@@ -244,22 +244,38 @@ def baseline_curves(checkpoints: pd.DataFrame, dataset: str) -> tuple[pd.DataFra
     return auc, loss
 
 
+def _seed_stats(records: pd.DataFrame) -> dict:
+    """Seeds, mean ± std over seeds of the class-mean test AUC, and classes of ``records``."""
+    from ..selection import seed_summary
+
+    summary = seed_summary(records.to_dict("records")).set_index("normal_class")
+    return {"seeds": sorted(int(x) for x in records["seed"].unique()),
+            "mean_auc": float(summary.loc["all", "mean"]),
+            "std_auc": float(summary.loc["all", "std"]),
+            "classes": int(records["normal_class"].nunique())}
+
+
 def selection_summary(selections: Mapping[str, pd.DataFrame | None], dataset: str) -> dict:
     """Per strategy: the chosen config and epoch, the seeds it was re-run on, and mean ± std
     over those seeds of the class-mean test AUC (what notebook 05 and the README report)."""
-    from ..selection import seed_summary
-
     out = {}
     for name, records in selections.items():
         mine = records[same_dataset(records, dataset)] if records is not None and not \
             records.empty else None
         if mine is None or mine.empty:
             continue
-        summary = seed_summary(mine.to_dict("records")).set_index("normal_class")
         out[name] = {"config": "; ".join(sorted(set(mine["model"] + "/" + mine["loss"]))),
-                     "epoch": int(mine["epoch"].max()),
-                     "seeds": sorted(int(x) for x in mine["seed"].unique()),
-                     "mean_auc": float(summary.loc["all", "mean"]),
-                     "std_auc": float(summary.loc["all", "std"]),
-                     "classes": int(mine["normal_class"].nunique())}
+                     "epoch": int(mine["epoch"].max()), **_seed_stats(mine)}
     return out
+
+
+def baseline_summary(baselines: pd.DataFrame | None, dataset: str) -> dict:
+    """Per baseline row, keyed ``"method [protocol]"`` as in :func:`comparison_numbers`: its
+    seeds and mean ± std over them of the class-mean test AUC, as for the selections."""
+    if baselines is None or baselines.empty:
+        return {}
+    b = baselines[same_dataset(baselines, dataset)]
+    if b.empty:
+        return {}
+    return {f"{config} [{protocol}]": _seed_stats(part)
+            for (config, protocol), part in add_config(b).groupby(["config", "protocol"])}
