@@ -89,3 +89,18 @@ def test_stage_store_leaves_the_scores_of_runs_in_training(tmp_path):
     named, pending = tool.shippable(store.path)
     assert [p.name for p in named] == ["r.jsonl", "a-e2.npz"]
     assert [p.name for p in pending] == ["b-e1.npz"]
+
+
+def test_device_grid_script_names_its_steps_and_datasets(tmp_path):
+    """tools/device_grid.sh (a borrowed GPU's grid) refuses what it cannot do, saying why."""
+    import subprocess
+
+    script = str(ROOT / "tools/device_grid.sh")
+    bad = subprocess.run(["bash", script, "train"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "pack [DATASET ...] | run [grid options] | merge DIR" in bad.stderr
+    env = {"PATH": "/usr/bin:/bin", "AEUTILS_DATA": str(tmp_path)}
+    unknown = subprocess.run(["bash", script, "pack", "svhn"], capture_output=True, text=True,
+                             env=env)
+    assert unknown.returncode == 2 and "not svhn" in unknown.stderr and "cifar10" in unknown.stderr
+    merge = subprocess.run(["bash", script, "merge"], capture_output=True, text=True, env=env)
+    assert merge.returncode != 0 and "usage: device_grid.sh merge DIR" in merge.stderr
