@@ -4,7 +4,8 @@
 #
 #   here:   bash tools/device_grid.sh pack [DATASET ...]   (default: mnist cifar10)
 #       packs $AEUTILS_DATA's datasets into .devdata/data.tgz, with their digests
-#       (tools/dataset_digest.py) and the commit, and a piq wheel into .whl/ (both git-ignored)
+#       (tools/dataset_digest.py) and the commit, and a piq wheel into .whl/ (both git-ignored);
+#       pack right before the device call, after the last commit: its records name that commit
 #   there:  PROFILE=compare WORKERS=6 LIMIT=480 bash tools/device_grid.sh run [grid options]
 #       (carry .devdata, .whl and results/PROFILE/results.jsonl.claims: the claims of this
 #       machine's running grid keep the GPU off the groups it is training.) Installs the
