@@ -270,7 +270,10 @@ def test_measured_rows_and_comparison_table(tmp_path):
     assert list(spread) == ["knn [one-vs-rest]"] and spread["knn [one-vs-rest]"]["seeds"] == [0, 1]
     assert spread["knn [one-vs-rest]"]["mean_auc"] == pytest.approx(0.7)
     assert spread["knn [one-vs-rest]"]["std_auc"] == pytest.approx(np.std([0.6, 0.8], ddof=1))
+    assert spread["knn [one-vs-rest]"]["even"]
     assert report.baseline_summary(base, "cifar10") == {} == report.baseline_summary(None, "mnist")
+    uneven = pd.concat([base, base.assign(normal_class=1).iloc[:1]])  # class 1: seed 0 only
+    assert not report.baseline_summary(uneven, "mnist")["knn [one-vs-rest]"]["even"]
     # knn ran on class 0 only: its row says its mean covers one of the table's two classes
     assert knn["settings"].item().endswith(", seeds 0, 1, class 0 only (1 of 2)")
     assert not rows.loc[rows["method"] != "knn", "settings"].str.contains("only").any()

@@ -146,13 +146,18 @@ def test_generated_comparison_and_block_hours_from_numbers_files(tmp_path, monke
     numbers.mkdir(parents=True)
     mean_auc = {"knn [one-vs-rest]": 0.91234, "pca [one-vs-rest]": 0.8}
     spread = {"knn [one-vs-rest]": {"seeds": [0, 1, 2], "mean_auc": 0.91234, "std_auc": 0.00456,
-                                    "classes": 10},
-              "pca [one-vs-rest]": {"seeds": [0], "mean_auc": 0.8, "std_auc": None, "classes": 10}}
+                                    "classes": 10, "even": True},
+              "pca [one-vs-rest]": {"seeds": [0], "mean_auc": 0.8, "std_auc": None, "classes": 10,
+                                    "even": True},
+              "ocsvm [one-vs-rest]": {"seeds": [0, 1], "mean_auc": 0.7, "std_auc": 0.1,
+                                      "classes": 2, "even": False}}
+    mean_auc["ocsvm [one-vs-rest]"] = 0.65  # classes on other seeds: the table's mean, no ±
     (numbers / "05_comparison_numbers.json").write_text(json.dumps(
         {"mnist": {"mean_auc": mean_auc, "settings": {}, "baselines": spread}}))
     table = tool.comparison("p")
     assert "| knn |" in table and "| 0.9123 ± 0.0046 |" in table
     assert "| 0.8000 |" in table and "± nan" not in table
+    assert "| 0.6500 |" in table and "0.7000" not in table
     spent = {"cpu_hours": 1.234, "accelerator_runs": 0}
     runs = {"runs": {"blocks": {"main": {"runs": 4, "stored": 3, "compute": spent},
                                 "selection": {"runs": 0, "stored": 0}}}}

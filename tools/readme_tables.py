@@ -181,9 +181,11 @@ def comparison(profile: str) -> str:
     baselines = sorted({k.rsplit(" [", 1)[0] for ds in DATASETS
                         for k in numbers.get(ds, {}).get("mean_auc", {}) if not k.startswith("AE")})
     def baseline(ds: str, proto: str, name: str) -> str:
-        """Mean, and ± std over seeds of the class-mean where it ran on several."""
+        """Mean, and ± std over seeds of the class-mean where every class ran on the same
+        several seeds."""
         spread = numbers.get(ds, {}).get("baselines", {}).get(f"{name} [{proto}]")
-        if spread and len(spread["seeds"]) > 1 and find(ds, proto, f"{name} "):
+        if spread and len(spread["seeds"]) > 1 and spread.get("even") and \
+                find(ds, proto, f"{name} "):
             return f"{spread['mean_auc']:.4f} ± {spread['std_auc']:.4f}"
         return value(ds, proto, f"{name} ")
 

@@ -245,14 +245,18 @@ def baseline_curves(checkpoints: pd.DataFrame, dataset: str) -> tuple[pd.DataFra
 
 
 def _seed_stats(records: pd.DataFrame) -> dict:
-    """Seeds, mean ± std over seeds of the class-mean test AUC, and classes of ``records``."""
+    """Seeds, mean ± std over seeds of the class-mean test AUC, and classes of ``records``;
+    ``even``: every class ran on every seed (else the seeds' class-means average different
+    classes, and their std says little: a grid still running)."""
     from ..selection import seed_summary
 
     summary = seed_summary(records.to_dict("records")).set_index("normal_class")
+    seeds = records.groupby("normal_class")["seed"].agg(frozenset)
     return {"seeds": sorted(int(x) for x in records["seed"].unique()),
             "mean_auc": float(summary.loc["all", "mean"]),
             "std_auc": float(summary.loc["all", "std"]),
-            "classes": int(records["normal_class"].nunique())}
+            "classes": int(records["normal_class"].nunique()),
+            "even": bool(seeds.nunique() == 1)}
 
 
 def selection_summary(selections: Mapping[str, pd.DataFrame | None], dataset: str) -> dict:
