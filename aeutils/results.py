@@ -287,6 +287,12 @@ class ResultsStore:
             out.append((path, key, int(epoch)))
         return out
 
+    def orphan_score_files(self) -> list[Path]:
+        """Score files that no record names: a group in training writes them at each
+        checkpoint but appends its records only when it ends (never shipped alone)."""
+        stored = {(r["key"], int(r["epoch"])) for r in self.records()}
+        return [f for f, key, epoch in self.score_files() if (key, epoch) not in stored]
+
     def prune_scores(self, keep: set[str], written_before: float) -> tuple[int, int]:
         """Delete the score files not named in ``keep`` and last written before
         ``written_before`` (a time.time() stamp: files a running grid writes meanwhile

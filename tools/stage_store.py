@@ -22,11 +22,8 @@ from aeutils.results import ResultsStore  # noqa: E402
 def shippable(table: str | Path) -> tuple[list[Path], list[Path]]:
     """(the table and the score files its records name, score files of runs in training)."""
     store = ResultsStore(table)
-    keys = {(r["key"], int(r["epoch"])) for r in store.records()}
-    named, pending = [store.path], []
-    for f, key, epoch in store.score_files():
-        (named if (key, epoch) in keys else pending).append(f)
-    return named, pending
+    pending = store.orphan_score_files()
+    return [store.path, *(f for f, _, _ in store.score_files() if f not in pending)], pending
 
 
 def main() -> int:
