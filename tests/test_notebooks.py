@@ -453,6 +453,9 @@ def test_baseline_convergence_ticks_its_checkpoints_and_marks_its_lines():
         ("deep-svdd", "one-vs-rest"): "5 epochs", ("deep-svdd", "leave-one-out"): "5 epochs"})
     a1 = fig.axes[0]
     assert list(a1.get_xticks()) == [5]  # one checkpoint: one tick, no 4.74 … 5.22
+    # log epochs, so 15 GANomaly and 100 Deep SVDD epochs share an axis; the last is ticked
+    assert a1.get_xscale() == fig.axes[1].get_xscale() == "log"
+    assert list(fig.axes[1].get_xticks()) == [1, 2]
     assert {t.get_text() for t in a1.get_legend().get_texts()} == {
         "deep-svdd · one-vs-rest [a]", "deep-svdd · leave-one-out [a]"}
     plt.close(fig)

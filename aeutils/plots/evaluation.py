@@ -278,9 +278,16 @@ def baseline_convergence(auc: pd.DataFrame, loss: pd.DataFrame, label: str,
                      ax=ax, errorbar=None)
         ax.set_ylabel(ylabel)
         ax.legend(fontsize="small")
-        ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
+        # log epochs: GANomaly's 15 and Deep SVDD's 100 epochs both stay readable
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(ticker.ScalarFormatter())
+        ax.xaxis.set_minor_formatter(ticker.NullFormatter())
     if len(auc):  # AUC exists at the checkpoints only: tick those (one alone would get 4.74…)
         a1.set_xticks(sorted({int(e) for e in auc["epoch"]}))
+    if len(loss):
+        last = int(loss["epoch"].max())
+        a2.set_xticks(sorted({e for e in (1, 2, 5, 10, 20, 50, 100, 200, 500) if e < last}
+                             | {last}))
     a2.set_yscale("log")
     _fig_titled(fig, f"{label}: neural baselines, convergence", note)
     return fig
