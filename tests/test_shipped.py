@@ -8,6 +8,7 @@ aeutils.registry makes every record it produced stale; this test then fails loud
 from __future__ import annotations
 
 import dataclasses
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -21,8 +22,14 @@ FIELDS = [f.name for f in dataclasses.fields(RunConfig)]
 
 
 def _shipped_files() -> list[Path]:
-    """Files under results/ that git ships: not the stores' working files (claims of
-    running workers, snapshots of groups in training, lock files), which it ignores."""
+    """Files under results/ that git ships: in a checkout, the tracked ones (a grid still
+    running keeps the score files of finished runs untracked until ``make ship`` prunes
+    them); elsewhere every file but the stores' working files (claims of running workers,
+    snapshots of groups in training, lock files), which git ignores."""
+    if (ROOT / ".git").exists():
+        listed = subprocess.run(["git", "ls-files", "-z", "results"], cwd=ROOT,
+                                capture_output=True, check=True).stdout.decode()
+        return [ROOT / n for n in listed.split("\0") if n and (ROOT / n).is_file()]
     local = {d for t in STORES for d in (ResultsStore(t).claims_dir, ResultsStore(t).snapshots_dir)}
     return [f for f in (ROOT / "results").rglob("*") if f.is_file()
             and not f.name.endswith(".lock") and local.isdisjoint(f.parents)]
