@@ -130,8 +130,8 @@ PROFILES: dict[str, list[Block]] = {
     ],
     # The measured comparison: a search space of autoencoders on (nearly) full data, each
     # selection strategy's pick over three seeds that did not select, every baseline on the
-    # same images over three seeds (neural ones at the papers' budgets), both protocols, whole
-    # test sets. About 10 machine-hours on a 2-core CPU (README, Performance).
+    # same images over three seeds (GANomaly at its paper's 15 epochs, Deep SVDD below its
+    # paper's budget, to a shown plateau of its test AUC), both protocols, whole test sets. About 10 machine-hours on a 2-core CPU (README, Performance).
     "compare": [
         Block("main-mnist", datasets=("mnist",), models=("basic", "vae"), epochs=30,
               checkpoints=(5, 10, 20, 30)),
@@ -142,8 +142,9 @@ PROFILES: dict[str, list[Block]] = {
         *selection_blocks(("mnist", "cifar10")),
         # Baselines on the same images as the autoencoders of each column (MNIST: all
         # training images of the class; CIFAR-10: the same 2,000), 3 seeds each, neural
-        # baselines trained to the papers' budget (GANomaly 15 epochs) or to a shown
-        # plateau (Deep SVDD: 50 pre-training epochs, then checkpoints up to 100).
+        # baselines trained to the paper's budget (GANomaly 15 epochs) or to a shown
+        # plateau of test AUC (Deep SVDD: 50 pre-training epochs, then checkpoints up to
+        # 100; its training loss still falls).
         Block("baselines", datasets=("mnist",), models=CLASSICAL, seeds=(0, 1, 2),
               epochs=1, checkpoints=(1,)),
         Block("baselines-cifar10", datasets=("cifar10",), models=CLASSICAL, seeds=(0, 1, 2),

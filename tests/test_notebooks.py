@@ -259,6 +259,28 @@ def test_curves():
     assert set(curve["contamination"]) == {0.0, 50.0}
 
 
+def test_baseline_curves_and_loss_flatness():
+    """AUC per checkpoint averages runs; the loss curve comes from each run's last record;
+    the tail drop says how much the loss still fell over the last tenth of the epochs."""
+    from aeutils.data import dataset_identity
+
+    rows = [{"key": f"k{s}", "model": "deep-svdd", "protocol": "one-vs-rest", "epoch": e,
+             "auc": a + s / 10, "dataset_id": dataset_identity("mnist"),
+             "loss_curve": list(np.linspace(2.0, 1.0, e)) if e == 20 else [9.0]}
+            for s in (0, 1) for e, a in ((10, 0.5), (20, 0.6))]
+    rows.append({**rows[0], "model": "basic", "key": "ae"})  # autoencoders are not baselines
+    auc, loss = report.baseline_curves(pd.DataFrame(rows), "mnist")
+    assert list(auc["method"].unique()) == ["deep-svdd"]
+    assert auc.set_index("epoch")["value"].to_dict() == pytest.approx({10: 0.55, 20: 0.65})
+    assert len(loss) == 20 and loss["value"].iloc[0] == pytest.approx(2.0)
+    flat = report.loss_flatness(loss)["deep-svdd [one-vs-rest]"]
+    assert flat["epochs"] == 20 and flat["tail_epochs"] == 2
+    v = np.linspace(2.0, 1.0, 20)
+    assert flat["tail_drop"] == pytest.approx(1 - v[-1] / v[-3]) and flat["last"] == 1.0
+    still = loss.assign(value=1.0)  # a plateau reads 0
+    assert report.loss_flatness(still)["deep-svdd [one-vs-rest]"]["tail_drop"] == 0.0
+
+
 def test_measured_rows_and_comparison_table(tmp_path):
     final = report.final_records(_records())
     main, base = final[final["model"] != "knn"], final[final["model"] == "knn"]

@@ -165,3 +165,25 @@ def test_generated_comparison_and_block_hours_from_numbers_files(tmp_path, monke
     hours = tool.block_hours("p")
     assert "| `main` | 3/4 | 1.23 |" in hours and "selection" not in hours
     assert missing_numbers(hours.replace("figures/p", str(numbers.parent))) == []
+
+
+def test_generated_convergence_table_from_numbers_files(tmp_path, monkeypatch):
+    """One row per neural baseline and column, checkpoints in epoch order, every decimal in
+    the numbers file; a baseline without a loss summary shows dashes."""
+    tool = _readme_tables()
+    monkeypatch.setattr(tool, "ROOT", tmp_path)
+    numbers = tmp_path / "figures/p/numbers"
+    numbers.mkdir(parents=True)
+    curves = {"deep-svdd [one-vs-rest]": {"100": 0.91, "10": 0.93},
+              "ganomaly [leave-one-out]": {"5": 0.6}}
+    loss = {"deep-svdd [one-vs-rest]": {"epochs": 100, "first": 3.3, "last": 0.0095,
+                                        "tail_epochs": 10, "tail_drop": 0.1192}}
+    (numbers / "05_comparison_numbers.json").write_text(json.dumps(
+        {"mnist": {"baseline_auc_by_epoch": curves, "baseline_loss": loss}}))
+    table = tool.convergence("p")
+    assert "| deep-svdd | MNIST one-vs-rest | 10: 0.9300 · 100: 0.9100 |" in table
+    assert "3.3000 → 0.0095 (100 epochs) | 0.119 (last 10 epochs) |" in table
+    assert "| ganomaly | MNIST leave-one-out | 5: 0.6000 | – | – |" in table
+    assert missing_numbers(table.replace("figures/p", str(numbers.parent))) == []
+    (numbers / "05_comparison_numbers.json").write_text(json.dumps({"mnist": {}}))
+    assert "No neural baseline" in tool.convergence("p")

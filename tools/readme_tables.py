@@ -213,6 +213,30 @@ def optimism(profile: str) -> str:
     return "\n".join(out) + "\n"
 
 
+def convergence(profile: str) -> str:
+    """The neural baselines' mean test AUC at each checkpoint and how much their training
+    loss still fell at the end, per column (notebook 05's convergence figures, as numbers)."""
+    path, numbers = _comparison_numbers(profile)
+    rows = [(ds, name, curve) for ds in DATASETS for proto in PROTOCOLS
+            for name, curve in sorted(numbers.get(ds, {}).get("baseline_auc_by_epoch", {}).items())
+            if name.endswith(f"[{proto}]")]
+    if not rows:
+        return f"*No neural baseline of the `{profile}` profile is stored yet* (`{path}`).\n"
+    out = [f"<!-- numbers-from: {path} -->",
+           "| method | column | mean test AUC at each checkpoint (epoch: AUC) "
+           "| mean training loss, first → last epoch | fraction it fell over the last tenth |",
+           "|---|---|---|---|---|"]
+    for ds, name, curve in rows:
+        method, proto = name.rsplit(" [", 1)
+        auc = " · ".join(f"{e}: {v:.4f}" for e, v in sorted(curve.items(), key=lambda x: int(x[0])))
+        loss = numbers[ds].get("baseline_loss", {}).get(name)
+        fell = (f"{loss['first']:.4f} → {loss['last']:.4f} ({loss['epochs']} epochs)",
+                f"{loss['tail_drop']:.3f} (last {loss['tail_epochs']} epochs)") if loss else ("–", "–")
+        out.append(f"| {method} | {DATASETS[ds]} {proto.rstrip(']')} | {auc} | {fell[0]} "
+                   f"| {fell[1]} |")
+    return "\n".join(out) + "\n"
+
+
 def proxy_study(path: str = "results/proxy-study/proxy_study.json") -> str:
     """Each label-free criterion on a held-out dataset (tools/proxy_study.py)."""
     if not (ROOT / path).exists():
@@ -248,7 +272,7 @@ def device_agreement(path: str = "benchmarks/results/device_agreement.json") -> 
 
 RENDERERS: dict[str, Callable[..., str]] = {
     "thesis-table": thesis_table, "progress": progress, "block-hours": block_hours,
-    "comparison": comparison,
+    "comparison": comparison, "convergence": convergence,
     "optimism": optimism, "proxy-study": proxy_study, "device-agreement": device_agreement}
 
 

@@ -35,8 +35,10 @@ Both stages use Adam with weight decay 1e-6 (``weight_decay``), lr
 
 Deviations from the paper, deliberate: inputs are the project's [0, 1] pixels
 (the paper applies global contrast normalisation and per-class min-max scaling);
-no learning-rate milestone schedule (the paper drops lr ×0.1 after 50/250
-epochs) and far fewer epochs than the paper's 250 pre-training + 150 training;
+one learning rate per stage and far fewer epochs than the paper, which trains
+the autoencoder 250 + 100 epochs and Deep SVDD 150 + 100 epochs, each at lr 1e-4
+then 1e-5 (the authors' PyTorch code: 350 epochs with the drop at 250, and 150
+with the drop at 50);
 representation size ``config.latent_dim`` (project default 32 = the paper's
 MNIST size; the paper uses 128 on CIFAR-10); only the one-class (not the
 soft-boundary) objective; a lone last image of an epoch is skipped

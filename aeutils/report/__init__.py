@@ -13,6 +13,7 @@ from .comparison import (  # noqa: F401
     baseline_summary,
     comparison_numbers,
     comparison_table,
+    loss_flatness,
     measured_rows,
     per_class_long,
     row_settings,

@@ -244,6 +244,22 @@ def baseline_curves(checkpoints: pd.DataFrame, dataset: str) -> tuple[pd.DataFra
     return auc, loss
 
 
+def loss_flatness(loss: pd.DataFrame, tail: float = 0.1) -> dict:
+    """Per ``method [protocol]`` of a :func:`baseline_curves` loss frame: epochs, first and
+    last mean training loss, and ``tail_drop``, the fraction by which the loss fell over
+    the last ``tail`` of the epochs (at least one). A plateau reads near 0; Deep SVDD's
+    one-class loss, which shrinks the sphere for as long as it trains, does not."""
+    out = {}
+    for (method, protocol), g in loss.groupby(["method", "protocol"]):
+        v = g.sort_values("epoch")["value"].to_numpy(dtype=float)
+        k = max(1, round(tail * len(v)))
+        drop = 1.0 - v[-1] / v[-1 - k] if len(v) > k and v[-1 - k] != 0 else float("nan")
+        out[f"{method} [{protocol}]"] = {"epochs": len(v), "first": float(v[0]),
+                                         "last": float(v[-1]), "tail_epochs": k,
+                                         "tail_drop": float(drop)}
+    return out
+
+
 def _seed_stats(records: pd.DataFrame) -> dict:
     """Seeds, mean ± std over seeds of the class-mean test AUC, and classes of ``records``;
     ``even``: every class ran on every seed (else the seeds' class-means average different
