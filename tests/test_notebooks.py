@@ -265,13 +265,14 @@ def test_baseline_curves_and_loss_flatness():
     from aeutils.data import dataset_identity
 
     rows = [{"key": f"k{s}", "model": "deep-svdd", "protocol": "one-vs-rest", "epoch": e,
-             "auc": a + s / 10, "dataset_id": dataset_identity("mnist"),
+             "auc": a + s / 10, "dataset_id": dataset_identity("mnist"), "normal_class": s,
              "loss_curve": list(np.linspace(2.0, 1.0, e)) if e == 20 else [9.0]}
             for s in (0, 1) for e, a in ((10, 0.5), (20, 0.6))]
     rows.append({**rows[0], "model": "basic", "key": "ae"})  # autoencoders are not baselines
     auc, loss = report.baseline_curves(pd.DataFrame(rows), "mnist")
     assert list(auc["method"].unique()) == ["deep-svdd"]
     assert auc.set_index("epoch")["value"].to_dict() == pytest.approx({10: 0.55, 20: 0.65})
+    assert set(auc["classes"]) == {2}
     assert len(loss) == 20 and loss["value"].iloc[0] == pytest.approx(2.0)
     flat = report.loss_flatness(loss)["deep-svdd [one-vs-rest]"]
     assert flat["epochs"] == 20 and flat["tail_epochs"] == 2

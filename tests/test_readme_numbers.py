@@ -179,11 +179,12 @@ def test_generated_convergence_table_from_numbers_files(tmp_path, monkeypatch):
     loss = {"deep-svdd [one-vs-rest]": {"epochs": 100, "first": 3.3, "last": 0.0095,
                                         "tail_epochs": 10, "tail_drop": 0.1192}}
     (numbers / "05_comparison_numbers.json").write_text(json.dumps(
-        {"mnist": {"baseline_auc_by_epoch": curves, "baseline_loss": loss}}))
+        {"mnist": {"baseline_auc_by_epoch": curves, "baseline_loss": loss,
+                   "baseline_classes": {"ganomaly [leave-one-out]": 6}}}))
     table = tool.convergence("p")
     assert "| deep-svdd | MNIST one-vs-rest | 10: 0.9300 · 100: 0.9100 |" in table
     assert "3.3000 → 0.0095 (100 epochs) | 0.119 (last 10 epochs) |" in table
-    assert "| ganomaly | MNIST leave-one-out | 5: 0.6000 | – | – |" in table
+    assert "| ganomaly (classes: 6 of 10 so far) | MNIST leave-one-out | 5: 0.6000 | – | – |" in table
     assert missing_numbers(table.replace("figures/p", str(numbers.parent))) == []
     (numbers / "05_comparison_numbers.json").write_text(json.dumps({"mnist": {}}))
     assert "No neural baseline" in tool.convergence("p")

@@ -228,6 +228,8 @@ def convergence(profile: str) -> str:
            "|---|---|---|---|---|"]
     for ds, name, curve in rows:
         method, proto = name.rsplit(" [", 1)
+        classes = numbers[ds].get("baseline_classes", {}).get(name, 10)
+        method += f" (classes: {classes} of 10 so far)" if classes < 10 else ""
         auc = " · ".join(f"{e}: {v:.4f}" for e, v in sorted(curve.items(), key=lambda x: int(x[0])))
         loss = numbers[ds].get("baseline_loss", {}).get(name)
         fell = (f"{loss['first']:.4f} → {loss['last']:.4f} ({loss['epochs']} epochs)",

@@ -226,8 +226,9 @@ def per_class_long(table: pd.DataFrame, class_names: Sequence[str],
 
 def baseline_curves(checkpoints: pd.DataFrame, dataset: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Convergence of the iterative baselines of ``dataset``: (mean test AUC per method,
-    protocol and checkpoint epoch; mean training loss per method, protocol and epoch, from
-    each run's last record). Empty frames when the records hold no such baseline."""
+    protocol and checkpoint epoch, with the number of normal classes it averages; mean
+    training loss per method, protocol and epoch, from each run's last record). Empty frames
+    when the records hold no such baseline."""
     empty = pd.DataFrame(columns=["method", "protocol", "epoch", "value"])
     if checkpoints is None or checkpoints.empty or "loss_curve" not in checkpoints:
         return empty, empty
@@ -235,8 +236,9 @@ def baseline_curves(checkpoints: pd.DataFrame, dataset: str) -> tuple[pd.DataFra
                     & ~checkpoints["model"].isin(list(AUTOENCODERS))]
     if d.empty:
         return empty, empty
-    auc = d.groupby(["model", "protocol", "epoch"], as_index=False)["auc"].mean()
-    auc = auc.rename(columns={"model": "method", "auc": "value"})
+    auc = d.groupby(["model", "protocol", "epoch"], as_index=False).agg(
+        value=("auc", "mean"), classes=("normal_class", "nunique"))
+    auc = auc.rename(columns={"model": "method"})
     last = d.sort_values("epoch").groupby("key").tail(1)
     losses = [{"method": r["model"], "protocol": r["protocol"], "epoch": i + 1, "value": v}
               for r in last.to_dict("records") for i, v in enumerate(r["loss_curve"])]
