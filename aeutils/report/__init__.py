@@ -13,6 +13,7 @@ from .comparison import (  # noqa: F401
     baseline_summary,
     comparison_numbers,
     comparison_table,
+    convergence_numbers,
     loss_flatness,
     measured_rows,
     per_class_long,

@@ -262,6 +262,18 @@ def loss_flatness(loss: pd.DataFrame, tail: float = 0.1) -> dict:
     return out
 
 
+def convergence_numbers(auc: pd.DataFrame, loss: pd.DataFrame) -> dict:
+    """What notebook 05 records of :func:`baseline_curves` per ``method [protocol]``: AUC by
+    checkpoint epoch, the loss summary (:func:`loss_flatness`) and the fewest normal classes
+    a checkpoint's mean rests on (a grid still running)."""
+    groups = auc.groupby(["method", "protocol"])
+    return {"baseline_auc_by_epoch": {
+                f"{m} [{p}]": {str(int(e)): float(v) for e, v in zip(g["epoch"], g["value"])}
+                for (m, p), g in groups},
+            "baseline_loss": loss_flatness(loss),
+            "baseline_classes": {f"{m} [{p}]": int(g["classes"].min()) for (m, p), g in groups}}
+
+
 def _seed_stats(records: pd.DataFrame) -> dict:
     """Seeds, mean ± std over seeds of the class-mean test AUC, and classes of ``records``;
     ``even``: every class ran on every seed (else the seeds' class-means average different
