@@ -23,6 +23,7 @@ from .registry import (
     AUTOENCODERS,
     BASELINE_OPTIONS,
     DEFAULT_HIDDEN,
+    KEYED_WHEN_SET,
     LOSSES,
     METHODS,
     ONE_SHOT,
@@ -193,7 +194,9 @@ def config_key(fields: dict, dataset_id: str) -> str:
     model, loss = d["model"], d.get("loss", "mse")
     d["data"] = dataset_id
     d["hidden"] = list(d.get("hidden") or DEFAULT_HIDDEN.get(model, ()))
-    d["extra"] = {**BASELINE_OPTIONS.get(model, {}), **dict(d.get("extra") or {})}
+    extra = {**BASELINE_OPTIONS.get(model, {}), **dict(d.get("extra") or {})}
+    d["extra"] = {k: v for k, v in extra.items()
+                  if v is not None or k not in KEYED_WHEN_SET.get(model, ())}
     if model in AUTOENCODERS:
         if "bce" not in loss_terms(loss):
             d.pop("score", None)

@@ -50,7 +50,14 @@ BASELINE_OPTIONS: dict[str, dict[str, object]] = {
     "ganomaly": {"ndf": 64, "lr_gan": 2e-4, "w_adv": 1.0, "w_con": 50.0, "w_enc": 1.0,
                  "precise_bn": True},
     "deep-svdd": {"pretrain_epochs": 10, "lr_pretrain": 1e-4, "lr_svdd": 1e-4,
-                  "weight_decay": 1e-6, "center_eps": 0.1, "channels": None},
+                  "weight_decay": 1e-6, "center_eps": 0.1, "channels": None,
+                  "lr_drop_pretrain": None, "lr_drop_svdd": None},
+}
+
+# Options registered after results had been stored with their method: hashed into the key
+# only when set (not None), so the keys of the runs made before they existed stay valid.
+KEYED_WHEN_SET: dict[str, tuple[str, ...]] = {
+    "deep-svdd": ("lr_drop_pretrain", "lr_drop_svdd"),
 }
 
 VERSIONS: dict[str, int] = {

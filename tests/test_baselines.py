@@ -175,3 +175,29 @@ def test_ganomaly_eval_scores_match_training_statistics(grey):
     batch_stats = (z - z_hat).pow(2).mean().item()
     assert det.score(train).mean() == pytest.approx(batch_stats, rel=0.5)
     assert det.netg.training  # score restored the mode
+
+
+def test_deep_svdd_lr_drop_is_at_an_absolute_epoch(grey, monkeypatch):
+    """lr × 0.1 after the drop epoch of each stage; a run stopped at epoch e is the model
+    of the first e epochs of a longer run (the results key leaves the epoch count out)."""
+    train = grey[0][:64]
+    cfg = _config("deep-svdd", epochs=3, pretrain_epochs=2, lr_drop_pretrain=1, lr_drop_svdd=2)
+    seen = []
+    original = torch.optim.Adam.step
+
+    def spy(opt, *a, **k):
+        seen.append(opt.param_groups[0]["lr"])
+        return original(opt, *a, **k)
+
+    monkeypatch.setattr(torch.optim.Adam, "step", spy)
+    det = BASELINES["deep-svdd"](cfg, torch.device("cpu"))
+    det.fit(train)
+    monkeypatch.undo()
+    per_epoch = len(seen) // 5
+    lrs = [seen[i * per_epoch] for i in range(5)]  # pre-training 1, 2; one-class 1, 2, 3
+    assert lrs == pytest.approx([1e-3, 1e-4, 1e-3, 1e-3, 1e-4])
+    short = BASELINES["deep-svdd"](cfg.replace(epochs=2), torch.device("cpu"))
+    short.fit(train)
+    assert short.history == det.history[:2]
+    with pytest.raises(ValueError, match="at least 1"):
+        BASELINES["deep-svdd"](_config("deep-svdd", lr_drop_svdd=0), torch.device("cpu"))
