@@ -282,6 +282,35 @@ def test_baseline_curves_and_loss_flatness():
     assert report.loss_flatness(still)["deep-svdd [one-vs-rest]"]["tail_drop"] == 0.0
 
 
+def test_budget_check_matches_runs_and_labels_the_schedule():
+    """The grid's runs are cut to the classes and seeds trained longer; each budget says
+    how it was trained, the lr drops included, and its per-class AUC at its last epoch."""
+    from aeutils.data import dataset_identity
+
+    def runs(extra, epochs, classes, auc):
+        return [{"key": f"{extra}-{c}", "model": "deep-svdd", "protocol": "one-vs-rest",
+                 "epoch": e, "auc": auc + c / 100 + e / 1000, "seed": 0, "normal_class": c,
+                 "dataset_id": dataset_identity("mnist"), "n_train_normal": 100,
+                 "n_test": 50, "extra": extra,
+                 "loss_curve": list(np.linspace(2.0, 1.0, e))}
+                for c in classes for e in epochs]
+
+    grid = pd.DataFrame(runs({"pretrain_epochs": 50}, (10, 100), (0, 1, 2), 0.9))
+    longer = pd.DataFrame(runs({"pretrain_epochs": 350, "lr_drop_pretrain": 250,
+                                "lr_drop_svdd": 50}, (50, 150), (1, 2), 0.8))
+    out = report.budget_check(grid, longer, "mnist")
+    assert out["classes"] == [1, 2] and out["seeds"] == [0]
+    assert out["grid"]["auc_last"] == pytest.approx({"1": 1.01, "2": 1.02})
+    assert out["longer"]["mean_auc_last"] == pytest.approx(0.965)
+    assert out["gain"] == pytest.approx(0.965 - 1.015)
+    assert out["grid"]["settings"].startswith("100 training images per class, 50 pre-training"
+                                              " + 100 epochs")
+    assert "lr" not in out["grid"]["settings"]
+    assert ("350 pre-training + 150 epochs, lr × 0.1 after epoch 250 of pre-training and "
+            "50 of training") in out["longer"]["settings"]
+    assert list(out["longer"]["baseline_auc_by_epoch"]["deep-svdd [one-vs-rest]"]) == ["50", "150"]
+
+
 def test_measured_rows_and_comparison_table(tmp_path):
     final = report.final_records(_records())
     main, base = final[final["model"] != "knn"], final[final["model"] == "knn"]

@@ -254,6 +254,38 @@ def proxy_study(path: str = "results/proxy-study/proxy_study.json") -> str:
     return "\n".join(out) + "\n"
 
 
+def svdd_budget(path: str = "results/svdd-budget/svdd_budget.json") -> str:
+    """Deep SVDD at the compare profile's budget and at the authors' (tools/svdd_budget.py)."""
+    if not (ROOT / path).exists():
+        return f"*The Deep SVDD budget check has not been run yet* (`{path}`).\n"
+    check = json.loads((ROOT / path).read_text())
+    classes = check["classes"]
+    out = [f"<!-- numbers-from: {path} -->",
+           "| budget | how it was trained | mean test AUC at each checkpoint (epoch: AUC) "
+           "| fraction the loss fell over the last tenth | "
+           + " | ".join(f"class {c}" for c in classes) + " | mean, last epoch |",
+           "|" + "---|" * (5 + len(classes))]
+    names = {"grid": "`compare` profile", "longer": "authors' code"}
+    for name, label in names.items():
+        b = check.get(name)
+        if b is None:
+            continue
+        (curve,) = b["baseline_auc_by_epoch"].values()
+        (loss,) = b["baseline_loss"].values()
+        auc = " · ".join(f"{e}: {_fmt(v)}" for e, v in sorted(curve.items(), key=lambda i: int(i[0])))
+        per_class = " | ".join(_fmt(b["auc_last"][str(c)]) if str(c) in b["auc_last"] else "–"
+                               for c in classes)
+        out.append(f"| {label} | {b['settings']} | {auc} | {_fmt(loss['tail_drop'], 3)} "
+                   f"(last {loss['tail_epochs']} epochs) | {per_class} | "
+                   f"{_fmt(b['mean_auc_last'])} |")
+    paper = check.get("paper")
+    if paper:
+        per_class = " | ".join(_fmt(paper["auc"].get(str(c))) or "–" for c in classes)
+        out.append(f"| Ruff et al. (quoted) | {paper['source']}; their preprocessing | – | – "
+                   f"| {per_class} | {_fmt(paper['mean_auc'])} |")
+    return "\n".join(out) + "\n"
+
+
 def device_agreement(path: str = "benchmarks/results/device_agreement.json") -> str:
     """GPU-trained runs against the same epochs retrained on the CPU (tools/device_agreement.py)."""
     if not (ROOT / path).exists():
@@ -275,7 +307,8 @@ def device_agreement(path: str = "benchmarks/results/device_agreement.json") -> 
 RENDERERS: dict[str, Callable[..., str]] = {
     "thesis-table": thesis_table, "progress": progress, "block-hours": block_hours,
     "comparison": comparison, "convergence": convergence,
-    "optimism": optimism, "proxy-study": proxy_study, "device-agreement": device_agreement}
+    "optimism": optimism, "proxy-study": proxy_study, "device-agreement": device_agreement,
+    "svdd-budget": svdd_budget}
 
 
 def render(text: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from .comparison import (  # noqa: F401
     baseline_curves,
     baseline_summary,
+    budget_check,
     comparison_numbers,
     comparison_table,
     convergence_numbers,

@@ -46,6 +46,12 @@ def run_settings(records: pd.DataFrame) -> str:
         epochs = _span(records["epoch"])
         epochs += " epoch" if epochs == "1" else " epochs"
         parts.append(f"{_span(pre)} pre-training + {epochs}" if pre else epochs)
+        drops = {(o.get("lr_drop_pretrain"), o.get("lr_drop_svdd")) for o in options}
+        if drops != {(None, None)} and len(drops) == 1:
+            (pre_drop, svdd_drop), = drops
+            parts.append("lr × 0.1 after epoch " + " and ".join(
+                f"{e} of {stage}" for e, stage in ((pre_drop, "pre-training"),
+                                                   (svdd_drop, "training")) if e))
     if "n_test" in records:
         parts.append(f"{_span(records['n_test'])} test images")
     seeds = sorted({int(x) for x in records["seed"]})
@@ -272,6 +278,33 @@ def convergence_numbers(auc: pd.DataFrame, loss: pd.DataFrame) -> dict:
                 for (m, p), g in groups},
             "baseline_loss": loss_flatness(loss),
             "baseline_classes": {f"{m} [{p}]": int(g["classes"].min()) for (m, p), g in groups}}
+
+
+def budget_check(base: pd.DataFrame, longer: pd.DataFrame, dataset: str) -> dict:
+    """A baseline trained longer (``longer``: the records of its runs) beside the same
+    method, protocol, classes and seeds at a grid's budget (taken from ``base``). Per
+    budget (``grid``, ``longer``): its settings, the mean test AUC by checkpoint and the loss
+    summary (:func:`convergence_numbers`), and the test AUC of each class at its last epoch
+    with their mean; ``gain``: how much higher the longer budget's mean is."""
+    longer = longer[same_dataset(longer, dataset)]
+    which = ["model", "protocol", "normal_class", "seed"]
+    runs = set(longer[which].itertuples(index=False, name=None))
+    base = base[same_dataset(base, dataset)]
+    base = base[[r in runs for r in base[which].itertuples(index=False, name=None)]]
+    out: dict = {"classes": sorted(int(c) for c in longer["normal_class"].unique()),
+                 "seeds": sorted(int(s) for s in longer["seed"].unique())}
+    for name, d in (("grid", base), ("longer", longer)):
+        if d.empty:
+            continue
+        last = d[d["epoch"] == d.groupby("key")["epoch"].transform("max")]
+        per_class = last.groupby("normal_class")["auc"].mean()
+        out[name] = {"settings": run_settings(last), **convergence_numbers(
+                         *baseline_curves(d, dataset)),
+                     "auc_last": {str(int(c)): float(a) for c, a in per_class.items()},
+                     "mean_auc_last": float(per_class.mean())}
+    if "grid" in out and "longer" in out:
+        out["gain"] = out["longer"]["mean_auc_last"] - out["grid"]["mean_auc_last"]
+    return out
 
 
 def _seed_stats(records: pd.DataFrame) -> dict:
