@@ -168,11 +168,11 @@ PROFILES: dict[str, list[Block]] = {
     ],
     # A check on the compare profile's Deep SVDD budget (50 + 100 epochs at a constant lr):
     # the authors' code's budget, 350 pre-training epochs with the lr drop after 250 and 150
-    # one-class epochs with the drop after 50, on the first classes of the MNIST column,
-    # seed 0. tools/svdd_budget.py runs it and sets it beside the compare store.
+    # one-class epochs with the drop after 50, on the MNIST one-vs-rest column, seed 0.
+    # tools/svdd_budget.py runs it and sets it beside the compare store.
     "svdd-budget": [
-        Block("deep-svdd-paper", datasets=("mnist",), models=("deep-svdd",), classes=(0, 1, 2, 3),
-              epochs=150, checkpoints=(10, 25, 50, 100, 150),
+        Block("deep-svdd-paper", datasets=("mnist",), models=("deep-svdd",), epochs=150,
+              checkpoints=(10, 25, 50, 100, 150),
               settings={"extra": {"pretrain_epochs": 350, "lr_drop_pretrain": 250,
                                   "lr_drop_svdd": 50}}),
     ],
