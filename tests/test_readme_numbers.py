@@ -202,7 +202,8 @@ def test_generated_svdd_budget_table(tmp_path, monkeypatch):
         return {"settings": settings, "baseline_auc_by_epoch": {"deep-svdd [one-vs-rest]": curve},
                 "baseline_loss": {"deep-svdd [one-vs-rest]": {"tail_epochs": 15,
                                                               "tail_drop": 0.0213}},
-                "auc_last": last, "mean_auc_last": sum(last.values()) / len(last)}
+                "auc_last": last, "mean_auc_last": sum(last.values()) / len(last),
+                "compute": {"cpu_hours": 1.234}}
 
     (tmp_path / path).write_text(json.dumps({"classes": [0, 1], "seeds": [0], "grid": budget(
         "50 pre-training + 100 epochs", {"100": 0.9, "10": 0.8}, {"0": 0.95, "1": 0.85}),
@@ -210,8 +211,8 @@ def test_generated_svdd_budget_table(tmp_path, monkeypatch):
         "paper": {"source": "Ruff", "auc": {"0": 0.98, "1": 0.997}, "mean_auc": 0.9885}}))
     table = tool.svdd_budget(path)
     assert ("| `compare` profile | 50 pre-training + 100 epochs | 10: 0.8000 · 100: 0.9000 "
-            "| 0.021 (last 15 epochs) | 0.9500 | 0.8500 | 0.9000 |") in table
+            "| 0.021 (last 15 epochs) | 0.9500 | 0.8500 | 0.9000 | 1.23 |") in table
     assert "| authors' code | 350 pre-training + 150 epochs | 150: 0.9300 |" in table
-    assert "| 0.9300 | – | 0.9300 |" in table
-    assert "| Ruff et al. (quoted) | Ruff; their preprocessing | – | – | 0.9800 | 0.9970 | 0.9885 |" in table
+    assert "| 0.9300 | – | 0.9300 | 1.23 |" in table
+    assert "| Ruff et al. (quoted) | Ruff; their preprocessing | – | – | 0.9800 | 0.9970 | 0.9885 | – |" in table
     assert missing_numbers(table.replace(path, str(tmp_path / path))) == []

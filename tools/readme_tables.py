@@ -263,8 +263,8 @@ def svdd_budget(path: str = "results/svdd-budget/svdd_budget.json") -> str:
     out = [f"<!-- numbers-from: {path} -->",
            "| budget | how it was trained | mean test AUC at each checkpoint (epoch: AUC) "
            "| fraction the loss fell over the last tenth | "
-           + " | ".join(f"class {c}" for c in classes) + " | mean, last epoch |",
-           "|" + "---|" * (5 + len(classes))]
+           + " | ".join(f"class {c}" for c in classes) + " | mean, last epoch | CPU-hours |",
+           "|" + "---|" * (6 + len(classes))]
     names = {"grid": "`compare` profile", "longer": "authors' code"}
     for name, label in names.items():
         b = check.get(name)
@@ -277,12 +277,12 @@ def svdd_budget(path: str = "results/svdd-budget/svdd_budget.json") -> str:
                                for c in classes)
         out.append(f"| {label} | {b['settings']} | {auc} | {_fmt(loss['tail_drop'], 3)} "
                    f"(last {loss['tail_epochs']} epochs) | {per_class} | "
-                   f"{_fmt(b['mean_auc_last'])} |")
+                   f"{_fmt(b['mean_auc_last'])} | {_fmt(b.get('compute', {}).get('cpu_hours'), 2)} |")
     paper = check.get("paper")
     if paper:
         per_class = " | ".join(_fmt(paper["auc"].get(str(c))) or "–" for c in classes)
         out.append(f"| Ruff et al. (quoted) | {paper['source']}; their preprocessing | – | – "
-                   f"| {per_class} | {_fmt(paper['mean_auc'])} |")
+                   f"| {per_class} | {_fmt(paper['mean_auc'])} | – |")
     return "\n".join(out) + "\n"
 
 

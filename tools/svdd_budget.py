@@ -21,7 +21,7 @@ from pathlib import Path
 
 from aeutils.__main__ import main as cli
 from aeutils.reference import literature_per_class
-from aeutils.report import budget_check
+from aeutils.report import budget_check, compute_spent
 from aeutils.results import ResultsStore
 
 DEFAULT_DIR = "results/svdd-budget"
@@ -40,6 +40,9 @@ def run(results: str, base: str, workers: int, dataset: str = "mnist") -> dict:
     quoted = {"source": paper["source"].iloc[0],
               "auc": {str(int(c)): float(a) for c, a in zip(paper["class"], paper["auc"])},
               "mean_auc": float(paper["auc"].mean())} if not paper.empty else None
+    for name, store in (("grid", base), ("longer", results)):
+        if name in check:  # CPU-hours of training and scoring, from the records
+            check[name]["compute"] = compute_spent(ResultsStore(store), set(check[name]["keys"]))
     return {"dataset": dataset, "base": base, "command": "python tools/svdd_budget.py",
             **check, "paper": quoted}
 

@@ -283,9 +283,10 @@ def convergence_numbers(auc: pd.DataFrame, loss: pd.DataFrame) -> dict:
 def budget_check(base: pd.DataFrame, longer: pd.DataFrame, dataset: str) -> dict:
     """A baseline trained longer (``longer``: the records of its runs) beside the same
     method, protocol, classes and seeds at a grid's budget (taken from ``base``). Per
-    budget (``grid``, ``longer``): its settings, the mean test AUC by checkpoint and the loss
-    summary (:func:`convergence_numbers`), and the test AUC of each class at its last epoch
-    with their mean; ``gain``: how much higher the longer budget's mean is."""
+    budget (``grid``, ``longer``): its settings and run keys, the mean test AUC by
+    checkpoint and the loss summary (:func:`convergence_numbers`), and the test AUC of each
+    class at its last epoch with their mean; ``gain``: how much higher the longer budget's
+    mean is."""
     longer = longer[same_dataset(longer, dataset)]
     which = ["model", "protocol", "normal_class", "seed"]
     runs = set(longer[which].itertuples(index=False, name=None))
@@ -298,8 +299,8 @@ def budget_check(base: pd.DataFrame, longer: pd.DataFrame, dataset: str) -> dict
             continue
         last = d[d["epoch"] == d.groupby("key")["epoch"].transform("max")]
         per_class = last.groupby("normal_class")["auc"].mean()
-        out[name] = {"settings": run_settings(last), **convergence_numbers(
-                         *baseline_curves(d, dataset)),
+        out[name] = {"settings": run_settings(last), "keys": sorted(set(d["key"])),
+                     **convergence_numbers(*baseline_curves(d, dataset)),
                      "auc_last": {str(int(c)): float(a) for c, a in per_class.items()},
                      "mean_auc_last": float(per_class.mean())}
     if "grid" in out and "longer" in out:
