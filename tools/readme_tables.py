@@ -29,6 +29,16 @@ def _fmt(x, places: int = 4) -> str:
     return "" if x is None else f"{x:.{places}f}"
 
 
+def _auc_by_epoch(curve: dict) -> str:
+    """``{"10": 0.93, "100": 0.91}`` as "10: 0.9300 · 100: 0.9100", in epoch order."""
+    return " · ".join(f"{e}: {_fmt(v)}" for e, v in sorted(curve.items(), key=lambda i: int(i[0])))
+
+
+def _tail_drop(loss: dict) -> str:
+    """A :func:`aeutils.report.loss_flatness` summary's fall over its last epochs."""
+    return f"{_fmt(loss['tail_drop'], 3)} (last {loss['tail_epochs']} epochs)"
+
+
 def _config(model, loss) -> str:
     return f"{model}/{loss}" if model else "–"
 
@@ -230,11 +240,10 @@ def convergence(profile: str) -> str:
         method, proto = name.rsplit(" [", 1)
         classes = numbers[ds].get("baseline_classes", {}).get(name, 10)
         method += f" (classes: {classes} of 10 so far)" if classes < 10 else ""
-        auc = " · ".join(f"{e}: {v:.4f}" for e, v in sorted(curve.items(), key=lambda x: int(x[0])))
         loss = numbers[ds].get("baseline_loss", {}).get(name)
         fell = (f"{loss['first']:.4f} → {loss['last']:.4f} ({loss['epochs']} epochs)",
-                f"{loss['tail_drop']:.3f} (last {loss['tail_epochs']} epochs)") if loss else ("–", "–")
-        out.append(f"| {method} | {DATASETS[ds]} {proto.rstrip(']')} | {auc} | {fell[0]} "
+                _tail_drop(loss)) if loss else ("–", "–")
+        out.append(f"| {method} | {DATASETS[ds]} {proto.rstrip(']')} | {_auc_by_epoch(curve)} | {fell[0]} "
                    f"| {fell[1]} |")
     return "\n".join(out) + "\n"
 
@@ -272,11 +281,9 @@ def svdd_budget(path: str = "results/svdd-budget/svdd_budget.json") -> str:
             continue
         (curve,) = b["baseline_auc_by_epoch"].values()
         (loss,) = b["baseline_loss"].values()
-        auc = " · ".join(f"{e}: {_fmt(v)}" for e, v in sorted(curve.items(), key=lambda i: int(i[0])))
-        per_class = " | ".join(_fmt(b["auc_last"][str(c)]) if str(c) in b["auc_last"] else "–"
-                               for c in classes)
-        out.append(f"| {label} | {b['settings']} | {auc} | {_fmt(loss['tail_drop'], 3)} "
-                   f"(last {loss['tail_epochs']} epochs) | {per_class} | "
+        per_class = " | ".join(_fmt(b["auc_last"].get(str(c))) or "–" for c in classes)
+        out.append(f"| {label} | {b['settings']} | {_auc_by_epoch(curve)} | {_tail_drop(loss)} "
+                   f"| {per_class} | "
                    f"{_fmt(b['mean_auc_last'])} | {_fmt(b.get('compute', {}).get('cpu_hours'), 2)} |")
     paper = check.get("paper")
     if paper:

@@ -57,7 +57,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..config import RunConfig
+from ..config import ConfigError, RunConfig
 from ..train import TrainingDivergedError, configure_device
 
 Tensor = torch.Tensor
@@ -121,7 +121,8 @@ def _epoch_or_none(value) -> int | None:
     if value is None:
         return None
     if int(value) < 1:
-        raise ValueError(f"a learning-rate drop epoch must be at least 1, got {value!r}")
+        raise ConfigError(f"a learning-rate drop epoch must be at least 1 (or None), "
+                          f"got {value!r}")
     return int(value)
 
 

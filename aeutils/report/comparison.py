@@ -47,11 +47,11 @@ def run_settings(records: pd.DataFrame) -> str:
         epochs += " epoch" if epochs == "1" else " epochs"
         parts.append(f"{_span(pre)} pre-training + {epochs}" if pre else epochs)
         drops = {(o.get("lr_drop_pretrain"), o.get("lr_drop_svdd")) for o in options}
-        if drops != {(None, None)} and len(drops) == 1:
-            (pre_drop, svdd_drop), = drops
-            parts.append("lr × 0.1 after epoch " + " and ".join(
-                f"{e} of {stage}" for e, stage in ((pre_drop, "pre-training"),
-                                                   (svdd_drop, "training")) if e))
+        if len(drops) == 1:  # one schedule behind the row (mixed ones are not summarised)
+            said = [f"{e} of {stage}" for e, stage in zip(*drops, ("pre-training", "training"))
+                    if e]
+            if said:
+                parts.append("lr × 0.1 after epoch " + " and ".join(said))
     if "n_test" in records:
         parts.append(f"{_span(records['n_test'])} test images")
     seeds = sorted({int(x) for x in records["seed"]})
@@ -288,10 +288,8 @@ def budget_check(base: pd.DataFrame, longer: pd.DataFrame, dataset: str) -> dict
     class at its last epoch with their mean; ``gain``: how much higher the longer budget's
     mean is."""
     longer = longer[same_dataset(longer, dataset)]
-    which = ["model", "protocol", "normal_class", "seed"]
-    runs = set(longer[which].itertuples(index=False, name=None))
-    base = base[same_dataset(base, dataset)]
-    base = base[[r in runs for r in base[which].itertuples(index=False, name=None)]]
+    runs = longer[["model", "protocol", "normal_class", "seed"]].drop_duplicates()
+    base = base[same_dataset(base, dataset)].merge(runs, on=list(runs.columns))
     out: dict = {"classes": sorted(int(c) for c in longer["normal_class"].unique()),
                  "seeds": sorted(int(s) for s in longer["seed"].unique())}
     for name, d in (("grid", base), ("longer", longer)):
