@@ -24,10 +24,12 @@ PROTOCOLS: dict[str, str] = {
 AUTOENCODERS: tuple[str, ...] = ("basic", "conv", "vae")
 LOSS_TERMS: tuple[str, ...] = ("mse", "bce", "ssim")
 LOSSES: tuple[str, ...] = ("mse", "bce", "ssim", "mse+ssim", "bce+ssim")
-BASELINES: tuple[str, ...] = ("knn", "kmeans", "ocsvm", "iforest", "pca", "ganomaly", "deep-svdd")
+BASELINES: tuple[str, ...] = ("knn", "kmeans", "ocsvm", "iforest", "pca", "ganomaly", "deep-svdd",
+                               "pretrained-knn", "untrained-knn")
 METHODS: tuple[str, ...] = (*AUTOENCODERS, *BASELINES)
 # Baselines fitted in one shot: no epochs, so they are evaluated once (at ``epochs``).
-ONE_SHOT: tuple[str, ...] = ("knn", "kmeans", "ocsvm", "iforest", "pca")
+ONE_SHOT: tuple[str, ...] = ("knn", "kmeans", "ocsvm", "iforest", "pca", "pretrained-knn",
+                              "untrained-knn")
 
 SCORES: dict[str, str] = {
     "error": "reconstruction error: the per-image loss minus its value for a perfect "
@@ -52,6 +54,10 @@ BASELINE_OPTIONS: dict[str, dict[str, object]] = {
     "deep-svdd": {"pretrain_epochs": 10, "lr_pretrain": 1e-4, "lr_svdd": 1e-4,
                   "weight_decay": 1e-6, "center_eps": 0.1, "channels": None,
                   "lr_drop_pretrain": None, "lr_drop_svdd": None},
+    # Frozen EfficientNet-Lite0 features (ImageNet weights / random ones) + kNN, k = 2 and
+    # 224-pixel inputs as in Bergman, Cohen & Hoshen (2020): aeutils.baselines.pretrained.
+    "pretrained-knn": {"k": 2, "image_size": 224},
+    "untrained-knn": {"k": 2, "image_size": 224},
 }
 
 # Options registered after results had been stored with their method: hashed into the key
@@ -78,6 +84,8 @@ VERSIONS: dict[str, int] = {
     "baseline:pca": 1,
     "baseline:ganomaly": 1,
     "baseline:deep-svdd": 2,  # v2: pre-training epochs no longer follow config.epochs
+    "baseline:pretrained-knn": 1,
+    "baseline:untrained-knn": 1,
 }
 
 

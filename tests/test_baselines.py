@@ -12,6 +12,7 @@ from aeutils.config import ConfigError, RunConfig
 
 CLASSICAL = ["knn", "kmeans", "ocsvm", "iforest", "pca"]
 NEURAL = ["ganomaly", "deep-svdd"]
+PRETRAINED = ["pretrained-knn", "untrained-knn"]  # tests/test_pretrained.py
 # Small, fast settings for the neural baselines (the defaults are the papers').
 FAST = {"ganomaly": {"ndf": 16}, "deep-svdd": {"pretrain_epochs": 3, "lr_pretrain": 1e-3,
                                               "lr_svdd": 1e-3}}
@@ -72,7 +73,7 @@ def _check(det, test, labels) -> np.ndarray:
 
 
 def test_registry_and_config_accept_every_baseline():
-    assert set(BASELINES) == {*CLASSICAL, *NEURAL}
+    assert set(BASELINES) == {*CLASSICAL, *NEURAL, *PRETRAINED}
     for name, cls in BASELINES.items():
         assert cls.__doc__ and len(cls.__doc__) > 80, name
         RunConfig(dataset="mnist", model=name)

