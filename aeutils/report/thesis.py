@@ -156,3 +156,80 @@ def epoch_curve(df: pd.DataFrame, dataset: str) -> pd.DataFrame:
     out = d.groupby(["model", "loss", "config", "epoch"], as_index=False).agg(
         auc=("auc", "mean"), n_classes=(CLASS_COLUMN, "nunique"))
     return out.sort_values(["config", "epoch"]).reset_index(drop=True)
+
+
+# --- seed noise ----------------------------------------------------------------------
+def seed_spread(df: pd.DataFrame, dataset: str, epoch: int | None = None) -> pd.DataFrame:
+    """Per (configuration, class): mean, std and count of test AUC over seeds at ``epoch``
+    (each key's last stored epoch when None), for configurations run on two or more seeds.
+
+    Pass the final records of the search and of the seed re-runs together."""
+    d = _clean_autoencoders(df, dataset)
+    if d.empty:
+        return pd.DataFrame()
+    if epoch is not None:
+        d = d[d["epoch"] == epoch]
+    g = d.groupby(["config", CLASS_COLUMN])["auc"].agg(["mean", "std", "count"]).reset_index()
+    return g[g["count"] >= 2].rename(columns={CLASS_COLUMN: "class"}).reset_index(drop=True)
+
+
+def class_noise(spread: pd.DataFrame) -> pd.Series:
+    """Per class, the seed std pooled over the configurations run on several seeds (root
+    mean square): the noise estimate for a cell whose own configuration has one seed."""
+    if spread.empty:
+        return pd.Series(dtype=float)
+    return spread.groupby("class")["std"].apply(lambda s: float(np.sqrt((s ** 2).mean())))
+
+
+def config_seed_means(df: pd.DataFrame, dataset: str, config: str,
+                      epoch: int | None = None) -> dict:
+    """A configuration's mean AUC over classes per seed, summarised: mean and std over the
+    seeds that cover every class the configuration ran on (the AVG row's noise)."""
+    d = _clean_autoencoders(df, dataset)
+    if d.empty:
+        return {}
+    d = d[d["config"] == config]
+    if epoch is not None:
+        d = d[d["epoch"] == epoch]
+    n_classes = d[CLASS_COLUMN].nunique()
+    per_seed = d.groupby("seed").filter(lambda g: g[CLASS_COLUMN].nunique() == n_classes)
+    means = per_seed.groupby("seed")["auc"].mean()
+    if len(means) < 2:
+        return {}
+    return {"mean": float(means.mean()), "std": float(means.std()), "seeds": len(means)}
+
+
+def _class_index(label) -> int | None:
+    head = str(label).split(" ", 1)[0]
+    return int(head) if head.isdigit() else None
+
+
+def mark_seed_noise(table: pd.DataFrame, best: pd.DataFrame, spread: pd.DataFrame,
+                    avg: Mapping | None = None, factor: float = 2.0) -> pd.DataFrame:
+    """Add the seed noise to a :func:`compare_with_thesis` table.
+
+    On a class row, ``seed_std`` is the std over seeds of the chosen configuration on that
+    class when it ran on several seeds (``noise_from`` = "own"), else the class's pooled
+    std (:func:`class_noise`, "pooled"); on the AVG row it is ``avg``'s
+    (:func:`config_seed_means`). ``beyond_noise`` says whether |Δ AUC| exceeds
+    ``factor`` × ``seed_std``; rows without an estimate leave these empty."""
+    t = table.copy()
+    own = {(r["config"], int(r["class"])): (r["mean"], r["std"], int(r["count"]))
+           for r in spread.to_dict("records")}
+    pooled = class_noise(spread)
+    chosen = {int(r["class"]): r["config"] for r in best.to_dict("records")}
+    rows = []
+    for label, delta in zip(t["class"], t["delta_auc"]):
+        cls = _class_index(label)
+        mean, std, n, source = np.nan, np.nan, np.nan, ""
+        if cls is not None and (chosen.get(cls), cls) in own:
+            (mean, std, n), source = own[(chosen[cls], cls)], "own"
+        elif cls is not None and cls in pooled.index:
+            std, source = pooled[cls], "pooled"
+        elif str(label).startswith("AVG") and avg:
+            mean, std, n, source = avg["mean"], avg["std"], avg["seeds"], "own"
+        beyond = bool(abs(delta) > factor * std) if source and pd.notna(delta) else None
+        rows.append((mean, n, std, source, beyond))
+    extra = pd.DataFrame(rows, columns=["seed_mean_auc", "seeds", "seed_std", "noise_from",
+                                        "beyond_noise"], index=t.index)
+    return pd.concat([t, extra], axis=1)
