@@ -60,6 +60,13 @@ BASELINE_OPTIONS: dict[str, dict[str, object]] = {
     "untrained-knn": {"k": 2, "image_size": 224},
 }
 
+# What a row of a method must say beside its name: methods that see more than the one-class
+# training images (the comparison tables print it on every such row).
+METHOD_NOTES: dict[str, str] = {
+    "pretrained-knn": "ImageNet-pretrained (external data)",
+    "untrained-knn": "the same network, random weights",
+}
+
 # Options registered after results had been stored with their method: hashed into the key
 # only when set (not None), so the keys of the runs made before they existed stay valid.
 KEYED_WHEN_SET: dict[str, tuple[str, ...]] = {

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .. import reference
-from ..registry import AUTOENCODERS
+from ..registry import AUTOENCODERS, METHOD_NOTES
 from ..selection import STRATEGIES
 from .records import (
     CLASS_COLUMN,
@@ -137,6 +137,8 @@ def measured_rows(main: pd.DataFrame, dataset: str, baselines: pd.DataFrame | No
                 auc=("auc", "mean"), std=("auc", "std"), n=("seed", "nunique")).reset_index()
             settings = {k: run_settings(part) for k, part in b.groupby(["config", "protocol"])}
             g["settings"] = [settings[(c, p)] for c, p in zip(g["config"], g["protocol"])]
+            g["config"] = [f"{c} ({METHOD_NOTES[c]})" if c in METHOD_NOTES else c
+                           for c in g["config"]]
             parts.append(g.rename(columns={"config": "method", CLASS_COLUMN: "class"}).assign(
                 selection="fixed settings"))
     columns = ["method", "protocol", "selection", "settings", "class", "auc", "std", "n"]
