@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -149,6 +150,20 @@ def thesis_table(root: Path, dataset: str) -> str:
     return _table(path, header, body)
 
 
+def thesis_quoted(root: Path, dataset: str) -> str:
+    """The thesis's own best-per-class table, as it reports it (``aeutils.reference``, by
+    way of notebook 04's numbers): the normal class, its best configuration, accuracy, AUC."""
+    path = EVALUATION.format(profile="thesis")
+    rows = _load(root, path).get(dataset, {}).get("thesis_table")
+    if not rows:
+        return f"*The `thesis` profile's numbers hold no table for this dataset* (`{path}`).\n"
+    header = ["normal class", "autoencoder/loss", "accuracy", "AUC"]
+    body = [["mean of the rows above (computed here)" if str(r["class"]).startswith("mean")
+             else str(r["class"]), _config(r["thesis_model"], r["thesis_loss"]),
+             _fmt(r["thesis_accuracy"]), _fmt(r["thesis_auc"])] for r in rows]
+    return _table(path, header, body)
+
+
 # --- runs and their cost ---------------------------------------------------------------------
 def progress(root: Path, profile: str) -> str:
     """How many runs of ``profile`` its shipped store holds, in all and per block (notebook 04)."""
@@ -168,7 +183,7 @@ def progress(root: Path, profile: str) -> str:
         text += (f" {spent['accelerator_runs']} runs were trained on a GPU instead: their training "
                  f"took {spent['accelerator_train_hours']:.2f} GPU-hours of wall time (summed over "
                  f"groups that shared one GPU, several at once).")
-    return text + "\n"
+    return textwrap.fill(text, 90, break_on_hyphens=False) + "\n"
 
 
 def block_hours(root: Path, profile: str) -> str:
@@ -385,10 +400,10 @@ def device_agreement(root: Path, path: str = "benchmarks/results/device_agreemen
 
 
 RENDERERS: dict[str, Callable[..., str]] = {
-    "headline": headline, "thesis-table": thesis_table, "progress": progress,
-    "block-hours": block_hours, "comparison": comparison, "convergence": convergence,
-    "optimism": optimism, "proxy-study": proxy_study, "device-agreement": device_agreement,
-    "svdd-budget": svdd_budget}
+    "headline": headline, "thesis-table": thesis_table, "thesis-quoted": thesis_quoted,
+    "progress": progress, "block-hours": block_hours, "comparison": comparison,
+    "convergence": convergence, "optimism": optimism, "proxy-study": proxy_study,
+    "device-agreement": device_agreement, "svdd-budget": svdd_budget}
 
 
 # --- documents -------------------------------------------------------------------------------
