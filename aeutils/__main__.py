@@ -150,7 +150,7 @@ def _add_grid(sub) -> None:
     p.add_argument("--workers", type=int, default=1, metavar="N",
                    help="train in N processes that share the cores and the results table "
                         "(each claims its groups); more throughput than one process's threads "
-                        "on a small CPU (README, Performance)")
+                        "on a small CPU (docs/performance.md)")
     _add_common(p)
 
 
