@@ -73,61 +73,75 @@ def _avg_row(rows: list[dict]) -> dict:
     return next(r for r in rows if r["class"].startswith("AVG"))
 
 
-def headline(root: Path, protocol_profile: str = "thesis", *profiles: str) -> str:
-    """The first table of the README: the thesis's numbers beside ours at its protocol
-    (best of 15 per class and best single configuration, both picked on test, and the
-    thesis's AVG-row configuration), then, for ``protocol_profile`` and each of
-    ``profiles`` whose numbers hold one, the label-free pick over seeds that did not choose.
-    A row appears by itself once a profile's numbers file holds it."""
-    ev_path = EVALUATION.format(profile=protocol_profile)
-    ev = _load(root, ev_path)
-    sources = [ev_path]
-    header = ["mean test AUC over the 10 classes", "MNIST: thesis", "MNIST: here", "CIFAR-10: thesis", "CIFAR-10: here"]
-    cells: dict[str, list[str]] = {}
+HEADLINE_HEADER = ["mean test AUC over the 10 classes", "MNIST: thesis", "MNIST: here",
+                   "CIFAR-10: thesis", "CIFAR-10: here"]
+
+
+def _protocol_rows(evaluation: dict) -> list[list[str]]:
+    """The thesis's three numbers per dataset beside ours, at its protocol: best of 15 per
+    class and best single configuration (both picked on test), and the thesis's AVG-row
+    configuration as it runs here."""
+    cells: dict[str, list[str]] = {"best": [], "single": [], "avg": []}
     for ds in DATASETS:
-        table = ev.get(ds, {}).get("thesis_table") or []
+        table = evaluation.get(ds, {}).get("thesis_table") or []
         if not table:
-            for label in ("best", "single", "avg"):
-                cells.setdefault(label, []).extend(["–", "–"])
+            for label in cells:
+                cells[label] += ["–", "–"]
             continue
         mean, avg = _mean_row(table), _avg_row(table)
         thesis_config = config_name(avg["thesis_model"], avg["thesis_loss"])
-        ours_avg = ev[ds]["mean_auc_per_config"].get(thesis_config)
-        cells.setdefault("best", []).extend([_fmt(mean["thesis_auc"]), _fmt(mean["our_auc"])])
-        cells.setdefault("single", []).extend(
-            [f"{_fmt(avg['thesis_auc'])} ({thesis_config})",
-             f"{_fmt(avg['our_auc'])} ({_config(avg['our_model'], avg['our_loss'])})"])
-        cells.setdefault("avg", []).extend(
-            [f"{_fmt(avg['thesis_auc'])} ({thesis_config})",
-             f"{_fmt(ours_avg) or '–'} ({thesis_config})"])
-    rows = [["best of the 15 configurations per class, picked on test", *cells["best"]],
-            ["best single configuration, picked on test (the thesis's AVG row)", *cells["single"]],
+        ours_avg = evaluation[ds]["mean_auc_per_config"].get(thesis_config)
+        cells["best"] += [_fmt(mean["thesis_auc"]), _fmt(mean["our_auc"])]
+        ours_single = _config(avg["our_model"], avg["our_loss"])
+        cells["single"] += [f"{_fmt(avg['thesis_auc'])} ({thesis_config})",
+                            f"{_fmt(avg['our_auc'])} ({ours_single})"]
+        cells["avg"] += [f"{_fmt(avg['thesis_auc'])} ({thesis_config})",
+                         f"{_fmt(ours_avg) or '–'} ({thesis_config})"]
+    return [["best of the 15 configurations per class, picked on test", *cells["best"]],
+            ["best single configuration, picked on test (the thesis's AVG row)",
+             *cells["single"]],
             ["the thesis's AVG-row configuration, run here", *cells["avg"]]]
-    for profile in (protocol_profile, *profiles):
-        row = _label_free_row(root, profile)
-        if row:
-            rows.append(row)
-            sources.append(COMPARISON.format(profile=profile))
-    return _table(" ".join(dict.fromkeys(sources)), header, rows)
 
 
-def _label_free_row(root: Path, profile: str) -> list[str] | None:
-    """Label-free selection's mean ± std over the seeds that did not choose, if stored."""
-    path = root / COMPARISON.format(profile=profile)
-    if not path.exists():
+def _label_free_row(root: Path, profile: str) -> tuple[list[str], str] | None:
+    """Label-free selection's mean ± std over the seeds that did not choose, and the numbers
+    file it comes from; None until ``profile``'s numbers hold it."""
+    source = COMPARISON.format(profile=profile)
+    if not (root / source).exists():
         return None
-    numbers = json.loads(path.read_text())
+    numbers = _load(root, source)
     picks = [numbers.get(ds, {}).get("selection", {}).get("label-free") for ds in DATASETS]
     if not any(picks):
         return None
     seeds = next(p["seeds"] for p in picks if p)
-    label = (f"chosen without anomaly labels, mean ± std over seeds {_seeds(seeds)} "
-             f"(`{profile}` profile)")
-    out = [label]
+    row = [f"chosen without anomaly labels, mean ± std over seeds {_seeds(seeds)} "
+           f"(`{profile}` profile)"]
     for pick in picks:
-        out += ["–", f"{_fmt(pick['mean_auc'])} ± {_fmt(pick['std_auc'])} ({pick['config']}, "
+        row += ["–", f"{_fmt(pick['mean_auc'])} ± {_fmt(pick['std_auc'])} ({pick['config']}, "
                      f"epoch {pick['epoch']})" if pick else "–"]
-    return out
+    return row, source
+
+
+# Rows after the thesis's three, tried for each profile the block names, in order: each
+# returns (cells, numbers file) or None while the profile's numbers lack it. A new headline
+# row is one more function here.
+HEADLINE_ROWS: list[Callable[[Path, str], tuple[list[str], str] | None]] = [_label_free_row]
+
+
+def headline(root: Path, protocol_profile: str = "thesis", *profiles: str) -> str:
+    """The first table of the README: the thesis's numbers beside ours at its protocol
+    (``protocol_profile``'s notebook 04), then each of :data:`HEADLINE_ROWS` for
+    ``protocol_profile`` and each of ``profiles`` whose numbers hold it: a row appears by
+    itself once a profile's numbers file has it."""
+    source = EVALUATION.format(profile=protocol_profile)
+    rows, sources = _protocol_rows(_load(root, source)), [source]
+    for profile in (protocol_profile, *profiles):
+        for make in HEADLINE_ROWS:
+            found = make(root, profile)
+            if found:
+                rows.append(found[0])
+                sources.append(found[1])
+    return _table(" ".join(dict.fromkeys(sources)), HEADLINE_HEADER, rows)
 
 
 def _seeds(seeds: list[int]) -> str:
@@ -176,8 +190,9 @@ def progress(root: Path, profile: str) -> str:
         text += (f" Training and scoring them took {spent['cpu_hours']:.1f} CPU-hours (core-hours: "
                  f"the process CPU time that the records carry")
         if spent["runs_estimated"]:
-            text += (f"; {spent['runs_estimated']} runs stored before records carried it count their"
-                     f" training wall time × threads, {spent['estimated_cpu_hours']:.1f} of those hours")
+            text += (f"; {spent['runs_estimated']} runs stored before records carried it count "
+                     f"their training wall time × threads, {spent['estimated_cpu_hours']:.1f} of "
+                     f"those hours")
         text += ")."
     if spent and spent.get("accelerator_runs"):
         text += (f" {spent['accelerator_runs']} runs were trained on a GPU instead: their training "
@@ -228,8 +243,8 @@ class _Comparison:
 
     def __init__(self, numbers: dict):
         self.numbers = numbers
-        self.columns = [(ds, p) for ds in DATASETS for p in PROTOCOLS
-                        if any(k.endswith(f"[{p}]") for k in numbers.get(ds, {}).get("mean_auc", {}))]
+        self.columns = [(ds, p) for ds in DATASETS for p in PROTOCOLS if any(
+            k.endswith(f"[{p}]") for k in numbers.get(ds, {}).get("mean_auc", {}))]
 
     def find(self, ds: str, proto: str, prefix: str) -> str | None:
         return next((k for k in self.numbers[ds]["mean_auc"]
@@ -280,7 +295,8 @@ class _Comparison:
         yield ("AE, best per class on labelled validation", "per class, reported on the seed "
                "that chose it", prefix, lambda ds, p: self.value(ds, p, prefix))
         yield ("AE, best single config on **test**, last epoch", "reads test labels (optimistic)",
-               "AE best single config", lambda ds, p: self.value(ds, p, "AE best single config", True))
+               "AE best single config",
+               lambda ds, p: self.value(ds, p, "AE best single config", True))
         yield ("AE, best per class on **test** (the thesis's pick)", "reads test labels "
                "(optimistic)", "AE best of", lambda ds, p: self.value(ds, p, "AE best of"))
         baselines = sorted({k.rsplit(" [", 1)[0] for ds in DATASETS for k in
@@ -378,7 +394,8 @@ def svdd_budget(root: Path, path: str = "results/svdd-budget/svdd_budget.json") 
                      _fmt(b["mean_auc_last"]), _fmt(b.get("compute", {}).get("cpu_hours"), 2)])
     paper = check.get("paper")
     if paper:
-        rows.append(["Ruff et al. (quoted)", f"{paper['source']}; their preprocessing", "–", "–",
+        rows.append(["Ruff et al. (quoted)", f"{paper['source']}; their preprocessing",
+                     "–", "–",
                      *(_fmt(paper["auc"].get(str(c))) or "–" for c in classes),
                      _fmt(paper["mean_auc"]), "–"])
     return _table(path, header, rows)
