@@ -9,7 +9,7 @@ MNIST ?= mnist
 CIFAR10 ?= cifar10
 export AEUTILS_DATA ?= data
 
-.PHONY: install test lint reproduce figures ship grid bench strip clean
+.PHONY: install test lint reproduce figures ship tables grid bench strip clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ figures: install  ## redraw every figure and table of PROFILE from its shipped r
 ship: install  ## render PROFILE from its shipped store, then drop the score files no figure read
 	$(PY) -m aeutils reproduce --profile $(PROFILE) --render --prune --mnist $(MNIST) --cifar10 $(CIFAR10) \
 		--figures figures/$(PROFILE) --output build/notebooks/$(PROFILE)
+
+tables: install  ## rewrite the generated tables of README.md and docs/*.md from the numbers files
+	$(PY) -m aeutils tables
 
 grid: install  ## only the training grid of PROFILE (resumable)
 	$(PY) -m aeutils grid --profile $(PROFILE) --dataset-map mnist=$(MNIST) --dataset-map cifar10=$(CIFAR10)

@@ -1,4 +1,4 @@
-"""Command line: ``python -m aeutils {run,grid,merge,reproduce,show} …`` (thin; see --help)."""
+"""Command line: ``python -m aeutils {run,grid,merge,reproduce,show,tables} …`` (thin; see --help)."""
 
 from __future__ import annotations
 
@@ -136,7 +136,7 @@ def _add_grid(sub) -> None:
     p.add_argument("--profile", default="quick", help=f"named grid, one of: {', '.join(PROFILES)}")
     p.add_argument("--block", action="append", help="only these blocks of the profile")
     p.add_argument("--dataset-map", action="append", metavar="NAME=DATASET",
-                   help="replace a dataset of the profile, e.g. cifar10=folder:../shared/data/cifar10-jpeg")
+                   help="replace a dataset of the profile, e.g. cifar10=folder:data/cifar10-jpeg")
     p.add_argument("--shard", default=None, metavar="i/n", help="run only shard i of n")
     p.add_argument("--max-group", type=int, default=10, help="models trained at once")
     p.add_argument("--keep-scores", default="all", choices=("all", "final", "none"),
@@ -150,7 +150,7 @@ def _add_grid(sub) -> None:
     p.add_argument("--workers", type=int, default=1, metavar="N",
                    help="train in N processes that share the cores and the results table "
                         "(each claims its groups); more throughput than one process's threads "
-                        "on a small CPU (README, Performance)")
+                        "on a small CPU (docs/performance.md)")
     _add_common(p)
 
 
@@ -345,15 +345,43 @@ def _cmd_show(a) -> int:
     return 0
 
 
+def _add_tables(sub) -> None:
+    p = sub.add_parser("tables", help="rewrite the generated tables of README.md and docs/*.md "
+                       "from the numbers files", formatter_class=HelpFormatter)
+    p.add_argument("--check", action="store_true",
+                   help="change nothing; exit 1 naming each document and block that is out of date")
+    p.add_argument("--root", default=".",
+                   help="the repository: README.md, docs/ and the numbers files they quote")
+
+
+def _cmd_tables(a) -> int:
+    from pathlib import Path
+
+    from .report.documents import update  # here, not at parse time: it needs pandas
+
+    stale = update(Path(a.root), check=a.check)
+    for path, blocks in stale.items():
+        verb = "is out of date" if a.check else "rewritten"
+        for spec in blocks:
+            print(f"{path}: generated block '{spec}' {verb}", file=sys.stderr if a.check else sys.stdout)
+    if a.check and stale:
+        print("run: python -m aeutils tables", file=sys.stderr)
+        return 1
+    if not stale:
+        print("every generated block is up to date")
+    return 0
+
+
 COMMANDS = {"run": (_add_run, _cmd_run), "grid": (_add_grid, _cmd_grid),
             "merge": (_add_merge, _cmd_merge), "reproduce": (_add_reproduce, _cmd_reproduce),
-            "show": (_add_show, _cmd_show)}
+            "show": (_add_show, _cmd_show), "tables": (_add_tables, _cmd_tables)}
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="python -m aeutils",
-        description="Autoencoder-based image anomaly detection: run, sweep, merge, reproduce.")
+        description="Autoencoder-based image anomaly detection: run, sweep, merge, reproduce, "
+                    "and the documents' tables.")
     sub = parser.add_subparsers(dest="command", required=True)
     for add, _ in COMMANDS.values():
         add(sub)

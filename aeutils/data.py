@@ -215,7 +215,7 @@ def _decode_torchvision(name: str, root: Path) -> dict:
                 f"dataset {name!r} not found in {root / sub} and the download failed "
                 f"({type(exc).__name__}: {str(exc).splitlines()[0][:120] if str(exc) else ''}). "
                 f"Set AEUTILS_DATA to a folder that holds {sub}/ "
-                f"(offline copies: AEUTILS_DATA=../shared/data), or read an image folder "
+                f"(offline: point AEUTILS_DATA at your local copies), or read an image folder "
                 f"with the dataset name folder:<path>."
             ) from None
     out = {}

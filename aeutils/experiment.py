@@ -206,8 +206,8 @@ def run(config: RunConfig, store: ResultsStore | None = None, **kwargs) -> dict:
 
 class GroupSnapshot:
     """The state of a batched group in training, kept beside the store
-    (``<table>.snapshots/<group id>.pt``) so that a group that is stopped (killed, end of
-    a sitting) continues where its last snapshot was taken instead of from epoch 1.
+    (``<table>.snapshots/<group id>.pt``) so that a group that is stopped (killed, or
+    interrupted) continues where its last snapshot was taken instead of from epoch 1.
 
     The group id hashes the members' keys (which include the code's implementation
     versions), epochs and checkpoints: a snapshot is only ever resumed by the same

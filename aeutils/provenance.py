@@ -4,7 +4,7 @@ Records and figures are stamped with :func:`git_state`. "Dirty" means uncommitte
 changes to the files that produce numbers or pictures (the library, the notebooks,
 ``pyproject.toml``), not to result stores or figures, which every run rewrites.
 Computed once per process: a long grid keeps running the code it started with.
-A copy of a checkout without ``.git`` (a cluster node, a borrowed GPU machine) names
+A copy of a checkout without ``.git`` (a cluster node, a GPU machine) names
 its commit in ``AEUTILS_COMMIT``; its dirtiness is then unknown (``None``).
 """
 

@@ -12,10 +12,10 @@ another paper's table (``secondary``) and under which protocol it was measured:
 Only rows of the same protocol are comparable. Classes are stored by index in
 each dataset's standard order (CIFAR-10: 0 airplane … 9 truck); the thesis's
 CIFAR-10 comparison table uses another column order (:data:`THESIS_CIFAR_COLUMNS`),
-which is undone here. Numbers are copied exactly from
-``shared/reference/thesis.md`` and ``shared/reference/literature.md``:
-the thesis's as fractions, the literature's as the percentages they were
-published in (the DataFrames convert both to [0, 1]).
+which is undone here. Numbers are copied exactly from the thesis (its tables are
+restated in ``docs/thesis.md``) and from the papers each row names: the thesis's as
+fractions, the literature's as the percentages they were published in (the DataFrames
+convert both to [0, 1]).
 """
 
 from __future__ import annotations

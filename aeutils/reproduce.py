@@ -2,7 +2,7 @@
 
 ``reproduce()`` injects ``profile``, ``mnist``, ``cifar10``, ``results``,
 ``figures``, ``numbers_dir`` (``<figures>/numbers``: committed with the figures, so every
-number the README quotes is in a file a notebook wrote), ``train`` and ``progress`` into
+number the documents quote is in a file a notebook wrote), ``train`` and ``progress`` into
 each notebook's ``parameters`` cell, runs
 it with the repository root as working directory, writes the executed copy
 and its HTML export to ``output`` (default ``build/notebooks/``), prints its wall time and records all
@@ -215,7 +215,7 @@ def _summary(timings: dict[str, float], out_dir: Path, figures: Path) -> None:
     tables = sorted((figures / "tables").glob("*.md")) if (figures / "tables").is_dir() else []
     print(f"figures: {len(read_manifest(figures))} (PNG + PDF) in {figures}; tables: "
           f"{len(tables)} (Markdown + LaTeX) in {figures / 'tables'}")
-    print(f"numbers files (every number the README quotes): {figures / 'numbers'}")
+    print(f"numbers files (every number the documents quote): {figures / 'numbers'}")
     print(f"executed notebooks (.ipynb + .html): {out_dir}", flush=True)
 
 

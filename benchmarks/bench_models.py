@@ -20,7 +20,7 @@ library's malloc defaults (``AEUTILS_MALLOC=system``) and with aeutils' settings
 it once in one process with all cores' threads, then in N concurrent processes that
 split the threads, and prints the combined throughput of the N processes over the one
 (what ``python -m aeutils grid --workers N`` exploits). ``--json`` writes every number
-printed (the README's tables quote that file).
+printed (docs/performance.md's tables quote that file).
 
     python benchmarks/bench_models.py               # all rows
     python benchmarks/bench_models.py --models conv --epochs 3

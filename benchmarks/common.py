@@ -23,7 +23,7 @@ def matmul_gflops(n: int = 2048, repeats: int = 7) -> float:
 
 
 def write_json(path: str | None, numbers: dict) -> None:
-    """Write a benchmark's numbers where the README's tables read them (no-op without a path)."""
+    """Write a benchmark's numbers where the documents' tables read them (no-op without a path)."""
     if path:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_text(json.dumps(numbers, indent=1) + "\n")

@@ -92,7 +92,7 @@ def test_stage_store_leaves_the_scores_of_runs_in_training(tmp_path):
 
 
 def test_device_grid_script_names_its_steps_and_datasets(tmp_path):
-    """tools/device_grid.sh (a borrowed GPU's grid) refuses what it cannot do, saying why."""
+    """tools/device_grid.sh (a grid on a GPU machine) refuses what it cannot do, saying why."""
     import subprocess
 
     script = str(ROOT / "tools/device_grid.sh")

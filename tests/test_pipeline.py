@@ -78,7 +78,7 @@ def test_a_group_stopped_mid_training_resumes_from_its_snapshot(synthetic_folder
     def stopped_after_epoch_3(self, state):
         saves.append(real_save(self, state))
         if len(saves) == 3:
-            raise KeyboardInterrupt  # the end of a sitting
+            raise KeyboardInterrupt  # the run is interrupted
 
     monkeypatch.setattr(ex.GroupSnapshot, "maybe_save", stopped_after_epoch_3)
     with pytest.raises(KeyboardInterrupt):

@@ -1,4 +1,4 @@
-"""Every number in a README results table is in a numbers file that code wrote.
+"""Every number in a results table of README.md or docs/*.md is in a numbers file that code wrote.
 
 A table is checked when a marker ``<!-- numbers-from: path [path …] -->`` stands on
 the line before it (paths relative to the repository root: JSON files, or folders of
@@ -11,6 +11,11 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+
+import pytest
+
+from aeutils.__main__ import main
+from aeutils.report import documents
 
 ROOT = Path(__file__).resolve().parent.parent
 MARKER = re.compile(r"<!--\s*numbers-from:\s*(.+?)\s*-->")
@@ -96,13 +101,22 @@ def missing_numbers(text: str) -> list[str]:
     return problems
 
 
-def test_readme_numbers_come_from_numbers_files():
-    text = (ROOT / "README.md").read_text()
-    assert checked_tables(text), "the README marks no table with <!-- numbers-from: … -->"
+def _documents() -> list[Path]:
+    return [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
+@pytest.mark.parametrize("path", _documents(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_document_numbers_come_from_numbers_files(path):
+    text = path.read_text()
     assert not missing_numbers(text), "\n".join(missing_numbers(text))
     assert not unmarked_tables(text), (
-        "README tables with numbers but no <!-- numbers-from: … --> marker:\n"
+        f"{path.name}: tables with numbers but no <!-- numbers-from: … --> marker:\n"
         + "\n".join(unmarked_tables(text)))
+
+
+def test_the_readme_and_the_results_report_mark_their_tables():
+    assert checked_tables((ROOT / "README.md").read_text()), "the README marks no table"
+    assert checked_tables((ROOT / "docs/results.md").read_text()), "docs/results.md marks no table"
 
 
 def test_the_check_catches_a_number_no_code_wrote(tmp_path, monkeypatch):
@@ -120,28 +134,70 @@ def test_the_check_catches_a_number_no_code_wrote(tmp_path, monkeypatch):
     assert unmarked_tables(fenced) == []
 
 
-def _readme_tables():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("readme_tables", ROOT / "tools/readme_tables.py")
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    return tool
-
-
-def test_generated_readme_blocks_are_up_to_date():
-    """The README's generated tables equal what tools/readme_tables.py makes of the numbers files."""
-    tool = _readme_tables()
-    text = (ROOT / "README.md").read_text()
-    assert tool.BLOCK.search(text), "the README has no generated block"
-    assert tool.render(text) == text, "README.md is out of date: run python tools/readme_tables.py"
+def test_generated_blocks_are_up_to_date():
+    """`python -m aeutils tables --check` passes: every generated block of README.md and
+    docs/*.md equals what the numbers files make of it."""
+    assert documents.BLOCK.search((ROOT / "README.md").read_text()), "the README has no block"
+    assert main(["tables", "--check", "--root", str(ROOT)]) == 0, \
+        "a document is out of date: run python -m aeutils tables"
 
 
-def test_generated_comparison_and_block_hours_from_numbers_files(tmp_path, monkeypatch):
+def test_tables_check_names_the_stale_block(tmp_path, capsys):
+    """--check changes nothing and names the document and block; without it, the block is
+    rewritten and the check then passes."""
+    numbers = tmp_path / "results/proxy-study"
+    numbers.mkdir(parents=True)
+    (numbers / "proxy_study.json").write_text(json.dumps({"rows": [
+        {"strategy": "label-free", "spearman": 0.5, "model": "basic", "loss": "mse", "epoch": 5,
+         "test_auc": 0.91234, "best_single_on_test": 0.92, "gap_single": 0.00766}]}))
+    (tmp_path / "docs").mkdir()
+    stale = "<!-- generated: proxy-study -->\n| old |\n<!-- end generated -->\n"
+    (tmp_path / "docs/study.md").write_text("# A study\n\n" + stale)
+    (tmp_path / "README.md").write_text("nothing generated\n")
+    assert main(["tables", "--check", "--root", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "study.md: generated block 'proxy-study' is out of date" in err
+    assert (tmp_path / "docs/study.md").read_text().endswith(stale)
+    assert main(["tables", "--root", str(tmp_path)]) == 0
+    text = (tmp_path / "docs/study.md").read_text()
+    assert "| label-free | 0.500 | basic/mse, epoch 5 | 0.9123 | 0.9200 | 0.0077 |" in text
+    assert missing_numbers(text.replace("results/", f"{tmp_path}/results/")) == []
+    assert main(["tables", "--check", "--root", str(tmp_path)]) == 0
+    (tmp_path / "README.md").write_text("<!-- generated: nonsense -->\n<!-- end generated -->\n")
+    assert main(["tables", "--check", "--root", str(tmp_path)]) == 2
+    assert "unknown generated block 'nonsense'" in capsys.readouterr().err
+
+
+def test_headline_gains_a_row_per_profile_with_a_label_free_pick(tmp_path):
+    """The README's first table: the thesis's numbers beside ours, then a label-free row for
+    each profile whose comparison numbers hold one, every decimal in the marked files."""
+    evaluation = tmp_path / "figures/thesis/numbers"
+    evaluation.mkdir(parents=True)
+    table = [{"class": "mean of the 10 measured classes", "thesis_auc": 0.95047, "our_auc": 0.97416},
+             {"class": "AVG (best single config)", "thesis_model": "basic", "thesis_loss": "bce+ssim",
+              "thesis_auc": 0.9346, "our_model": "vae", "our_loss": "mse", "our_auc": 0.97264}]
+    (evaluation / "04_evaluation_numbers.json").write_text(json.dumps(
+        {"mnist": {"thesis_table": table, "mean_auc_per_config": {"basic/bce+ssim": 0.96852}}}))
+    text = documents.headline(tmp_path, "thesis", "compare")
+    assert "| best of the 15 configurations per class, picked on test | 0.9505 | 0.9742 | – | – |" in text
+    assert "| 0.9346 (basic/bce+ssim) | 0.9726 (vae/mse) |" in text
+    assert "| 0.9346 (basic/bce+ssim) | 0.9685 (basic/bce+ssim) |" in text
+    assert "without anomaly labels" not in text
+    compare = tmp_path / "figures/compare/numbers"
+    compare.mkdir(parents=True)
+    pick = {"config": "basic/bce+ssim", "epoch": 30, "seeds": [1, 2, 3], "mean_auc": 0.97678,
+            "std_auc": 0.00026}
+    (compare / "05_comparison_numbers.json").write_text(json.dumps(
+        {"mnist": {"selection": {"label-free": pick}}}))
+    text = documents.headline(tmp_path, "thesis", "compare")
+    assert ("| chosen without anomaly labels, mean ± std over seeds 1–3 (`compare` profile) | – "
+            "| 0.9768 ± 0.0003 (basic/bce+ssim, epoch 30) | – | – |") in text
+    assert missing_numbers(text.replace("figures/", f"{tmp_path}/figures/")) == []
+
+
+def test_generated_comparison_and_block_hours_from_numbers_files(tmp_path):
     """A baseline on several seeds shows mean ± std over them; one seed shows its mean; the
     block-hours table lists each block with runs, stored and CPU-hours."""
-    tool = _readme_tables()
-    monkeypatch.setattr(tool, "ROOT", tmp_path)
     numbers = tmp_path / "figures/p/numbers"
     numbers.mkdir(parents=True)
     mean_auc = {"knn [one-vs-rest]": 0.91234, "pca [one-vs-rest]": 0.8}
@@ -154,7 +210,7 @@ def test_generated_comparison_and_block_hours_from_numbers_files(tmp_path, monke
     mean_auc["ocsvm [one-vs-rest]"] = 0.65  # classes on other seeds: the table's mean, no ±
     (numbers / "05_comparison_numbers.json").write_text(json.dumps(
         {"mnist": {"mean_auc": mean_auc, "settings": {}, "baselines": spread}}))
-    table = tool.comparison("p")
+    table = documents.comparison(tmp_path, "p")
     assert "| knn |" in table and "| 0.9123 ± 0.0046 |" in table
     assert "| 0.8000 |" in table and "± nan" not in table
     assert "| 0.6500 |" in table and "0.7000" not in table
@@ -162,16 +218,14 @@ def test_generated_comparison_and_block_hours_from_numbers_files(tmp_path, monke
     runs = {"runs": {"blocks": {"main": {"runs": 4, "stored": 3, "compute": spent},
                                 "selection": {"runs": 0, "stored": 0}}}}
     (numbers / "04_evaluation_numbers.json").write_text(json.dumps(runs))
-    hours = tool.block_hours("p")
+    hours = documents.block_hours(tmp_path, "p")
     assert "| `main` | 3/4 | 1.23 |" in hours and "selection" not in hours
     assert missing_numbers(hours.replace("figures/p", str(numbers.parent))) == []
 
 
-def test_generated_convergence_table_from_numbers_files(tmp_path, monkeypatch):
+def test_generated_convergence_table_from_numbers_files(tmp_path):
     """One row per neural baseline and column, checkpoints in epoch order, every decimal in
     the numbers file; a baseline without a loss summary shows dashes."""
-    tool = _readme_tables()
-    monkeypatch.setattr(tool, "ROOT", tmp_path)
     numbers = tmp_path / "figures/p/numbers"
     numbers.mkdir(parents=True)
     curves = {"deep-svdd [one-vs-rest]": {"100": 0.91, "10": 0.93},
@@ -181,22 +235,20 @@ def test_generated_convergence_table_from_numbers_files(tmp_path, monkeypatch):
     (numbers / "05_comparison_numbers.json").write_text(json.dumps(
         {"mnist": {"baseline_auc_by_epoch": curves, "baseline_loss": loss,
                    "baseline_classes": {"ganomaly [leave-one-out]": 6}}}))
-    table = tool.convergence("p")
+    table = documents.convergence(tmp_path, "p")
     assert "| deep-svdd | MNIST one-vs-rest | 10: 0.9300 · 100: 0.9100 |" in table
     assert "3.3000 → 0.0095 (100 epochs) | 0.119 (last 10 epochs) |" in table
     assert "| ganomaly (classes: 6 of 10 so far) | MNIST leave-one-out | 5: 0.6000 | – | – |" in table
     assert missing_numbers(table.replace("figures/p", str(numbers.parent))) == []
     (numbers / "05_comparison_numbers.json").write_text(json.dumps({"mnist": {}}))
-    assert "No neural baseline" in tool.convergence("p")
+    assert "No neural baseline" in documents.convergence(tmp_path, "p")
 
 
-def test_generated_svdd_budget_table(tmp_path, monkeypatch):
+def test_generated_svdd_budget_table(tmp_path):
     """One row per budget with its settings, checkpoints in epoch order, each class's AUC
     at the last epoch (a dash for a class a budget lacks), every decimal in the file."""
-    tool = _readme_tables()
-    monkeypatch.setattr(tool, "ROOT", tmp_path)
     path = "check.json"
-    assert "not been run yet" in tool.svdd_budget(path)
+    assert "not been run yet" in documents.svdd_budget(tmp_path, path)
 
     def budget(settings, curve, last):
         return {"settings": settings, "baseline_auc_by_epoch": {"deep-svdd [one-vs-rest]": curve},
@@ -209,7 +261,7 @@ def test_generated_svdd_budget_table(tmp_path, monkeypatch):
         "50 pre-training + 100 epochs", {"100": 0.9, "10": 0.8}, {"0": 0.95, "1": 0.85}),
         "longer": budget("350 pre-training + 150 epochs", {"150": 0.93}, {"0": 0.93}),
         "paper": {"source": "Ruff", "auc": {"0": 0.98, "1": 0.997}, "mean_auc": 0.9885}}))
-    table = tool.svdd_budget(path)
+    table = documents.svdd_budget(tmp_path, path)
     assert ("| `compare` profile | 50 pre-training + 100 epochs | 10: 0.8000 · 100: 0.9000 "
             "| 0.021 (last 15 epochs) | 0.9500 | 0.8500 | 0.9000 | 1.23 |") in table
     assert "| authors' code | 350 pre-training + 150 epochs | 150: 0.9300 |" in table

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Train what a profile's store still lacks on a borrowed GPU machine, from a copy of this
+# Train what a profile's store still lacks on a GPU machine, from a copy of this
 # checkout, and bring the records and score files back. Three steps:
 #
 #   here:   bash tools/device_grid.sh pack [DATASET ...]   (default: mnist cifar10)

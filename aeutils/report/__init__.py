@@ -28,6 +28,7 @@ from .exports import (  # noqa: F401
     block_records,
     compute_spent,
     export_table,
+    markdown_table,
     profile_note,
     profile_progress,
     selection_records,

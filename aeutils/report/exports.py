@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -152,12 +153,28 @@ def _tables_dir(folder: str | os.PathLike | None) -> Path:
     return d
 
 
+def markdown_table(df: pd.DataFrame, digits: int = 4, compact: bool = False) -> str:
+    """``df`` as a Markdown pipe table: the one table renderer of the figures' tables and of
+    the documents' generated blocks (:mod:`aeutils.report.documents`).
+
+    ``compact`` is for cells already formatted as text (``0.9123 ± 0.0046``, ``–``): they
+    are printed as they are, and without padding, which would widen every row to its
+    column's longest cell (a sentence, in some document tables)."""
+    df = df.astype(object).where(df.notna(), None)  # NaN in text columns → empty cell
+    text = df.to_markdown(index=False, floatfmt=f".{digits}f", missingval="",
+                          disable_numparse=compact)
+    if not compact:
+        return text
+    lines = text.splitlines()
+    lines[1] = "|" + "---|" * len(df.columns)
+    return "\n".join(re.sub(r" {2,}\|", " |", line) for line in lines)
+
+
 def to_markdown(df: pd.DataFrame, name: str, folder: str | os.PathLike | None = None,
                 caption: str = "", digits: int = 4) -> Path:
     """Write ``<figures>/tables/<name>.md`` (caption as a first paragraph); return its path."""
     path = _tables_dir(folder) / f"{name}.md"
-    df = df.astype(object).where(df.notna(), None)  # NaN in text columns → empty cell
-    text = df.to_markdown(index=False, floatfmt=f".{digits}f", missingval="")
+    text = markdown_table(df, digits)
     path.write_text((f"{caption}\n\n" if caption else "") + text + "\n")
     return path
 

@@ -1,0 +1,460 @@
+"""The documents' generated blocks: tables and sentences rewritten from numbers files.
+
+A generated block sits between ``<!-- generated: NAME ARG … -->`` and
+``<!-- end generated -->`` in ``README.md`` or any ``docs/*.md``; NAME is one of
+:data:`RENDERERS`, and ARG are its arguments (a profile, a dataset). So no result table
+of the documents is typed by hand: after ``make figures PROFILE=thesis``
+
+    python -m aeutils tables           # rewrite every generated block in place
+    python -m aeutils tables --check   # change nothing; exit 1 naming each stale block
+
+Every table begins with the ``numbers-from`` marker that ``tests/test_readme_numbers.py``
+checks: each decimal number in it must be in the files the marker names.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pandas as pd
+
+from ..config import ConfigError
+from .exports import markdown_table
+from .records import config_name
+
+BLOCK = re.compile(r"(<!-- generated: (?P<spec>[^>]*?) -->\n)(?P<body>.*?)(<!-- end generated -->)",
+                   re.S)
+DATASETS = {"mnist": "MNIST", "cifar10": "CIFAR-10 (JPEG copy)"}
+PROTOCOLS = ("one-vs-rest", "leave-one-out")
+EVALUATION = "figures/{profile}/numbers/04_evaluation_numbers.json"
+COMPARISON = "figures/{profile}/numbers/05_comparison_numbers.json"
+
+
+# --- formatting --------------------------------------------------------------------------
+def _fmt(x, places: int = 4) -> str:
+    return "" if x is None else f"{x:.{places}f}"
+
+
+def _auc_by_epoch(curve: dict) -> str:
+    """``{"10": 0.93, "100": 0.91}`` as "10: 0.9300 · 100: 0.9100", in epoch order."""
+    return " · ".join(f"{e}: {_fmt(v)}" for e, v in sorted(curve.items(), key=lambda i: int(i[0])))
+
+
+def _tail_drop(loss: dict) -> str:
+    """A :func:`aeutils.report.loss_flatness` summary's fall over its last epochs."""
+    return f"{_fmt(loss['tail_drop'], 3)} (last {loss['tail_epochs']} epochs)"
+
+
+def _config(model: str | None, loss: str | None) -> str:
+    return config_name(model, loss) if model else "–"
+
+
+def _table(source: str, header: list[str], rows: list[list[str]]) -> str:
+    """A generated table: its ``numbers-from`` marker, then the rows (one renderer:
+    :func:`aeutils.report.exports.markdown_table`)."""
+    body = markdown_table(pd.DataFrame(rows, columns=header), compact=True)
+    return f"<!-- numbers-from: {source} -->\n{body}\n"
+
+
+def _load(root: Path, path: str) -> dict:
+    return json.loads((root / path).read_text())
+
+
+# --- the thesis's protocol -------------------------------------------------------------------
+def _mean_row(rows: list[dict]) -> dict:
+    return next(r for r in rows if r["class"].startswith("mean"))
+
+
+def _avg_row(rows: list[dict]) -> dict:
+    return next(r for r in rows if r["class"].startswith("AVG"))
+
+
+HEADLINE_HEADER = ["mean test AUC over the 10 classes", "MNIST: thesis", "MNIST: here",
+                   "CIFAR-10: thesis", "CIFAR-10: here"]
+
+
+def _protocol_rows(evaluation: dict) -> list[list[str]]:
+    """The thesis's three numbers per dataset beside ours, at its protocol: best of 15 per
+    class and best single configuration (both picked on test), and the thesis's AVG-row
+    configuration as it runs here."""
+    cells: dict[str, list[str]] = {"best": [], "single": [], "avg": []}
+    for ds in DATASETS:
+        table = evaluation.get(ds, {}).get("thesis_table") or []
+        if not table:
+            for label in cells:
+                cells[label] += ["–", "–"]
+            continue
+        mean, avg = _mean_row(table), _avg_row(table)
+        thesis_config = config_name(avg["thesis_model"], avg["thesis_loss"])
+        ours_avg = evaluation[ds]["mean_auc_per_config"].get(thesis_config)
+        cells["best"] += [_fmt(mean["thesis_auc"]), _fmt(mean["our_auc"])]
+        ours_single = _config(avg["our_model"], avg["our_loss"])
+        cells["single"] += [f"{_fmt(avg['thesis_auc'])} ({thesis_config})",
+                            f"{_fmt(avg['our_auc'])} ({ours_single})"]
+        cells["avg"] += [f"{_fmt(avg['thesis_auc'])} ({thesis_config})",
+                         f"{_fmt(ours_avg) or '–'} ({thesis_config})"]
+    return [["best of the 15 configurations per class, picked on test", *cells["best"]],
+            ["best single configuration, picked on test (the thesis's AVG row)",
+             *cells["single"]],
+            ["the thesis's AVG-row configuration, run here", *cells["avg"]]]
+
+
+def _label_free_row(root: Path, profile: str) -> tuple[list[str], str] | None:
+    """Label-free selection's mean ± std over the seeds that did not choose, and the numbers
+    file it comes from; None until ``profile``'s numbers hold it."""
+    source = COMPARISON.format(profile=profile)
+    if not (root / source).exists():
+        return None
+    numbers = _load(root, source)
+    picks = [numbers.get(ds, {}).get("selection", {}).get("label-free") for ds in DATASETS]
+    if not any(picks):
+        return None
+    seeds = next(p["seeds"] for p in picks if p)
+    row = [f"chosen without anomaly labels, mean ± std over seeds {_seeds(seeds)} "
+           f"(`{profile}` profile)"]
+    for pick in picks:
+        row += ["–", f"{_fmt(pick['mean_auc'])} ± {_fmt(pick['std_auc'])} ({pick['config']}, "
+                     f"epoch {pick['epoch']})" if pick else "–"]
+    return row, source
+
+
+# Rows after the thesis's three, tried for each profile the block names, in order: each
+# returns (cells, numbers file) or None while the profile's numbers lack it. A new headline
+# row is one more function here.
+HEADLINE_ROWS: list[Callable[[Path, str], tuple[list[str], str] | None]] = [_label_free_row]
+
+
+def headline(root: Path, protocol_profile: str = "thesis", *profiles: str) -> str:
+    """The first table of the README: the thesis's numbers beside ours at its protocol
+    (``protocol_profile``'s notebook 04), then each of :data:`HEADLINE_ROWS` for
+    ``protocol_profile`` and each of ``profiles`` whose numbers hold it: a row appears by
+    itself once a profile's numbers file has it."""
+    source = EVALUATION.format(profile=protocol_profile)
+    rows, sources = _protocol_rows(_load(root, source)), [source]
+    for profile in (protocol_profile, *profiles):
+        for make in HEADLINE_ROWS:
+            found = make(root, profile)
+            if found:
+                rows.append(found[0])
+                sources.append(found[1])
+    return _table(" ".join(dict.fromkeys(sources)), HEADLINE_HEADER, rows)
+
+
+def _seeds(seeds: list[int]) -> str:
+    return f"{seeds[0]}–{seeds[-1]}" if seeds == list(range(seeds[0], seeds[-1] + 1)) \
+        and len(seeds) > 2 else ", ".join(map(str, seeds))
+
+
+def thesis_table(root: Path, dataset: str) -> str:
+    """The thesis's best-per-class table beside the ``thesis`` profile's (notebook 04)."""
+    path = EVALUATION.format(profile="thesis")
+    rows = _load(root, path).get(dataset, {}).get("thesis_table")
+    if not rows:
+        return f"*No run of the `thesis` profile on this dataset is stored yet* (`{path}`).\n"
+    header = ["class", "thesis: config", "thesis AUC", "thesis acc.", "here: config", "AUC",
+              "Δ AUC", "acc.", "Δ acc.", "balanced acc.", "status"]
+    body = [[str(r["class"]), _config(r["thesis_model"], r["thesis_loss"]), _fmt(r["thesis_auc"]),
+             _fmt(r["thesis_accuracy"]), _config(r["our_model"], r["our_loss"]), _fmt(r["our_auc"]),
+             _fmt(r["delta_auc"]), _fmt(r["our_accuracy"]), _fmt(r["delta_accuracy"]),
+             _fmt(r["our_balanced_accuracy"]), r["status"]] for r in rows]
+    return _table(path, header, body)
+
+
+def thesis_quoted(root: Path, dataset: str) -> str:
+    """The thesis's own best-per-class table, as it reports it (``aeutils.reference``, by
+    way of notebook 04's numbers): the normal class, its best configuration, accuracy, AUC."""
+    path = EVALUATION.format(profile="thesis")
+    rows = _load(root, path).get(dataset, {}).get("thesis_table")
+    if not rows:
+        return f"*The `thesis` profile's numbers hold no table for this dataset* (`{path}`).\n"
+    header = ["normal class", "autoencoder/loss", "accuracy", "AUC"]
+    body = [["mean of the rows above (computed here)" if str(r["class"]).startswith("mean")
+             else str(r["class"]), _config(r["thesis_model"], r["thesis_loss"]),
+             _fmt(r["thesis_accuracy"]), _fmt(r["thesis_auc"])] for r in rows]
+    return _table(path, header, body)
+
+
+# --- runs and their cost ---------------------------------------------------------------------
+def progress(root: Path, profile: str) -> str:
+    """How many runs of ``profile`` its shipped store holds, in all and per block (notebook 04)."""
+    runs = _load(root, EVALUATION.format(profile=profile))["runs"]
+    blocks = ", ".join(f"`{name}` {b['stored']}/{b['runs']}" for name, b in runs["blocks"].items())
+    text = (f"{runs['stored']} of the {runs['runs']} runs are stored, every one with all its "
+            f"checkpoints ({blocks}).")
+    spent = runs.get("compute")
+    if spent and spent["cpu_hours"] > 0:
+        text += (f" Training and scoring them took {spent['cpu_hours']:.1f} CPU-hours (core-hours: "
+                 f"the process CPU time that the records carry")
+        if spent["runs_estimated"]:
+            text += (f"; {spent['runs_estimated']} runs stored before records carried it count "
+                     f"their training wall time × threads, {spent['estimated_cpu_hours']:.1f} of "
+                     f"those hours")
+        text += ")."
+    if spent and spent.get("accelerator_runs"):
+        text += (f" {spent['accelerator_runs']} runs were trained on a GPU instead: their training "
+                 f"took {spent['accelerator_train_hours']:.2f} GPU-hours of wall time (summed over "
+                 f"groups that shared one GPU, several at once).")
+    return textwrap.fill(text, 90, break_on_hyphens=False) + "\n"
+
+
+def block_hours(root: Path, profile: str) -> str:
+    """Per block of ``profile``: runs stored and what training and scoring them cost
+    (notebook 04's ``runs``; a run shared by two blocks counts in both)."""
+    path = EVALUATION.format(profile=profile)
+    blocks = _load(root, path)["runs"]["blocks"]
+    gpu = any(b.get("compute", {}).get("accelerator_runs") for b in blocks.values())
+    header = ["block", "runs stored", "CPU-hours"] + (
+        ["GPU-hours (wall, summed over groups)"] if gpu else [])
+    rows = []
+    for name, b in blocks.items():
+        if not b["runs"]:
+            continue  # a selection block before its search is stored
+        spent = b.get("compute") or {}
+        cells = [f"`{name}`", f"{b['stored']}/{b['runs']}",
+                 _fmt(spent.get("cpu_hours"), 2) if spent else "?"]
+        if gpu:
+            cells.append(_fmt(spent.get("accelerator_train_hours"), 2) if spent else "?")
+        rows.append(cells)
+    return _table(path, header, rows)
+
+
+# --- the comparison (notebook 05) ----------------------------------------------------------
+# Selection strategies of the comparison table, in order: (row label, how it chose).
+STRATEGY_ROWS = {
+    "label-free": ("AE, label-free selection", "one config and epoch per dataset on seed 0, by "
+                   "validation normals against synthetic anomalies (**no anomaly label**); "
+                   "mean ± std over the other seeds"),
+    "label-free-flip": ("AE, label-free selection, flips only", "the same, against upside-down "
+                        "copies only: the criterion that won on Fashion-MNIST by a rule fixed "
+                        "in advance (**no anomaly label** of this dataset)"),
+    "labelled-validation": ("AE, labelled-validation selection", "the same, by validation "
+                            "normals against labelled images of the other classes "
+                            "(semi-supervised)"),
+}
+
+
+class _Comparison:
+    """A profile's comparison numbers, read cell by cell: one column per (dataset, protocol)
+    that holds a measured number."""
+
+    def __init__(self, numbers: dict):
+        self.numbers = numbers
+        self.columns = [(ds, p) for ds in DATASETS for p in PROTOCOLS if any(
+            k.endswith(f"[{p}]") for k in numbers.get(ds, {}).get("mean_auc", {}))]
+
+    def find(self, ds: str, proto: str, prefix: str) -> str | None:
+        return next((k for k in self.numbers[ds]["mean_auc"]
+                     if k.startswith(prefix) and k.endswith(f"[{proto}]")), None)
+
+    def value(self, ds: str, proto: str, prefix: str, show_config: bool = False) -> str:
+        k = self.find(ds, proto, prefix)
+        if k is None:
+            return "–"
+        config = k[len(prefix):].split("[")[0].strip(" ()") if show_config else ""
+        return f"{self.numbers[ds]['mean_auc'][k]:.4f}" + (f" ({config})" if config else "")
+
+    def strategy(self, ds: str, proto: str, name: str) -> str:
+        sel = self.numbers.get(ds, {}).get("selection", {}).get(name)
+        if not sel or proto != "one-vs-rest":
+            return "–"
+        return (f"**{sel['mean_auc']:.4f}** ± {sel['std_auc']:.4f} "
+                f"({sel['config']}, epoch {sel['epoch']})")
+
+    def baseline(self, ds: str, proto: str, name: str) -> str:
+        """Mean, and ± std over seeds of the class-mean where every class ran on the same
+        several seeds."""
+        spread = self.numbers.get(ds, {}).get("baselines", {}).get(f"{name} [{proto}]")
+        if spread and len(spread["seeds"]) > 1 and spread.get("even") and \
+                self.find(ds, proto, f"{name} "):
+            return f"{spread['mean_auc']:.4f} ± {spread['std_auc']:.4f}"
+        return self.value(ds, proto, f"{name} ")
+
+    def runs(self, prefix: str) -> str:
+        """The settings of the runs behind a row, once if every column shares them."""
+        found: dict[str, list[str]] = {}
+        for ds, proto in self.columns:
+            k = self.find(ds, proto, prefix)
+            if k and self.numbers[ds].get("settings", {}).get(k):
+                found.setdefault(self.numbers[ds]["settings"][k], []).append(
+                    DATASETS[ds].split()[0])
+        if len(found) <= 1:
+            return next(iter(found), "")
+        return "; ".join(f"{'/'.join(dict.fromkeys(names))}: {how}" for how, names in found.items())
+
+    def rows(self) -> Iterator[tuple[str, str, str, Callable[[str, str], str]]]:
+        """(method, how it was chosen, key prefix, cell of a column) of every row, in order."""
+        for name, (method, how) in STRATEGY_ROWS.items():
+            if any(name in self.numbers.get(ds, {}).get("selection", {}) for ds in DATASETS):
+                yield method, how, f"AE, {name} selection", \
+                    lambda ds, p, n=name: self.strategy(ds, p, n)
+        prefix = "AE best per class on labelled validation"
+        yield ("AE, best per class on labelled validation", "per class, reported on the seed "
+               "that chose it", prefix, lambda ds, p: self.value(ds, p, prefix))
+        yield ("AE, best single config on **test**, last epoch", "reads test labels (optimistic)",
+               "AE best single config",
+               lambda ds, p: self.value(ds, p, "AE best single config", True))
+        yield ("AE, best per class on **test** (the thesis's pick)", "reads test labels "
+               "(optimistic)", "AE best of", lambda ds, p: self.value(ds, p, "AE best of"))
+        baselines = sorted({k.rsplit(" [", 1)[0] for ds in DATASETS for k in
+                            self.numbers.get(ds, {}).get("mean_auc", {}) if not k.startswith("AE")})
+        for b in baselines:
+            yield b, "fixed settings (mean, ± std over its seeds)", f"{b} ", \
+                lambda ds, p, b=b: self.baseline(ds, p, b)
+
+
+def comparison(root: Path, profile: str) -> str:
+    """Mean test AUC over the ten classes: autoencoder selections and baselines, each row
+    with how it was chosen and the runs behind it (notebook 05)."""
+    path = COMPARISON.format(profile=profile)
+    numbers = _Comparison(_load(root, path))
+    if not numbers.columns:
+        return f"*No comparison of the `{profile}` profile is stored yet* (`{path}`).\n"
+    header = ["method", "how it was chosen", "runs behind it",
+              *(f"{DATASETS[ds]} {proto}" for ds, proto in numbers.columns)]
+    rows = [[method, how, numbers.runs(prefix), *(cell(ds, p) for ds, p in numbers.columns)]
+            for method, how, prefix, cell in numbers.rows()]
+    return _table(path, header, rows)
+
+
+def optimism(root: Path, profile: str) -> str:
+    """Each strategy's pick against the best on test, same candidates and seed (notebook 05)."""
+    path = COMPARISON.format(profile=profile)
+    numbers = _load(root, path)
+    found = [(ds, o) for ds in DATASETS for o in numbers.get(ds, {}).get("optimism", [])]
+    if not found:
+        return f"*No complete search of the `{profile}` profile is stored yet* (`{path}`).\n"
+    header = ["dataset", "strategy", "its pick", "its test AUC", "best single config on test",
+              "optimism", "best per class on test", "optimism", "candidates"]
+    rows = [[DATASETS[ds], o["strategy"], f"{o['model']}/{o['loss']}, epoch {o['epoch']}",
+             _fmt(o["test_auc"]), _fmt(o["best_single_on_test"]), _fmt(o["gap_single"]),
+             _fmt(o["best_per_class_on_test"]), _fmt(o["gap_per_class"]), str(o["candidates"])]
+            for ds, o in found]
+    return _table(path, header, rows)
+
+
+def convergence(root: Path, profile: str) -> str:
+    """The neural baselines' mean test AUC at each checkpoint and how much their training
+    loss still fell at the end, per column (notebook 05's convergence figures, as numbers)."""
+    path = COMPARISON.format(profile=profile)
+    numbers = _load(root, path)
+    found = [(ds, name, curve) for ds in DATASETS for proto in PROTOCOLS
+             for name, curve in sorted(numbers.get(ds, {}).get("baseline_auc_by_epoch", {}).items())
+             if name.endswith(f"[{proto}]")]
+    if not found:
+        return f"*No neural baseline of the `{profile}` profile is stored yet* (`{path}`).\n"
+    header = ["method", "column", "mean test AUC at each checkpoint (epoch: AUC)",
+              "mean training loss, first → last epoch", "fraction it fell over the last tenth"]
+    rows = []
+    for ds, name, curve in found:
+        method, proto = name.rsplit(" [", 1)
+        classes = numbers[ds].get("baseline_classes", {}).get(name, 10)
+        method += f" (classes: {classes} of 10 so far)" if classes < 10 else ""
+        loss = numbers[ds].get("baseline_loss", {}).get(name)
+        fell = (f"{loss['first']:.4f} → {loss['last']:.4f} ({loss['epochs']} epochs)",
+                _tail_drop(loss)) if loss else ("–", "–")
+        rows.append([method, f"{DATASETS[ds]} {proto.rstrip(']')}", _auc_by_epoch(curve), *fell])
+    return _table(path, header, rows)
+
+
+# --- studies and checks --------------------------------------------------------------------
+def proxy_study(root: Path, path: str = "results/proxy-study/proxy_study.json") -> str:
+    """Each label-free criterion on a held-out dataset (the proxy study)."""
+    if not (root / path).exists():
+        return f"*The proxy study has not been run yet* (`{path}`).\n"
+    header = ["criterion", "Spearman with test AUC", "its pick", "pick's test AUC",
+              "best single config on test", "gap"]
+    rows = [[r["strategy"], _fmt(r["spearman"], 3), f"{r['model']}/{r['loss']}, epoch "
+             f"{int(r['epoch'])}", _fmt(r["test_auc"]), _fmt(r["best_single_on_test"]),
+             _fmt(r["gap_single"])] for r in _load(root, path)["rows"]]
+    return _table(path, header, rows)
+
+
+def svdd_budget(root: Path, path: str = "results/svdd-budget/svdd_budget.json") -> str:
+    """Deep SVDD at the ``compare`` profile's budget and at the authors' (the budget check)."""
+    if not (root / path).exists():
+        return f"*The Deep SVDD budget check has not been run yet* (`{path}`).\n"
+    check = _load(root, path)
+    classes = check["classes"]
+    header = ["budget", "how it was trained", "mean test AUC at each checkpoint (epoch: AUC)",
+              "fraction the loss fell over the last tenth", *(f"class {c}" for c in classes),
+              "mean, last epoch", "CPU-hours"]
+    rows = []
+    for name, label in {"grid": "`compare` profile", "longer": "authors' code"}.items():
+        b = check.get(name)
+        if b is None:
+            continue
+        (curve,) = b["baseline_auc_by_epoch"].values()
+        (loss,) = b["baseline_loss"].values()
+        rows.append([label, b["settings"], _auc_by_epoch(curve), _tail_drop(loss),
+                     *(_fmt(b["auc_last"].get(str(c))) or "–" for c in classes),
+                     _fmt(b["mean_auc_last"]), _fmt(b.get("compute", {}).get("cpu_hours"), 2)])
+    paper = check.get("paper")
+    if paper:
+        rows.append(["Ruff et al. (quoted)", f"{paper['source']}; their preprocessing",
+                     "–", "–",
+                     *(_fmt(paper["auc"].get(str(c))) or "–" for c in classes),
+                     _fmt(paper["mean_auc"]), "–"])
+    return _table(path, header, rows)
+
+
+def device_agreement(root: Path, path: str = "benchmarks/results/device_agreement.json") -> str:
+    """GPU-trained runs against the same epochs retrained on the CPU (the agreement check)."""
+    if not (root / path).exists():
+        return f"*The CPU/GPU agreement check has not been run yet* (`{path}`).\n"
+    check = _load(root, path)
+    last = str(check["epochs_retrained"])
+    header = ["group (dataset/model/loss/contamination %)", "runs", "(class, epoch) pairs",
+              f"mean AUC at epoch {last}, GPU", "the same, CPU",
+              "mean difference GPU − CPU, all pairs", "largest difference"]
+    rows = [[name, str(g["runs"]), str(g["pairs"]), _fmt(g["per_epoch"][last]["mean_auc_gpu"]),
+             _fmt(g["per_epoch"][last]["mean_auc_cpu"]), _fmt(g["mean_diff"]),
+             _fmt(g["max_abs_diff"])] for name, g in check["groups"].items()]
+    return _table(path, header, rows)
+
+
+RENDERERS: dict[str, Callable[..., str]] = {
+    "headline": headline, "thesis-table": thesis_table, "thesis-quoted": thesis_quoted,
+    "progress": progress, "block-hours": block_hours, "comparison": comparison,
+    "convergence": convergence, "optimism": optimism, "proxy-study": proxy_study,
+    "device-agreement": device_agreement, "svdd-budget": svdd_budget}
+
+
+# --- documents -------------------------------------------------------------------------------
+def documents(root: Path) -> list[Path]:
+    """The documents that may hold generated blocks: ``README.md`` and ``docs/*.md``."""
+    return [p for p in [root / "README.md", *sorted((root / "docs").glob("*.md"))] if p.exists()]
+
+
+def render(text: str, root: Path) -> str:
+    """``text`` with every generated block rewritten from the numbers files under ``root``."""
+    def one(m: re.Match) -> str:
+        name, *args = m.group("spec").split()
+        if name not in RENDERERS:
+            raise ConfigError(f"unknown generated block {name!r}; valid: {', '.join(RENDERERS)}")
+        return m.group(1) + RENDERERS[name](root, *args) + m.group(4)
+
+    return BLOCK.sub(one, text)
+
+
+def stale_blocks(text: str, root: Path) -> list[str]:
+    """Specs (``comparison compare``) of the generated blocks of ``text`` that are out of date."""
+    return [m.group("spec") for m in BLOCK.finditer(text)
+            if render(m.group(0), root) != m.group(0)]
+
+
+def update(root: Path, check: bool = False) -> dict[Path, list[str]]:
+    """Rewrite every document's generated blocks (``check``: change nothing); returns the
+    stale blocks of each document that had any."""
+    stale = {}
+    for path in documents(root):
+        text = path.read_text()
+        blocks = stale_blocks(text, root)
+        if blocks:
+            stale[path] = blocks
+            if not check:
+                path.write_text(render(text, root))
+    return stale
