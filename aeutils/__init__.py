@@ -12,23 +12,38 @@ from . import runtime as _runtime  # noqa: E402
 
 _runtime.tune_malloc()  # before any tensor is allocated: see aeutils/runtime.py
 
-from .config import PROTOCOLS, ConfigError, RunConfig  # noqa: E402
-from .data import (  # noqa: E402
-    DataNotFoundError,
-    display_name,
-    load_dataset,
-    make_split,
-    split_for,
-)
-from .detector import AutoEncoderDetector  # noqa: E402
-from .experiment import reconstruct, run, run_configs, trained_model  # noqa: E402
-from .grid import PROFILES, profile_configs, run_grid, shard  # noqa: E402
-from .losses import LOSSES, per_sample_loss  # noqa: E402
-from .methods import AUTOENCODERS, METHODS  # noqa: E402
-from .metrics import evaluate, roc_points  # noqa: E402
-from .models import MODELS, build_model  # noqa: E402
-from .results import ResultsStore  # noqa: E402
-from .train import pick_device, train_autoencoders  # noqa: E402
+# The public API, imported on first use (PEP 562): ``import aeutils`` and the command
+# line's --help stay fast, while ``from aeutils import run`` loads torch as it needs to.
+_EXPORTS: dict[str, str] = {
+    "PROTOCOLS": "config", "ConfigError": "config", "RunConfig": "config",
+    "DataNotFoundError": "data", "display_name": "data", "load_dataset": "data",
+    "make_split": "data", "split_for": "data",
+    "AutoEncoderDetector": "detector",
+    "reconstruct": "experiment", "run": "experiment", "run_configs": "experiment",
+    "trained_model": "experiment",
+    "PROFILES": "grid", "profile_configs": "grid", "run_grid": "grid", "shard": "grid",
+    "LOSSES": "losses", "per_sample_loss": "losses",
+    "AUTOENCODERS": "methods", "METHODS": "methods",
+    "evaluate": "metrics", "roc_points": "metrics",
+    "MODELS": "models", "build_model": "models",
+    "ResultsStore": "results",
+    "pick_device": "train", "train_autoencoders": "train",
+}
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'aeutils' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})
+
 
 __all__ = [
     "AUTOENCODERS", "AutoEncoderDetector", "LOSSES", "METHODS", "MODELS", "PROFILES", "PROTOCOLS", "ConfigError",

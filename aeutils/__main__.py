@@ -8,11 +8,13 @@ import subprocess
 import sys
 import time
 
-from .config import DEFAULT_CHECKPOINTS, PROTOCOLS, ConfigError, RunConfig
-from .data import DATASET_CHOICES, BadDataError, DataNotFoundError, resolve_dataset
-from .registry import SCORES
+# Only torch-free modules here: --help and argument errors answer before torch, scikit-learn
+# or pandas load. Each command imports what its work needs inside its function.
+from .catalog import DATASET_CHOICES, resolve_dataset
+from .config import DEFAULT_CHECKPOINTS, ConfigError, RunConfig
+from .errors import BadDataError, DataNotFoundError, StoreError, TrainingDivergedError
+from .registry import LOSSES, METHODS, PROFILES, PROTOCOLS, SCORES, choice_error
 from .reproduce import NotebookError
-from .train import TrainingDivergedError
 
 METRICS_SHOWN = ("auc", "ap", "val_auc", "accuracy", "f1", "oracle_accuracy")
 
@@ -35,6 +37,18 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
         return super()._get_help_string(action)
 
 
+def _choice(what: str, choices):
+    """An argparse ``type`` accepting a registered name; otherwise the one-line error that
+    names the valid choices, raised while parsing (nothing heavy imported yet)."""
+    def check(text: str) -> str:
+        if text not in choices:
+            raise argparse.ArgumentTypeError(str(choice_error(what, text, choices)))
+        return text
+
+    check.__name__ = what
+    return check
+
+
 def _ints(text: str) -> tuple[int, ...]:
     return tuple(int(t) for t in text.replace(",", " ").split()) if text else ()
 
@@ -50,24 +64,21 @@ def _dataset_map(pairs: list[str]) -> dict[str, str]:
 
 
 def _add_run(sub) -> None:
-    from .losses import LOSSES
-    from .methods import METHODS
-
     p = sub.add_parser("run", help="train and evaluate one configuration, store and print it",
                        formatter_class=HelpFormatter)
     d = RunConfig()
     p.add_argument("--dataset", default=d.dataset, help=f"one of: {', '.join(DATASET_CHOICES)}")
-    p.add_argument("--model", default=d.model, help=f"one of: {', '.join(METHODS)}")
-    p.add_argument("--loss", default=d.loss, help=f"one of: {', '.join(LOSSES)}")
+    p.add_argument("--model", default=d.model, type=_choice("model", METHODS), help=f"one of: {', '.join(METHODS)}")
+    p.add_argument("--loss", default=d.loss, type=_choice("loss", LOSSES), help=f"one of: {', '.join(LOSSES)}")
     p.add_argument("--normal-class", type=int, default=d.normal_class,
                    help="class index: the normal class (one-vs-rest) or the anomaly (leave-one-out)")
-    p.add_argument("--protocol", default=d.protocol, help=f"one of: {', '.join(PROTOCOLS)}")
+    p.add_argument("--protocol", default=d.protocol, type=_choice("protocol", PROTOCOLS), help=f"one of: {', '.join(PROTOCOLS)}")
     p.add_argument("--contamination", type=float, default=d.contamination,
                    help="percent anomalies mixed into training, relative to the normal count (0-100)")
     p.add_argument("--epochs", type=int, default=d.epochs,
                    help="training epochs (passes over the training images)")
     p.add_argument("--checkpoints", type=_ints, default=(),
-                   help=f"epochs to evaluate at inside the run, e.g. "
+                   help=f"epochs to evaluate at inside the run, each within 1..--epochs, e.g. "
                         f"{','.join(map(str, DEFAULT_CHECKPOINTS))} (the last epoch always is)")
     p.add_argument("--batch-size", type=int, default=d.batch_size,
                    help="images per optimiser step")
@@ -82,7 +93,7 @@ def _add_run(sub) -> None:
                    help="cap on normal training images per run; omit for all")
     p.add_argument("--max-test", type=int, default=None,
                    help="score a fixed random subset of this many test images; omit for all")
-    p.add_argument("--score", default=d.score,
+    p.add_argument("--score", default=d.score, type=_choice("score", SCORES),
                    help="how a reconstruction becomes a score: " + "; ".join(
                        f"{k}: {v}" for k, v in SCORES.items()))
     p.add_argument("--seed", type=int, default=d.seed,
@@ -101,17 +112,20 @@ def _add_common(p) -> None:
 
 
 def _cmd_run(a) -> int:
-    from .experiment import run_configs
-    from .results import ResultsStore
-    from .train import pick_device
-
-    pick_device(a.device)
-
+    beyond = [c for c in a.checkpoints if not 1 <= c <= a.epochs]
+    if beyond:
+        raise ConfigError(f"--checkpoints {','.join(map(str, beyond))} lie outside 1..--epochs "
+                          f"{a.epochs}: raise --epochs or drop those checkpoints")
     cfg = RunConfig(dataset=resolve_dataset(a.dataset), model=a.model, loss=a.loss, normal_class=a.normal_class,
                     protocol=a.protocol, contamination=a.contamination, epochs=a.epochs,
                     checkpoints=a.checkpoints, batch_size=a.batch_size, lr=a.lr,
                     latent_dim=a.latent_dim, hidden=a.hidden, val_fraction=a.val_fraction,
                     max_train=a.max_train, max_test=a.max_test, seed=a.seed, score=a.score)
+    from .experiment import run_configs
+    from .results import ResultsStore
+    from .train import pick_device
+
+    pick_device(a.device)
     store = ResultsStore(a.results)
     cached = store.has(cfg)
     t0 = time.perf_counter()
@@ -129,11 +143,9 @@ def _cmd_run(a) -> int:
 
 
 def _add_grid(sub) -> None:
-    from .grid import PROFILES
-
     p = sub.add_parser("grid", help="run a profile's grid, skipping what is stored",
                        formatter_class=HelpFormatter)
-    p.add_argument("--profile", default="quick", help=f"named grid, one of: {', '.join(PROFILES)}")
+    p.add_argument("--profile", default="quick", type=_choice("profile", PROFILES), help=f"named grid, one of: {', '.join(PROFILES)}")
     p.add_argument("--block", action="append", help="only these blocks of the profile")
     p.add_argument("--dataset-map", action="append", metavar="NAME=DATASET",
                    help="replace a dataset of the profile, e.g. cifar10=folder:data/cifar10-jpeg")
@@ -287,11 +299,9 @@ def _cmd_merge(a) -> int:
 
 
 def _add_reproduce(sub) -> None:
-    from .grid import PROFILES
-
     p = sub.add_parser("reproduce", help="execute the notebooks in order with papermill",
                        formatter_class=HelpFormatter)
-    p.add_argument("--profile", default="quick", help=f"named grid, one of: {', '.join(PROFILES)}")
+    p.add_argument("--profile", default="quick", type=_choice("profile", PROFILES), help=f"named grid, one of: {', '.join(PROFILES)}")
     p.add_argument("--mnist", default="mnist", help="dataset used for MNIST")
     p.add_argument("--cifar10", default="cifar10",
                    help="dataset used for CIFAR-10; offline, cifar10 picks up the JPEG copy in "
@@ -393,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command][1](args)
     except (ConfigError, DataNotFoundError, BadDataError, TrainingDivergedError,
-            NotebookError) as exc:
+            NotebookError, StoreError) as exc:
         print("error: " + " ".join(str(exc).split()), file=sys.stderr)
         return 2
 

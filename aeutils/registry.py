@@ -27,6 +27,8 @@ LOSSES: tuple[str, ...] = ("mse", "bce", "ssim", "mse+ssim", "bce+ssim")
 BASELINES: tuple[str, ...] = ("knn", "kmeans", "ocsvm", "iforest", "pca", "ganomaly", "deep-svdd",
                                "pretrained-knn", "untrained-knn")
 METHODS: tuple[str, ...] = (*AUTOENCODERS, *BASELINES)
+# Named grids (:data:`aeutils.grid.PROFILES` defines their blocks; a test checks both agree).
+PROFILES: tuple[str, ...] = ("smoke", "quick", "compare", "svdd-budget", "thesis", "full")
 # Baselines fitted in one shot: no epochs, so they are evaluated once (at ``epochs``).
 ONE_SHOT: tuple[str, ...] = ("knn", "kmeans", "ocsvm", "iforest", "pca", "pretrained-knn",
                               "untrained-knn")

@@ -24,6 +24,7 @@ from torch import nn
 
 from .config import RunConfig
 from .data import Split
+from .errors import TrainingDivergedError  # noqa: F401  (re-exported)
 from .losses import per_sample_loss, per_sample_score
 from .models import build_model
 from .registry import ConfigError
@@ -36,10 +37,6 @@ Tensor = torch.Tensor
 # created, so setting it here (before the first parallel op, in most programs)
 # reaches every thread. See configure_device for why it matters.
 torch.set_flush_denormal(True)
-
-
-class TrainingDivergedError(RuntimeError):
-    """The loss became NaN or infinite."""
 
 
 def pick_device(preference: str | None = None) -> torch.device:

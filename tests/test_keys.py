@@ -81,6 +81,7 @@ def test_record_key_recomputes_from_the_record(synthetic_folder, tmp_path):
 
 def test_registry_names_match_builders():
     from aeutils.baselines import BASELINES
+    from aeutils.grid import PROFILES
     from aeutils.losses import LOSSES
     from aeutils.models import MODELS
 
@@ -88,6 +89,7 @@ def test_registry_names_match_builders():
     assert tuple(LOSSES) == registry.LOSSES
     assert tuple(BASELINES) == registry.BASELINES
     assert set(registry.BASELINE_OPTIONS) == set(registry.BASELINES)
+    assert tuple(PROFILES) == registry.PROFILES
 
 
 @pytest.mark.parametrize("bad", [dict(model="knn", extra={"trees": 3}),

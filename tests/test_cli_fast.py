@@ -1,0 +1,63 @@
+"""The command line answers at once: --help and argument errors load neither torch nor
+scikit-learn (nor pandas or matplotlib), and ``import aeutils`` loads none of them either,
+while the public API still imports by name."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import aeutils
+import aeutils.__main__
+
+HEAVY = ("torch", "sklearn", "pandas", "matplotlib")
+ROOT = Path(__file__).resolve().parent.parent
+
+# Run in a fresh interpreter: this test process has imported torch long ago.
+PROBE = """
+import json, sys
+from aeutils.__main__ import COMMANDS, main
+cases = [["--help"], *[[c, "--help"] for c in COMMANDS], ["nope"],
+         ["run", "--model", "resnet"], ["run", "--loss", "l1"], ["run", "--epochs", "abc"],
+         ["run", "--dataset", "imagenet"], ["run", "--checkpoints", "1,9", "--epochs", "2"],
+         ["grid", "--profile", "nope"], ["grid", "--keep-scores", "some"],
+         ["reproduce", "--profile", "nope"]]
+codes = []
+for argv in cases:
+    try:
+        codes.append(main(argv))
+    except SystemExit as exit_:
+        codes.append(exit_.code)
+print(json.dumps({"codes": codes, "loaded": [m for m in %r if m in sys.modules]}))
+"""
+
+
+def _probe(code: str) -> dict:
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_help_and_argument_errors_import_nothing_heavy():
+    result = _probe(PROBE % (HEAVY,))
+    assert result["loaded"] == [], f"--help / argument errors imported {result['loaded']}"
+    help_codes, error_codes = result["codes"][:len(aeutils.__main__.COMMANDS) + 1], \
+        result["codes"][len(aeutils.__main__.COMMANDS) + 1:]
+    assert set(help_codes) == {0} and 0 not in error_codes and None not in error_codes
+
+
+def test_import_aeutils_is_light_and_the_api_still_loads():
+    code = ("import json, sys, aeutils; light = [m for m in %r if m in sys.modules]; "
+            "from aeutils import run, AutoEncoderDetector, ResultsStore; "
+            "print(json.dumps({'loaded': light, 'torch_after': 'torch' in sys.modules}))" % (HEAVY,))
+    result = _probe(code)
+    assert result == {"loaded": [], "torch_after": True}
+
+
+def test_every_public_name_resolves():
+    for name in aeutils.__all__:
+        assert getattr(aeutils, name) is not None, name
+    assert set(aeutils.__all__) <= set(dir(aeutils))
