@@ -198,7 +198,7 @@ def _run_workers(a, store) -> int:
 def _cmd_grid(a) -> int:
     from .experiment import pending
     from .grid import parse_shard, profile_blocks, profile_configs, run_profile, shard
-    from .results import ResultsStore
+    from .results import ResultsStore, writing
     from .train import pick_device
 
     if a.max_group < 1:
@@ -234,8 +234,9 @@ def _cmd_grid(a) -> int:
         # a worker could not claim in time, run here with every thread.
     times = run_profile(a.profile, dataset_map, store, a.block, shard_of, device=a.device,
                         max_group=a.max_group, progress=not a.no_progress, log=a.no_progress)
-    store.path.parent.mkdir(parents=True, exist_ok=True)
-    store.path.touch()  # a shard with nothing to train still leaves a table to merge
+    with writing(store.path):
+        store.path.parent.mkdir(parents=True, exist_ok=True)
+        store.path.touch()  # a shard with nothing to train still leaves a table to merge
     print(f"{'block':<26}{'trained':>8}{'seconds':>10}")
     for name, (n, seconds) in times.items():
         print(f"{name:<26}{n:>8}{seconds:>10.1f}")
@@ -293,8 +294,12 @@ def _add_merge(sub) -> None:
 def _cmd_merge(a) -> int:
     from .results import ResultsStore
 
-    n = ResultsStore(a.output).merge(a.inputs)
+    store = ResultsStore(a.output)
+    n = store.merge(a.inputs)
     print(f"merged {n} new records into {a.output}")
+    if store.skipped_merging:
+        print(f"warning: skipped {store.skipped_merging} line(s) of {', '.join(a.inputs)} that "
+              "are not results records (not JSON, or no key and epoch)", file=sys.stderr)
     return 0
 
 
@@ -341,7 +346,14 @@ def _add_show(sub) -> None:
 def _cmd_show(a) -> int:
     from .results import ResultsStore
 
-    df = ResultsStore(a.results).table()
+    store = ResultsStore(a.results)
+    df = store.table()
+    if df.empty and store.skipped:
+        raise StoreError(f"no results in {store.path}: none of its {store.skipped} line(s) is a "
+                         "results record (not JSON, or no key and epoch)")
+    if store.skipped:
+        print(f"warning: skipped {store.skipped} line(s) of {store.path} that are not results "
+              "records (not JSON, or no key and epoch)", file=sys.stderr)
     if df.empty:
         print("no results yet")
         return 0

@@ -40,7 +40,7 @@ from .data import (
 from .metrics import evaluate
 from .models import build_model
 from .provenance import git_state
-from .results import ResultsStore
+from .results import ResultsStore, writing
 from .train import (
     group_signature,
     member_state,
@@ -221,6 +221,7 @@ class GroupSnapshot:
         ident = json.dumps([[c.key(), c.epochs, list(c.eval_epochs)] for c in group])
         name = hashlib.sha256(ident.encode()).hexdigest()[:16]
         self.path = store.snapshots_dir / f"{name}.pt"
+        self.table = store.path
         self.keys = [c.key() for c in group]
         self.every = float(os.environ.get("AEUTILS_SNAPSHOT_SECONDS", 300) if every is None
                            else every)
@@ -240,10 +241,11 @@ class GroupSnapshot:
         """Save ``state()`` if ``every`` seconds have passed since the last save."""
         if time.monotonic() - self.last < self.every:
             return False
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
-        torch.save({"keys": self.keys, **state()}, tmp)
-        tmp.replace(self.path)
+        with writing(self.table):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            torch.save({"keys": self.keys, **state()}, tmp)
+            tmp.replace(self.path)
         self.last = time.monotonic()
         return True
 
@@ -345,11 +347,12 @@ def _model_path(store: ResultsStore, c: RunConfig) -> Path:
 
 
 def save_model(store: ResultsStore, c: RunConfig, state: dict) -> None:
-    store.models_dir.mkdir(parents=True, exist_ok=True)
     path = _model_path(store, c)
     tmp = path.with_suffix(".tmp")
-    torch.save(state, tmp)
-    tmp.replace(path)
+    with writing(store.path):
+        store.models_dir.mkdir(parents=True, exist_ok=True)
+        torch.save(state, tmp)
+        tmp.replace(path)
 
 
 def trained_model(config: RunConfig, store: ResultsStore | None = None,

@@ -19,6 +19,7 @@ store that is shipped in the repository, see ``results/<profile>/``) or ``"none"
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import json
 import os
@@ -36,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from .config import RunConfig
+from .errors import StoreError
 from .registry import ConfigError
 
 
@@ -43,16 +45,51 @@ def default_path() -> Path:
     return Path(os.environ.get("AEUTILS_RESULTS", "results/results.jsonl"))
 
 
-def _parse_lines(text: str) -> list[dict]:
-    out = []
-    for line in text.split("\n"):
+def _parse_lines(blob: bytes) -> tuple[list[dict], int]:
+    """The records of whole lines, and how many non-blank lines are not records (not UTF-8,
+    not JSON, or without ``key`` and ``epoch``): skipped, and counted for the user."""
+    out, skipped = [], 0
+    for line in blob.split(b"\n"):
         if not line.strip():
             continue
         try:
-            out.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue  # a partial line from an interrupted write
-    return out
+            r = json.loads(line.decode("utf-8"))
+            int(r["epoch"]), str(r["key"])
+        except (UnicodeDecodeError, json.JSONDecodeError, TypeError, KeyError, ValueError):
+            skipped += 1
+            continue
+        out.append(r)
+    return out, skipped
+
+
+# errno → (what happened, what to do), for the one-line errors of a table that cannot be written
+_WRITE_ADVICE = {
+    errno.ENOSPC: ("the disk is full", "free space, or pass --results to a table on another disk"),
+    errno.EDQUOT: ("the disk quota is exceeded",
+                   "free space, or pass --results to a table on another disk"),
+    errno.EROFS: ("read-only file system", "pass --results to a writable path"),
+    errno.EACCES: ("permission denied (read-only folder)", "pass --results to a writable path"),
+    errno.EPERM: ("operation not permitted (read-only folder)",
+                  "pass --results to a writable path"),
+}
+
+
+@contextmanager
+def writing(table: Path):
+    """Turn an ``OSError`` while writing the table ``table`` or a file beside it into a
+    :class:`StoreError` of one line naming the file and what to do. Nothing is torn: the
+    table is only ever appended whole lines (see the module doc)."""
+    try:
+        yield
+    except StoreError:
+        raise
+    except OSError as exc:
+        what, advice = _WRITE_ADVICE.get(exc.errno, (exc.strerror or str(exc),
+                                                      "pass --results to another path"))
+        where = f"results table {table}"
+        if exc.filename and Path(exc.filename) != Path(table):
+            where += f" (writing {exc.filename})"
+        raise StoreError(f"cannot write {where}: {what}; {advice}") from None
 
 
 class ResultsStore:
@@ -72,6 +109,8 @@ class ResultsStore:
         self._records: list[dict] = []
         self._index: dict[str, set[int]] = {}
         self._stamp: tuple | None = None
+        self.skipped = 0  # lines of the table that are not records, at the last read
+        self.skipped_merging = 0  # such lines in the tables of the last merge
 
     # --- reading -------------------------------------------------------------------
     def _refresh(self) -> None:
@@ -83,11 +122,16 @@ class ResultsStore:
         stamp = (st.st_size, st.st_mtime_ns)
         if stamp == self._stamp:
             return
-        text = self.path.read_text()
-        if not text.endswith("\n"):
-            text = text[: text.rfind("\n") + 1]  # ignore a partial last line
+        try:
+            blob = self.path.read_bytes()
+        except OSError as exc:
+            raise StoreError(f"cannot read results table {self.path}: {exc.strerror or exc}; "
+                             "check its permissions, or pass --results to another table") from None
+        if not blob.endswith(b"\n"):
+            blob = blob[: blob.rfind(b"\n") + 1]  # ignore a partial last line
         self._records, self._index = [], {}
-        for r in _parse_lines(text):
+        records, self.skipped = _parse_lines(blob)
+        for r in records:
             self._add(r)
         self._stamp = stamp
 
@@ -137,37 +181,46 @@ class ResultsStore:
         if not new:
             return 0
         blob = "".join(json.dumps(r, sort_keys=True, default=_json_default) + "\n" for r in new)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._locked():
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
-            try:
-                _truncate_partial_tail(fd)
-                _write_all(fd, blob.encode())
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+        with writing(self.path):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self._locked():
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+                try:
+                    _truncate_partial_tail(fd)
+                    _write_all(fd, blob.encode())
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
         for r in new:
             self._add(r)
         self._stamp = None  # re-read lazily; other processes may append too
         return len(new)
 
     def merge(self, paths: Iterable[str | os.PathLike]) -> int:
-        """Append every record of the stores at ``paths`` (and their score files)."""
+        """Append every record of the stores at ``paths`` (and their score files); returns
+        how many were new. Lines of theirs that are not records are counted in
+        :attr:`skipped_merging`; a table with no record at all is refused."""
         paths = list(paths)
         for p in paths:
             if not Path(p).is_file():
                 raise ConfigError(f"cannot merge {p}: no such results table")
-        added = 0
+        added = self.skipped_merging = 0
         for p in paths:
             other = ResultsStore(p)
-            added += self.append(other.records())
+            records = other.records()
+            if other.skipped and not records:
+                raise StoreError(f"cannot merge {p}: none of its {other.skipped} line(s) is a "
+                                 "results record (not JSON, or no key and epoch)")
+            added += self.append(records)
+            self.skipped_merging += other.skipped
             src = other.path.parent / "scores"
             if src.is_dir() and src.resolve() != self.scores_dir.resolve():
-                self.scores_dir.mkdir(parents=True, exist_ok=True)
-                for f in src.glob("*.npz"):
-                    dst = self.scores_dir / f.name
-                    if not dst.exists():
-                        _atomic_bytes(dst, f.read_bytes())
+                with writing(self.path):
+                    self.scores_dir.mkdir(parents=True, exist_ok=True)
+                    for f in src.glob("*.npz"):
+                        dst = self.scores_dir / f.name
+                        if not dst.exists():
+                            _atomic_bytes(dst, f.read_bytes())
         return added
 
     # --- concurrency -----------------------------------------------------------------
@@ -206,13 +259,14 @@ class ResultsStore:
         Claims are released on exit. So two writers on one store (two shards, a grid
         and a notebook) never train the same configuration at once.
         """
-        self.claims_dir.mkdir(parents=True, exist_ok=True)
         mine: list[str] = []
         try:
-            with self._locked():
-                for key in dict.fromkeys(keys):
-                    if self._try_claim(key):
-                        mine.append(key)
+            with writing(self.path):
+                self.claims_dir.mkdir(parents=True, exist_ok=True)
+                with self._locked():
+                    for key in dict.fromkeys(keys):
+                        if self._try_claim(key):
+                            mine.append(key)
             yield set(mine)
         finally:
             for key in mine:
@@ -260,8 +314,9 @@ class ResultsStore:
         buf = io.BytesIO()
         np.savez_compressed(buf, scores=np.asarray(scores, dtype=dtype),
                             labels=np.asarray(labels, dtype=np.int8), **arrays)
-        self.scores_dir.mkdir(parents=True, exist_ok=True)
-        _atomic_bytes(self.scores_dir / f"{key}-e{epoch}.npz", buf.getvalue())
+        with writing(self.path):
+            self.scores_dir.mkdir(parents=True, exist_ok=True)
+            _atomic_bytes(self.scores_dir / f"{key}-e{epoch}.npz", buf.getvalue())
 
     def load_scores(self, key: str, epoch: int) -> dict[str, np.ndarray]:
         """Test scores and labels stored for (key, epoch).
@@ -398,8 +453,12 @@ def _truncate_partial_tail(fd: int) -> None:
 
 def _atomic_bytes(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)  # a full disk leaves no half file behind
+        raise
 
 
 def _json_default(o):

@@ -3,6 +3,11 @@ exit, and nothing written to the results store. Table-driven, through the CLI an
 
 from __future__ import annotations
 
+import builtins
+import errno
+import io
+import json
+import os
 import shutil
 
 import numpy as np
@@ -10,7 +15,7 @@ import pytest
 import torch
 from PIL import Image
 
-from aeutils import ConfigError, RunConfig, run
+from aeutils import ConfigError, RunConfig, results, run
 from aeutils.__main__ import main
 from aeutils.data import BadDataError, DataNotFoundError, load_dataset, make_split
 from aeutils.results import ResultsStore
@@ -88,6 +93,7 @@ CASES = [
     (RUN + ["--protocol", "leave-one-out", "--contamination", "100"], "at most"),
     (["run", "--dataset", "folder:{odd_size}", "--model", "conv"], "divisible by 4"),
     (RUN + ["--epochs", "abc"], "invalid int value"),
+    (RUN + ["--epochs", "2", "--checkpoints", "1,5"], "5 lie outside 1..--epochs 2"),
     (RUN + ["--checkpoints", "x"], "invalid"),
     (["run", "--no-such-option"], "unrecognized arguments"),
     (["grid", "--profile", "nope"], "valid choices: smoke, quick"),
@@ -108,8 +114,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("argv,phrase", CASES, ids=[" ".join(a[:1] + a[-2:]) for a, _ in CASES])
-def test_cli_bad_input_is_one_clean_line(argv, phrase, folders, tmp_path, capsys, monkeypatch):
+def _fails_in_one_line(argv, phrase, tmp_path, capsys, monkeypatch, folders) -> str:
     table = tmp_path / "store" / "results.jsonl"
     monkeypatch.setenv("AEUTILS_RESULTS", str(table))
     argv = [a.format(tmp=tmp_path, **folders) for a in argv]
@@ -124,6 +129,103 @@ def test_cli_bad_input_is_one_clean_line(argv, phrase, folders, tmp_path, capsys
     assert "Traceback" not in err and lines[0].startswith("error: ")
     assert phrase in lines[0], lines[0]
     assert not table.exists(), "a failing command wrote to the results store"
+    return lines[0]
+
+
+@pytest.mark.parametrize("argv,phrase", CASES, ids=[" ".join(a[:1] + a[-2:]) for a, _ in CASES])
+def test_cli_bad_input_is_one_clean_line(argv, phrase, folders, tmp_path, capsys, monkeypatch):
+    _fails_in_one_line(argv, phrase, tmp_path, capsys, monkeypatch, folders)
+
+
+# --- the store's own failures --------------------------------------------------------------
+
+
+def _full_disk(monkeypatch, root) -> None:
+    """Every write of the table and of the score files fails with ENOSPC."""
+    def full(*_args, **_kw):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(results, "_write_all", full)
+    monkeypatch.setattr(results, "_atomic_bytes", full)
+
+
+def _refusing_folder(code: int):
+    """A folder under which nothing can be created or opened for writing, failing with
+    ``code`` (EROFS, EACCES). Simulated: the tests run as root, where chmod does not bite."""
+    def install(monkeypatch, root) -> None:
+        real_open, real_mkdir, real_file = os.open, os.mkdir, builtins.open
+        write_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND
+
+        def check(path):
+            if str(os.path.abspath(path)).startswith(str(root)):
+                raise OSError(code, os.strerror(code), str(path))
+
+        def os_open(path, flags, *a, **kw):
+            if flags & write_flags:
+                check(path)
+            return real_open(path, flags, *a, **kw)
+
+        def mkdir(path, *a, **kw):
+            if not os.path.isdir(path):
+                check(path)
+            return real_mkdir(path, *a, **kw)
+
+        def file_open(file, mode="r", *a, **kw):
+            if isinstance(file, (str, os.PathLike)) and set(mode) & set("wax+"):
+                check(file)
+            return real_file(file, mode, *a, **kw)
+
+        monkeypatch.setattr(os, "open", os_open)
+        monkeypatch.setattr(os, "mkdir", mkdir)
+        monkeypatch.setattr(builtins, "open", file_open)
+        monkeypatch.setattr(io, "open", file_open)
+    return install
+
+
+def _tables(tmp_path) -> None:
+    """``in.jsonl``: two records; ``garbage.jsonl``: three lines that are not records."""
+    rows = [{"key": "a" * 16, "epoch": 1, "auc": 0.5}, {"key": "b" * 16, "epoch": 1, "auc": 0.6}]
+    (tmp_path / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (tmp_path / "garbage.jsonl").write_bytes(b"not json\n[1, 2]\n\xff\xfe{}\n")
+    (tmp_path / "disk").mkdir()
+
+
+STORE_CASES = [
+    # (argv, simulated failure of {tmp}/disk, phrase); tables from _tables
+    (RUN + ["--no-progress", "--results", "{tmp}/disk/results.jsonl"], _full_disk, "the disk is full"),
+    (["merge", "{tmp}/disk/out.jsonl", "{tmp}/in.jsonl"], _full_disk, "the disk is full"),
+    (RUN + ["--no-progress", "--results", "{tmp}/disk/results.jsonl"], _refusing_folder(errno.EROFS),
+     "read-only file system; pass --results to a writable path"),
+    (["merge", "{tmp}/disk/out.jsonl", "{tmp}/in.jsonl"], _refusing_folder(errno.EACCES),
+     "permission denied"),
+    (["merge", "{tmp}/out.jsonl", "{tmp}/garbage.jsonl"], None, "none of its 3 line(s)"),
+    (["show", "--results", "{tmp}/garbage.jsonl"], None, "none of its 3 line(s)"),
+]
+
+
+@pytest.mark.parametrize("argv,fail,phrase", STORE_CASES,
+                         ids=[f"{a[0]} {getattr(f, '__name__', f)}" for a, f, _ in STORE_CASES])
+def test_store_failure_is_one_clean_line(argv, fail, phrase, folders, tmp_path, capsys,
+                                         monkeypatch):
+    _tables(tmp_path)
+    if fail:
+        fail(monkeypatch, tmp_path / "disk")
+    line = _fails_in_one_line(argv, phrase, tmp_path, capsys, monkeypatch, folders)
+    if fail:
+        assert f"{tmp_path}/disk/" in line, "the message names the file it could not write"
+        written = [f for f in (tmp_path / "disk").rglob("*") if f.is_file() and f.stat().st_size]
+        assert not written, f"a torn file was left behind: {written}"
+
+
+def test_partly_unreadable_tables_say_how_many_lines_were_skipped(tmp_path, capsys):
+    _tables(tmp_path)
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_bytes((tmp_path / "in.jsonl").read_bytes() + (tmp_path / "garbage.jsonl").read_bytes())
+    assert main(["merge", str(tmp_path / "out.jsonl"), str(mixed)]) == 0
+    out, err = capsys.readouterr()
+    assert "merged 2 new records" in out and "skipped 3 line(s)" in err
+    store = ResultsStore(mixed)
+    assert len(store.records()) == 2 and store.skipped == 3
 
 
 API_CASES = [
