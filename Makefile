@@ -9,7 +9,7 @@ MNIST ?= mnist
 CIFAR10 ?= cifar10
 export AEUTILS_DATA ?= data
 
-.PHONY: install test lint reproduce figures ship tables grid bench strip clean
+.PHONY: install test lint reproduce figures ship tables grid bench cuda-check strip clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,9 +30,10 @@ figures: install  ## redraw every figure and table of PROFILE from its shipped r
 	$(PY) -m aeutils reproduce --profile $(PROFILE) --render --mnist $(MNIST) --cifar10 $(CIFAR10) \
 		--figures figures/$(PROFILE) --output build/notebooks/$(PROFILE)
 
-ship: install  ## render PROFILE from its shipped store, then drop the score files no figure read
+ship: install  ## render PROFILE from its shipped store, drop the score files no figure read, git add the rest
 	$(PY) -m aeutils reproduce --profile $(PROFILE) --render --prune --mnist $(MNIST) --cifar10 $(CIFAR10) \
 		--figures figures/$(PROFILE) --output build/notebooks/$(PROFILE)
+	$(PY) -m aeutils ship --profile $(PROFILE) --stage
 
 tables: install  ## rewrite the generated tables of README.md and docs/*.md from the numbers files
 	$(PY) -m aeutils tables
@@ -40,10 +41,17 @@ tables: install  ## rewrite the generated tables of README.md and docs/*.md from
 grid: install  ## only the training grid of PROFILE (resumable)
 	$(PY) -m aeutils grid --profile $(PROFILE) --dataset-map mnist=$(MNIST) --dataset-map cifar10=$(CIFAR10)
 
-bench: install  ## side-by-side speed benchmarks (needs the bench extra for PyOD)
+BENCH_OUT ?= build/bench
+
+bench: install  ## every speed benchmark in benchmarks/ (numbers in BENCH_OUT; needs the bench extra for PyOD)
 	$(PY) -m pip install -q -e '.[bench]'
-	$(PY) benchmarks/bench_ssim.py
-	$(PY) benchmarks/bench_vs_pyod.py
+	$(PY) benchmarks/bench_ssim.py --json $(BENCH_OUT)/bench_ssim.json
+	$(PY) benchmarks/bench_models.py --json $(BENCH_OUT)/bench_models.json
+	$(PY) benchmarks/bench_baselines.py --json $(BENCH_OUT)/bench_baselines.json
+	$(PY) benchmarks/bench_vs_pyod.py --json $(BENCH_OUT)/bench_vs_pyod.json
+
+cuda-check: install  ## on a machine with CUDA: the tests that train and score, on the GPU (log in build/cuda-check)
+	PYTHON=$(PY) bash scripts/cuda_check.sh build/cuda-check
 
 strip:  ## remove outputs from the committed notebooks
 	$(PY) -m nbstripout notebooks/*.ipynb

@@ -1,4 +1,5 @@
-"""Command line: ``python -m aeutils {run,grid,merge,reproduce,show,tables} …`` (thin; see --help)."""
+"""Command line: ``python -m aeutils {run,grid,merge,reproduce,show,tables,digest,ship} …``
+(thin; see --help)."""
 
 from __future__ import annotations
 
@@ -394,16 +395,63 @@ def _cmd_tables(a) -> int:
     return 0
 
 
+def _add_digest(sub) -> None:
+    p = sub.add_parser("digest", help="print a dataset's key identity and a hash of its decoded "
+                       "pixels: equal lines on two machines, mergeable stores",
+                       formatter_class=HelpFormatter)
+    p.add_argument("dataset", help=f"one of: {', '.join(DATASET_CHOICES)}")
+    p.add_argument("--expect", default=None, metavar="LINE",
+                   help="exit 1 unless the printed line equals this one")
+
+
+def _cmd_digest(a) -> int:
+    from .agreement import dataset_digest
+
+    line = dataset_digest(a.dataset)
+    print(line)
+    if a.expect is not None and line != a.expect:
+        print(f"error: expected: {a.expect}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _add_ship(sub) -> None:
+    p = sub.add_parser("ship", help="list (or git add) a results store's table and the score "
+                       "files its records name, leaving those of runs still in training",
+                       formatter_class=HelpFormatter)
+    p.add_argument("--profile", default="quick", type=_choice("profile", PROFILES),
+                   help="ship the store of results/<profile>/ (unless --results names one)")
+    p.add_argument("--results", default=None, help="the table to ship; omit for the profile's")
+    p.add_argument("--stage", action="store_true", help="git add them (else print one per line)")
+
+
+def _cmd_ship(a) -> int:
+    from .results import ResultsStore, shipped_path
+
+    store = ResultsStore(a.results or shipped_path(a.profile))
+    if not store.path.is_file():
+        raise ConfigError(f"no results table {store.path} to ship")
+    named, pending = store.shippable()
+    if not a.stage:
+        print("\n".join(map(str, named)))
+        return 0
+    subprocess.run(["git", "add", "--", *map(str, named)], check=True)
+    print(f"staged {store.path} and {len(named) - 1} score files; left {len(pending)} of runs "
+          "still in training")
+    return 0
+
+
 COMMANDS = {"run": (_add_run, _cmd_run), "grid": (_add_grid, _cmd_grid),
             "merge": (_add_merge, _cmd_merge), "reproduce": (_add_reproduce, _cmd_reproduce),
-            "show": (_add_show, _cmd_show), "tables": (_add_tables, _cmd_tables)}
+            "show": (_add_show, _cmd_show), "tables": (_add_tables, _cmd_tables),
+            "digest": (_add_digest, _cmd_digest), "ship": (_add_ship, _cmd_ship)}
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="python -m aeutils",
         description="Autoencoder-based image anomaly detection: run, sweep, merge, reproduce, "
-                    "and the documents' tables.")
+                    "ship, and the documents' tables.")
     sub = parser.add_subparsers(dest="command", required=True)
     for add, _ in COMMANDS.values():
         add(sub)

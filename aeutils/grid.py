@@ -86,7 +86,7 @@ def selection_blocks(datasets: tuple[str, ...], classes: tuple[int, ...] = ALL_C
     ``selection-label-free``, ``selection-flips`` and ``selection-labelled``.
 
     ``label-free-flip`` (flipped copies only) is the label-free criterion that won on a
-    held-out dataset, Fashion-MNIST, by a rule fixed in advance (``tools/proxy_study.py``,
+    held-out dataset, Fashion-MNIST, by a rule fixed in advance (``studies/proxy_study.py``,
     numbers in ``results/proxy-study/proxy_study.json``)."""
     return [Block(f"selection-{_BLOCK_TAGS.get(name, name)}", datasets=datasets,
                   classes=classes, seeds=seeds, select_from=source, strategy=name)
@@ -176,7 +176,7 @@ PROFILES: dict[str, list[Block]] = {
     # A check on the compare profile's Deep SVDD budget (50 + 100 epochs at a constant lr):
     # the authors' code's budget, 350 pre-training epochs with the lr drop after 250 and 150
     # one-class epochs with the drop after 50, on the MNIST one-vs-rest column, seed 0.
-    # tools/svdd_budget.py runs it and sets it beside the compare store.
+    # studies/svdd_budget.py runs it and sets it beside the compare store.
     "svdd-budget": [
         Block("deep-svdd-paper", datasets=("mnist",), models=("deep-svdd",), epochs=150,
               checkpoints=(10, 25, 50, 100, 150),

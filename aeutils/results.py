@@ -348,6 +348,14 @@ class ResultsStore:
         stored = {(r["key"], int(r["epoch"])) for r in self.records()}
         return [f for f, key, epoch in self.score_files() if (key, epoch) not in stored]
 
+    def shippable(self) -> tuple[list[Path], list[Path]]:
+        """(the table and the score files its records name, score files of runs still in
+        training): what to commit of a store whose grid may still run. A group in training
+        writes its score files at each checkpoint but appends its records only when it
+        ends; those files wait for a later commit (a shipped score file needs its record)."""
+        pending = self.orphan_score_files()
+        return [self.path, *(f for f, _, _ in self.score_files() if f not in pending)], pending
+
     def prune_scores(self, keep: set[str], written_before: float) -> tuple[int, int]:
         """Delete the score files not named in ``keep`` and last written before
         ``written_before`` (a time.time() stamp: files a running grid writes meanwhile

@@ -74,7 +74,7 @@ STRATEGIES.update({f"label-free-{kind}": Strategy(
     for kind in KINDS})
 LABEL_FREE = ("label-free", *(f"label-free-{kind}" for kind in KINDS))
 # What the profiles' selection blocks run and notebook 05 reports. ``label-free-flip`` won
-# on a held-out dataset (Fashion-MNIST) by a rule fixed in advance: tools/proxy_study.py.
+# on a held-out dataset (Fashion-MNIST) by a rule fixed in advance: studies/proxy_study.py.
 REPORTED = ("label-free", "label-free-flip", "labelled-validation")
 
 

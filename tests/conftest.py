@@ -70,7 +70,7 @@ def synthetic_folder(tmp_path_factory, grey_data):
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path, monkeypatch):
     """Every test gets its own cache and results folders and runs on the CPU, unless
-    ``AEUTILS_TEST_DEVICE`` names another device (``tools/cuda_check.sh`` sets ``cuda``)."""
+    ``AEUTILS_TEST_DEVICE`` names another device (``scripts/cuda_check.sh`` sets ``cuda``)."""
     monkeypatch.setenv("AEUTILS_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("AEUTILS_RESULTS", str(tmp_path / "results" / "results.jsonl"))
     monkeypatch.setenv("AEUTILS_DEVICE", os.environ.get("AEUTILS_TEST_DEVICE", "cpu"))

@@ -30,7 +30,7 @@ for argv in cases:
         codes.append(main(argv))
     except SystemExit as exit_:
         codes.append(exit_.code)
-print(json.dumps({"codes": codes, "loaded": [m for m in %r if m in sys.modules]}))
+print(json.dumps({"codes": codes, "loaded": [m for m in HEAVY if m in sys.modules]}))
 """
 
 
@@ -42,7 +42,7 @@ def _probe(code: str) -> dict:
 
 
 def test_help_and_argument_errors_import_nothing_heavy():
-    result = _probe(PROBE % (HEAVY,))
+    result = _probe(PROBE.replace("HEAVY", repr(HEAVY)))
     assert result["loaded"] == [], f"--help / argument errors imported {result['loaded']}"
     help_codes, error_codes = result["codes"][:len(aeutils.__main__.COMMANDS) + 1], \
         result["codes"][len(aeutils.__main__.COMMANDS) + 1:]
@@ -50,9 +50,9 @@ def test_help_and_argument_errors_import_nothing_heavy():
 
 
 def test_import_aeutils_is_light_and_the_api_still_loads():
-    code = ("import json, sys, aeutils; light = [m for m in %r if m in sys.modules]; "
+    code = (f"import json, sys, aeutils; light = [m for m in {HEAVY!r} if m in sys.modules]; "
             "from aeutils import run, AutoEncoderDetector, ResultsStore; "
-            "print(json.dumps({'loaded': light, 'torch_after': 'torch' in sys.modules}))" % (HEAVY,))
+            "print(json.dumps({'loaded': light, 'torch_after': 'torch' in sys.modules}))")
     result = _probe(code)
     assert result == {"loaded": [], "torch_after": True}
 

@@ -1,7 +1,7 @@
-"""tools/dataset_digest.py and tools/device_agreement.py: what lets a store trained on
-another machine be merged, and checked against this one."""
+"""aeutils.agreement (``python -m aeutils digest``, ``studies/device_agreement.py``), the
+``ship`` command and ``scripts/device_grid.sh``: what lets a store trained on another
+machine be merged, checked against this one, and shipped."""
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -9,18 +9,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from aeutils import agreement
+from aeutils.__main__ import main
 from aeutils.config import ConfigError, RunConfig
 from aeutils.experiment import run_configs
 from aeutils.results import ResultsStore
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _tool(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / f"tools/{name}.py")
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    return tool
 
 
 def test_the_digest_names_the_images_and_changes_with_one_pixel(synthetic_folder, tmp_path,
@@ -29,10 +24,10 @@ def test_the_digest_names_the_images_and_changes_with_one_pixel(synthetic_folder
 
     from aeutils import data
 
-    digest = _tool("dataset_digest")
+    digest = agreement.dataset_digest
     copy = tmp_path / "copy"
     shutil.copytree(synthetic_folder, copy)
-    a, b = digest.digest(f"folder:{synthetic_folder}"), digest.digest(f"folder:{copy}")
+    a, b = digest(f"folder:{synthetic_folder}"), digest(f"folder:{copy}")
     assert a.split()[1:] == b.split()[1:]  # the same images under another path: same line
     img = sorted(copy.rglob("*.png"))[0]
     pixels = np.array(Image.open(img))
@@ -40,23 +35,18 @@ def test_the_digest_names_the_images_and_changes_with_one_pixel(synthetic_folder
     Image.fromarray(pixels).save(img)
     data._MEMORY.clear()
     data._IDENTITY.clear()  # a process memoises identities; a new one would not
-    changed = digest.digest(f"folder:{copy}")
+    changed = digest(f"folder:{copy}")
     assert changed.split()[1] != a.split()[1] and changed.split()[2] != a.split()[2]
 
 
-def test_the_digest_cli_fails_on_another_line(synthetic_folder, monkeypatch, capsys):
-    digest = _tool("dataset_digest")
-    monkeypatch.setattr("sys.argv", ["dataset_digest.py", f"folder:{synthetic_folder}",
-                                     "--expect", "not this"])
-    assert digest.main() == 1
+def test_the_digest_cli_fails_on_another_line(synthetic_folder, capsys):
+    assert main(["digest", f"folder:{synthetic_folder}", "--expect", "not this"]) == 1
     line = capsys.readouterr().out.strip()
-    monkeypatch.setattr("sys.argv", ["dataset_digest.py", f"folder:{synthetic_folder}",
-                                     "--expect", line])
-    assert digest.main() == 0
+    assert main(["digest", f"folder:{synthetic_folder}", "--expect", line]) == 0
 
 
 def test_agreement_of_runs_retrained_on_the_same_arithmetic_is_exact(synthetic_folder, tmp_path):
-    tool = _tool("device_agreement")
+    tool = agreement
     configs = [RunConfig(dataset=f"folder:{synthetic_folder}", model="basic", loss="mse",
                          normal_class=c, epochs=3, checkpoints=(1, 2), batch_size=16)
                for c in range(2)]
@@ -73,29 +63,32 @@ def test_agreement_of_runs_retrained_on_the_same_arithmetic_is_exact(synthetic_f
 
 
 def test_agreement_names_a_group_without_accelerator_runs(tmp_path):
-    tool = _tool("device_agreement")
+    tool = agreement
     with pytest.raises(ConfigError, match="dataset/model/loss/contamination"):
         tool.accelerator_runs(ResultsStore(tmp_path / "r.jsonl"), "smoke", "mnist/basic")
     with pytest.raises(ConfigError, match="trained on an accelerator"):
         tool.accelerator_runs(ResultsStore(tmp_path / "r.jsonl"), "smoke", "mnist/basic/mse/0")
 
 
-def test_stage_store_leaves_the_scores_of_runs_in_training(tmp_path):
-    tool = _tool("stage_store")
+def test_ship_leaves_the_scores_of_runs_in_training(tmp_path, capsys):
     store = ResultsStore(tmp_path / "r.jsonl")
     store.append([{"key": "a", "epoch": 2, "auc": 0.5}])
     store.save_scores("a", 2, np.zeros(4), np.array([0, 1, 0, 1]))
     store.save_scores("b", 1, np.zeros(4), np.array([0, 1, 0, 1]))  # its group still trains
-    named, pending = tool.shippable(store.path)
+    named, pending = store.shippable()
     assert [p.name for p in named] == ["r.jsonl", "a-e2.npz"]
     assert [p.name for p in pending] == ["b-e1.npz"]
+    assert main(["ship", "--results", str(store.path)]) == 0
+    assert capsys.readouterr().out.split() == [str(p) for p in named]
 
 
 def test_device_grid_script_names_its_steps_and_datasets(tmp_path):
-    """tools/device_grid.sh (a grid on a GPU machine) refuses what it cannot do, saying why."""
+    """scripts/device_grid.sh (a grid on a GPU machine) refuses what it cannot do, saying why,
+    and writes nothing into the checkout when it does."""
     import subprocess
 
-    script = str(ROOT / "tools/device_grid.sh")
+    script = str(ROOT / "scripts/device_grid.sh")
+    before = (ROOT / ".devdata").exists()
     bad = subprocess.run(["bash", script, "train"], capture_output=True, text=True)
     assert bad.returncode == 2 and "pack [DATASET ...] | run [grid options] | merge DIR" in bad.stderr
     env = {"PATH": "/usr/bin:/bin", "AEUTILS_DATA": str(tmp_path)}
@@ -104,3 +97,4 @@ def test_device_grid_script_names_its_steps_and_datasets(tmp_path):
     assert unknown.returncode == 2 and "not svhn" in unknown.stderr and "cifar10" in unknown.stderr
     merge = subprocess.run(["bash", script, "merge"], capture_output=True, text=True, env=env)
     assert merge.returncode != 0 and "usage: device_grid.sh merge DIR" in merge.stderr
+    assert (ROOT / ".devdata").exists() == before, "a refused pack wrote .devdata/"

@@ -8,7 +8,7 @@ resolves to ``$AEUTILS_DATA/cifar10-jpeg`` offline) and ``profile`` from
 and notebooks in a temporary folder, never touching the checkout. Data is synthetic:
 a fake ``AEUTILS_DATA`` with MNIST in torchvision's raw IDX format and a 32×32 RGB
 ``cifar10-jpeg`` image folder. The browser run of the same walkthrough is
-``tools/browser_walkthrough.py``.
+``tests/browser_walkthrough.py`` (``pytest -m browser``).
 """
 
 from __future__ import annotations

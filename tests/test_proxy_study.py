@@ -1,23 +1,15 @@
-"""tools/proxy_study.py: trains a block on a stand-in dataset and studies the criteria."""
+"""aeutils.studies.run_proxy_study (``studies/proxy_study.py``): trains a block on a
+stand-in dataset and studies the criteria."""
 
-import importlib.util
 import json
 import math
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _tool():
-    spec = importlib.util.spec_from_file_location("proxy_study", ROOT / "tools/proxy_study.py")
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    return tool
+from aeutils.studies import run_proxy_study
 
 
 def test_proxy_study_trains_the_block_on_the_other_dataset_and_studies_every_criterion(
         synthetic_folder, tmp_path):
-    out = _tool().run(f"folder:{synthetic_folder}", "smoke", "main", "mnist",
+    out = run_proxy_study(f"folder:{synthetic_folder}", "smoke", "main", "mnist",
                       str(tmp_path / "r.jsonl"), workers=1)
     rows = {r["strategy"]: r for r in out["rows"]}
     # the pooled criterion and each kind that the tiny validation split drew

@@ -2,19 +2,19 @@
 # The cluster path on a real SLURM, by hand (not in CI), as root on a Debian machine
 # without systemd (a container is fine):
 #
-#   sudo tools/slurm/check_single_node.sh            # PROFILE=smoke, 4 shards
+#   sudo scripts/slurm/check_single_node.sh            # PROFILE=smoke, 4 shards
 #
 # 1. installs slurm-wlm and munge from Debian's packages if missing;
 # 2. writes a single-node slurm.conf (this host, $CPUS CPUs, no accounting) under
 #    $SCRATCH and starts munged, slurmctld and slurmd as daemons;
-# 3. submits tools/slurm/grid-array.sbatch as a $SHARDS-task job array for $PROFILE,
+# 3. submits scripts/slurm/grid-array.sbatch as a $SHARDS-task job array for $PROFILE,
 #    and a job that depends on it (afterok) which merges the shard tables with
 #    `aeutils merge` and runs the derived (selection) blocks unsharded on the merge;
 # 4. runs the same profile on this machine in one process, without SLURM;
-# 5. compares the two tables (tools/slurm/compare_tables.py): the same (key, epoch)
+# 5. compares the two tables (scripts/slurm/compare_tables.py): the same (key, epoch)
 #    pairs, every |AUC difference| <= $TOL;
 # 6. if $PYTHON can import submitit (SUBMITIT=0 skips, SUBMITIT=1 insists), does 3 and
-#    5 again through tools/slurm/submitit_grid.py;
+#    5 again through scripts/slurm/submitit_grid.py;
 # 7. stops the daemons it started (also on failure).
 #
 # Settings (environment): PROFILE (smoke), SHARDS (4), SCRATCH (/tmp/aeutils-slurm,
@@ -66,7 +66,7 @@ mkdir -p "$SCRATCH"/{etc,state/ctld,state/d,log,run,logs,shards}
 export SLURM_CONF=$SCRATCH/etc/slurm.conf
 MEM=$(awk '/MemTotal/ {print int($2 / 1024) - 512}' /proc/meminfo)
 cat >"$SLURM_CONF" <<EOF
-# single-node cluster written by tools/slurm/check_single_node.sh
+# single-node cluster written by scripts/slurm/check_single_node.sh
 ClusterName=aeutils
 SlurmctldHost=$HOST(127.0.0.1)
 SlurmUser=root
@@ -172,7 +172,7 @@ t_slurm=$SECONDS
 jid=$(sbatch --parsable --chdir="$REPO" --array="0-$((SHARDS - 1))" \
         --output="$SCRATCH/logs/grid-%A_%a.log" \
         --export="ALL,PROFILE=$PROFILE,RESULTS_DIR=$SHARD_DIR,PYTHON=$PYTHON,DEVICE=$DEVICE" \
-        tools/slurm/grid-array.sbatch)
+        scripts/slurm/grid-array.sbatch)
 say "array job $jid submitted"
 finish_cmd="'$PYTHON' -m aeutils merge '$MERGED' '$SHARD_DIR'/shard-*.jsonl && \
 '$PYTHON' -m aeutils grid --profile '$PROFILE' --results '$MERGED' --device '$DEVICE' --no-progress"
@@ -223,7 +223,7 @@ t_single=$SECONDS
 say "one-machine run done in $((SECONDS - t_single)) s"
 
 # --- 5. compare -----------------------------------------------------------------------
-"$PYTHON" tools/slurm/compare_tables.py "$MERGED" "$SINGLE" --tol "$TOL" --label compare \
+"$PYTHON" scripts/slurm/compare_tables.py "$MERGED" "$SINGLE" --tol "$TOL" --label compare \
     || die "the merged SLURM table differs from the one-machine run"
 
 # --- 6. optional: the same through submitit ---------------------------------------------
@@ -231,10 +231,10 @@ if [[ ${SUBMITIT:-auto} != 0 ]] && "$PYTHON" -c "import submitit" 2>/dev/null; t
     say "submitit $("$PYTHON" -c 'import submitit; print(submitit.__version__)'):" \
         "profile $PROFILE in $SHARDS shards"
     t_sub=$SECONDS
-    "$PYTHON" tools/slurm/submitit_grid.py --profile "$PROFILE" --shards "$SHARDS" \
+    "$PYTHON" scripts/slurm/submitit_grid.py --profile "$PROFILE" --shards "$SHARDS" \
         --out "$SCRATCH/submitit" --device "$DEVICE" --timeout-min 30 --mem-gb 4
     say "submitit path done in $((SECONDS - t_sub)) s"
-    "$PYTHON" tools/slurm/compare_tables.py "$SCRATCH/submitit/merged/results.jsonl" "$SINGLE" \
+    "$PYTHON" scripts/slurm/compare_tables.py "$SCRATCH/submitit/merged/results.jsonl" "$SINGLE" \
         --tol "$TOL" --label submitit || die "the submitit table differs from the one-machine run"
 elif [[ ${SUBMITIT:-auto} == 1 ]]; then
     die "SUBMITIT=1 but $PYTHON cannot import submitit"

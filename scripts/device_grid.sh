@@ -2,18 +2,18 @@
 # Train what a profile's store still lacks on a GPU machine, from a copy of this
 # checkout, and bring the records and score files back. Three steps:
 #
-#   here:   bash tools/device_grid.sh pack [DATASET ...]   (default: mnist cifar10)
+#   here:   bash scripts/device_grid.sh pack [DATASET ...]   (default: mnist cifar10)
 #       packs $AEUTILS_DATA's datasets into .devdata/data.tgz, with their digests
-#       (tools/dataset_digest.py) and the commit, and a piq wheel into .whl/ (both git-ignored);
+#       (python -m aeutils digest) and the commit, and a piq wheel into .whl/ (both git-ignored);
 #       pack right before the device call, after the last commit: its records name that commit
-#   there:  PROFILE=compare WORKERS=6 LIMIT=480 bash tools/device_grid.sh run [grid options]
+#   there:  PROFILE=compare WORKERS=6 LIMIT=480 bash scripts/device_grid.sh run [grid options]
 #       (carry .devdata, .whl and results/PROFILE/results.jsonl.claims: the claims of this
 #       machine's running grid keep the GPU off the groups it is training.) Installs the
 #       wheel if piq is missing, unpacks the data, stops unless every digest equals the packed
 #       one (same pixels under the same keys), then runs `aeutils grid` for LIMIT seconds at
 #       most; what finished is written to $OUT: results.jsonl, scores.tgz (the score files
 #       written there), grid.log, digests.txt.
-#   here:   bash tools/device_grid.sh merge DIR             (DIR: where $OUT came back)
+#   here:   bash scripts/device_grid.sh merge DIR             (DIR: where $OUT came back)
 #       merges DIR/results.jsonl into the store and unpacks the score files beside it.
 #
 # Env: PROFILE (compare), WORKERS (6), LIMIT (480 s), DEVICE (cuda; cpu tries it here),
@@ -30,12 +30,14 @@ pack() {
     local names=("$@") folders=() name
     [ ${#names[@]} -gt 0 ] || names=(mnist cifar10)
     declare -A folder=([mnist]=MNIST [fashion-mnist]=FashionMNIST [cifar10]=cifar10-jpeg)
+    for name in "${names[@]}"; do  # every name checked before anything is written
+        [ -n "${folder[$name]:-}" ] || { echo "pack: one of ${!folder[*]}, not $name" >&2; exit 2; }
+        folders+=("${folder[$name]}")
+    done
     mkdir -p .devdata .whl
     : > .devdata/digests.txt
     for name in "${names[@]}"; do
-        [ -n "${folder[$name]:-}" ] || { echo "pack: one of ${!folder[*]}, not $name" >&2; exit 2; }
-        "$py" tools/dataset_digest.py "$name" | tee -a .devdata/digests.txt
-        folders+=("${folder[$name]}")
+        "$py" -m aeutils digest "$name" | tee -a .devdata/digests.txt
     done
     tar czf .devdata/data.tgz -C "$data" --exclude='*.gz' "${folders[@]}"
     git rev-parse --short HEAD > .devdata/commit
@@ -58,7 +60,7 @@ run() {
     tar xzf .devdata/data.tgz -C "$AEUTILS_DATA"
     : > "$out/digests.txt"
     while read -r name expected; do
-        "$py" tools/dataset_digest.py "$name" --expect "$name $expected" | tee -a "$out/digests.txt"
+        "$py" -m aeutils digest "$name" --expect "$name $expected" | tee -a "$out/digests.txt"
     done < .devdata/digests.txt
     local marker
     marker=$(mktemp)

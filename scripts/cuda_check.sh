@@ -3,7 +3,7 @@
 # and compare SSIM run there on CUDA (AEUTILS_TEST_DEVICE=cuda; the suite otherwise pins
 # the CPU), and the log is kept. A test that needs bit-equal results may differ on CUDA:
 # that is what this run is for.
-#   bash tools/cuda_check.sh [OUTDIR]      PYTHON=python3, PYTEST_WORKERS=8 (needs pytest-xdist)
+#   bash scripts/cuda_check.sh [OUTDIR]     (make cuda-check)      PYTHON=python3, PYTEST_WORKERS=8 (needs pytest-xdist)
 # Without CUDA it stops at once: on a CPU these tests are what `make test` runs anyway.
 set -u
 out=${1:-build/cuda-check}

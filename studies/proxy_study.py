@@ -16,7 +16,7 @@ selection block for it beside ``label-free`` (which stays the headline: it was f
 any of this was measured). Disclosed with it: the kinds' correlations on the ``quick``
 store's MNIST and CIFAR-10 test sets had been looked at before this study was set up.
 
-    AEUTILS_DATA=../shared/data python tools/proxy_study.py --workers 2
+    AEUTILS_DATA=../shared/data python studies/proxy_study.py --workers 2
 
 The store is resumable (``--results``); the numbers go to ``--json``.
 """
@@ -27,29 +27,9 @@ import argparse
 import json
 from pathlib import Path
 
-from aeutils.__main__ import main as cli
-from aeutils.data import display_name
-from aeutils.grid import profile_blocks
-from aeutils.results import ResultsStore
-from aeutils.selection import LABEL_FREE, proxy_study
+from aeutils.studies import run_proxy_study
 
 DEFAULT_DIR = "results/proxy-study"
-
-
-def run(dataset: str, profile: str, block: str, stands_for: str, results: str,
-        workers: int) -> dict:
-    """Train the block on ``dataset`` in place of ``stands_for``, then study the criteria."""
-    args = ["grid", "--profile", profile, "--block", block, "--dataset-map",
-            f"{stands_for}={dataset}", "--results", results, "--keep-scores", "none",
-            "--workers", str(workers), "--no-progress"]
-    if cli(args) != 0:
-        raise SystemExit(f"training failed: python -m aeutils {' '.join(args)}")
-    classes = profile_blocks(profile, [block])[0].classes
-    table = proxy_study(ResultsStore(results).table(), dataset, classes, strategies=LABEL_FREE)
-    return {"dataset": display_name(dataset), "profile": profile, "block": block, "seed": 0,
-            "command": f"python tools/proxy_study.py --dataset {dataset} --profile {profile} "
-                       f"--block {block}",
-            "rows": table.to_dict(orient="records")}
 
 
 def main() -> None:
@@ -62,7 +42,7 @@ def main() -> None:
     p.add_argument("--json", default=f"{DEFAULT_DIR}/proxy_study.json")
     p.add_argument("--workers", type=int, default=1)
     a = p.parse_args()
-    out = run(a.dataset, a.profile, a.block, a.stands_for, a.results, a.workers)
+    out = run_proxy_study(a.dataset, a.profile, a.block, a.stands_for, a.results, a.workers)
     Path(a.json).parent.mkdir(parents=True, exist_ok=True)
     Path(a.json).write_text(json.dumps(out, indent=1, default=float) + "\n")
     print(f"{out['dataset']}, {a.profile} profile, block {a.block}, seed 0; "

@@ -11,7 +11,10 @@ Selenium drives Debian's ``/usr/bin/chromium`` through ``/usr/bin/chromedriver``
 browser is downloaded (Playwright's own browser download does not work offline).
 JupyterLab itself comes from the project's ``.venv``. Run from the repository root:
 
-    AEUTILS_DATA=../shared/data /tmp/walk-venv/bin/python tools/browser_walkthrough.py
+    AEUTILS_DATA=../shared/data /tmp/walk-venv/bin/python tests/browser_walkthrough.py
+
+or, from an environment that has selenium, as the deselected-by-default test
+``pytest -m browser tests/test_browser_walkthrough.py``.
 
 By default the notebook runs in a temporary copy of the checkout (``aeutils/``,
 ``notebooks/``, ``pyproject.toml``), because running it writes ``figures/`` and

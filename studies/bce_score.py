@@ -7,16 +7,15 @@ the raw per-image BCE (which includes the entropy of the image itself), and
 reconstruction; the default). MSE is shown for reference. Mean test AUC over classes,
 per dataset; ``--json`` writes every number.
 
-    AEUTILS_DATA=../shared/data python benchmarks/bce_score.py --json benchmarks/results/bce_score.json
+    AEUTILS_DATA=../shared/data python studies/bce_score.py --json benchmarks/results/bce_score.json
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 from pathlib import Path
-
-from common import write_json  # benchmarks/common.py
 
 from aeutils.config import RunConfig
 from aeutils.data import display_name, resolve_dataset
@@ -51,7 +50,9 @@ def main() -> None:
     print("|---|" + "---|" * len(VARIANTS))
     for ds, row in out["datasets"].items():
         print(f"| {ds} | " + " | ".join(f"{row[v]['mean_auc']:.4f}" for v in VARIANTS) + " |")
-    write_json(a.json, out)
+    if a.json:
+        Path(a.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(a.json).write_text(json.dumps(out, indent=1) + "\n")
 
 
 if __name__ == "__main__":

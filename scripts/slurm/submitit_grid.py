@@ -2,7 +2,7 @@
 that merges the shard tables and runs the derived (selection) blocks unsharded.
 
     pip install submitit        # not a dependency of aeutils; any environment the nodes see
-    python tools/slurm/submitit_grid.py --profile smoke --shards 4 --out /tmp/aeutils-submitit
+    python scripts/slurm/submitit_grid.py --profile smoke --shards 4 --out /tmp/aeutils-submitit
 
 The tasks call ``aeutils``'s own CLI entry point (``aeutils.__main__.main``) in the
 interpreter that runs this script, so it must be importable on the compute nodes (a

@@ -1,6 +1,6 @@
 """Compare two aeutils results tables: the same (key, epoch) pairs and AUC within a tolerance.
 
-    python tools/slurm/compare_tables.py MERGED.jsonl SINGLE.jsonl [--tol 1e-4]
+    python scripts/slurm/compare_tables.py MERGED.jsonl SINGLE.jsonl [--tol 1e-4]
 
 A thin wrapper around :func:`aeutils.results.compare_stores` (the comparison that
 ``make reproduce`` also ends with). Exit status 0 when both tables hold exactly the

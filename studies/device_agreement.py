@@ -1,0 +1,56 @@
+"""Do runs trained on a GPU agree with the same runs trained on this machine's CPU?
+
+For each ``--group`` (dataset/model/loss/contamination of a profile), takes the stored
+runs that an accelerator trained, retrains their first ``--epochs`` epochs here on the
+CPU in a scratch store, and compares test AUC at every checkpoint both have. The same
+seed gives the same initial weights and batch order on either device (they are drawn on
+the CPU), and an autoencoder's epoch e does not depend on how many epochs follow, so
+only float arithmetic differs: agreement within float noise means the GPU's records
+stand for the CPU's.
+
+    AEUTILS_DATA=../shared/data python studies/device_agreement.py \\
+        --group mnist/basic/bce+ssim/50 --group cifar10/conv/ssim/0 --epochs 10 \\
+        --json benchmarks/results/device_agreement.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+from aeutils.agreement import accelerator_runs, compare_group
+from aeutils.results import ResultsStore
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--results", default="results/thesis/results.jsonl", help="the store to check")
+    ap.add_argument("--profile", default="thesis")
+    ap.add_argument("--group", action="append", required=True,
+                    help="dataset/model/loss/contamination, e.g. mnist/basic/bce+ssim/50")
+    ap.add_argument("--epochs", type=int, default=10, help="epochs retrained on the CPU")
+    ap.add_argument("--json", help="write the numbers here")
+    args = ap.parse_args()
+    store = ResultsStore(args.results)
+    out = {"results": args.results, "profile": args.profile, "epochs_retrained": args.epochs,
+           "groups": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        scratch = ResultsStore(Path(tmp) / "cpu.jsonl", keep_scores="none")
+        for group in args.group:
+            res = compare_group(store, accelerator_runs(store, args.profile, group), args.epochs,
+                                scratch)
+            out["groups"][group] = res
+            print(f"{group}: {res['runs']} runs, {res['pairs']} (class, epoch) pairs: "
+                  f"mean AUC difference GPU − CPU {res['mean_diff']:+.4f}, "
+                  f"largest {res['max_abs_diff']:.4f}")
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(out, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
