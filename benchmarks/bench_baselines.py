@@ -17,7 +17,7 @@ import platform
 import time
 
 import torch
-from common import matmul_gflops, write_json  # benchmarks/common.py
+from common import matmul_gflops, repeated, spread, write_json  # benchmarks/common.py
 from torch.utils.flop_counter import FlopCounterMode
 
 from aeutils.baselines import BASELINES
@@ -51,25 +51,31 @@ def main() -> None:
     p.add_argument("--models", nargs="*", default=list(SETTINGS), help="baselines to measure")
     p.add_argument("--count-images", type=int, default=256, help="images of the FLOP-counting fit")
     p.add_argument("--time-images", type=int, default=1024, help="images of the timed fit")
+    p.add_argument("--repeats", type=int, default=3, help="whole measurements, at least 3")
     p.add_argument("--json", default=None, help="also write every number to this JSON file")
     a = p.parse_args()
+    res = repeated(lambda: measure(a), a.repeats)
+    print(f"{res['machine']}, {res['threads']} threads; 2048x2048 float32 matmul: "
+          f"{spread(res, 'matmul_gflops')} GFLOP/s; one epoch (Deep SVDD: + one pre-training "
+          f"epoch), batch 128; median (min–max) of {res['repeats']} runs\n")
+    print("| baseline | image | training GFLOP/s | share of matmul | ms per image |")
+    print("|---|---|---|---|---|")
+    for r in res["rows"]:
+        print(f"| {r['model']} | {r['image']} | {spread(r, 'gflops')} "
+              f"| {spread(r, 'share', '.0f', 100, '%')} | {spread(r, 'ms_per_image', '.2f')} |")
+    write_json(a.json, res)
+
+
+def measure(a) -> dict:
     peak = matmul_gflops()
     rows = []
     for model in a.models:
         for name, shape in SHAPES.items():
             r = bench(model, shape, a.count_images, a.time_images)
             rows.append({"model": model, "image": name, **r, "share": r["gflops"] / peak})
-    res = {"machine": platform.processor() or platform.machine(),
-           "threads": torch.get_num_threads(), "torch": torch.__version__,
-           "matmul_gflops": peak, "rows": rows}
-    print(f"{res['machine']}, {res['threads']} threads; 2048x2048 float32 matmul: {peak:.1f} "
-          "GFLOP/s; one epoch (Deep SVDD: + one pre-training epoch), batch 128\n")
-    print("| baseline | image | training GFLOP/s | share of matmul | ms per image |")
-    print("|---|---|---|---|---|")
-    for r in rows:
-        print(f"| {r['model']} | {r['image']} | {r['gflops']:.1f} | {r['share']:.0%} "
-              f"| {r['ms_per_image']:.2f} |")
-    write_json(a.json, res)
+    return {"machine": platform.processor() or platform.machine(),
+            "threads": torch.get_num_threads(), "torch": torch.__version__,
+            "matmul_gflops": peak, "rows": rows}
 
 
 if __name__ == "__main__":

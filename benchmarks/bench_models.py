@@ -42,7 +42,7 @@ import time
 from pathlib import Path
 
 import torch
-from common import matmul_gflops, write_json  # benchmarks/common.py
+from common import matmul_gflops, repeated, spread, write_json  # benchmarks/common.py
 from torch.utils.flop_counter import FlopCounterMode
 
 from aeutils import runtime
@@ -130,22 +130,26 @@ def measure(a) -> dict:
 def print_table(res: dict) -> None:
     print(f"{res['machine']}, {res['threads']} threads, torch {res['torch']}; allocator: "
           f"{res['allocator']}")
-    print(f"2048x2048 float32 matmul: {res['matmul_gflops']:.1f} GFLOP/s; {res['members']} "
+    print(f"median (min–max) of {res.get('repeats', 1)} runs; 2048x2048 float32 matmul: "
+          f"{spread(res, 'matmul_gflops')} GFLOP/s; {res['members']} "
           f"members x batch 128, {res['train_images']} images/member, {res['epochs']} epochs; "
           f"scoring {res['score_images']} images/member\n")
     print("| model | image | train GFLOP/s | % of matmul | kernel % | score GFLOP/s "
           "| % of matmul | kernel % | train img/s | score img/s |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for r in res["rows"]:
-        print(f"| {r['model']} | {r['image']} | {r['train_gflops']:.1f} | {r['train_share']:.0%} "
-              f"| {r['train_kernel']:.0%} | {r['score_gflops']:.1f} | {r['score_share']:.0%} "
-              f"| {r['score_kernel']:.0%} | {r['train_img_s']:.0f} | {r['score_img_s']:.0f} |")
+        print(f"| {r['model']} | {r['image']} | {spread(r, 'train_gflops')} "
+              f"| {spread(r, 'train_share', '.0f', 100, '%')} | {r['train_kernel']:.0%} "
+              f"| {spread(r, 'score_gflops')} | {spread(r, 'score_share', '.0f', 100, '%')} "
+              f"| {r['score_kernel']:.0%} | {spread(r, 'train_img_s', '.0f')} "
+              f"| {spread(r, 'score_img_s', '.0f')} |")
 
 
 def _measure_in(a, envs: list[dict]) -> list[dict]:
     """The measurement in one fresh process per environment, all running at once."""
     args = [sys.argv[0], "--models", *a.models, "--members", str(a.members), "--train-images",
-            str(a.train_images), "--epochs", str(a.epochs), "--score-images", str(a.score_images)]
+            str(a.train_images), "--epochs", str(a.epochs), "--score-images", str(a.score_images),
+            "--repeats", "1"]  # the caller repeats the whole comparison
     with tempfile.TemporaryDirectory() as tmp:
         paths = [Path(tmp) / f"r{i}.json" for i in range(len(envs))]
         procs = [subprocess.Popen([sys.executable, *args, "--json", str(path)],
@@ -203,21 +207,26 @@ def main() -> None:
                    help="measure with the C library's malloc and with aeutils' settings")
     p.add_argument("--workers", type=int, default=0, metavar="N",
                    help="compare one process using every core with N concurrent processes")
+    p.add_argument("--repeats", type=int, default=3,
+                   help="whole measurements, at least 3 (1: one, as a comparison's child runs)")
     p.add_argument("--json", default=None, help="also write every number to this JSON file")
     a = p.parse_args()
     if a.workers and a.allocators:
         p.error("--workers and --allocators are separate measurements: give one")
+    if a.repeats == 1 and not (a.workers or a.allocators):  # a child of a comparison
+        write_json(a.json, measure(a))
+        return
     if a.workers:
-        res = compare_workers(a)
+        res = repeated(lambda: compare_workers(a), a.repeats)
         print(f"{res['cores']} cores: 1 process x {res['cores']} threads vs {res['workers']} "
               f"processes x {res['threads_per_worker']} thread(s), running at once\n")
         print("| model | image | training speed-up | scoring speed-up |")
         print("|---|---|---|---|")
         for r in res["speedups"]:
-            print(f"| {r['model']} | {r['image']} | {r['train_speedup']:.2f}× "
-                  f"| {r['score_speedup']:.2f}× |")
+            print(f"| {r['model']} | {r['image']} | {spread(r, 'train_speedup', '.2f', unit='×')} "
+                  f"| {spread(r, 'score_speedup', '.2f', unit='×')} |")
     elif a.allocators:
-        res = compare_allocators(a)
+        res = repeated(lambda: compare_allocators(a), a.repeats)
         for mode in ("system", "tuned"):
             print_table(res[mode])
             print()
@@ -225,12 +234,12 @@ def main() -> None:
               "(system → tuned) | kernel % scoring (system → tuned) |")
         print("|---|---|---|---|---|---|")
         for r in res["speedups"]:
-            print(f"| {r['model']} | {r['image']} | {r['train_speedup']:.2f}× "
-                  f"| {r['score_speedup']:.2f}× | {r['train_kernel_system']:.0%} → "
+            print(f"| {r['model']} | {r['image']} | {spread(r, 'train_speedup', '.2f', unit='×')} "
+                  f"| {spread(r, 'score_speedup', '.2f', unit='×')} | {r['train_kernel_system']:.0%} → "
                   f"{r['train_kernel_tuned']:.0%} | {r['score_kernel_system']:.0%} → "
                   f"{r['score_kernel_tuned']:.0%} |")
     else:
-        res = measure(a)
+        res = repeated(lambda: measure(a), a.repeats)
         print_table(res)
     write_json(a.json, res)
 

@@ -1,7 +1,7 @@
 """Benchmark: ``aeutils.ssim.ssim`` against ``piq.ssim``, and what SSIM costs a training epoch.
 
-Section 1 times forward + backward of SSIM on a batch of 128 (median of repeats after
-warm-up, default torch thread count). Section 2 times one training epoch of the basic
+Section 1 times forward + backward of SSIM on a batch of 128 (median and min–max of
+repeated calls after warm-up, default torch thread count). Section 2 times one training epoch of the basic
 autoencoder (784-128-32-128-784) on MNIST class 0 with the losses ``mse``, ``ssim`` and
 ``bce+ssim``. ``--variants`` adds the filter implementations that were compared when
 choosing the one in :mod:`aeutils.ssim`.
@@ -65,8 +65,9 @@ def _variant_matmul_autograd(x: torch.Tensor, y: torch.Tensor, k: int = 11) -> t
 # --- timing ---------------------------------------------------------------------------
 
 def time_fwd_bwd(fns: dict[str, Callable], shape: tuple[int, int, int], batch: int,
-                 repeats: int, warmup: int = 5, rounds: int = 5) -> dict[str, float]:
-    """Median seconds of ``fn(x, y).sum().backward()`` (x requiring grad) for each ``fn``.
+                 repeats: int, warmup: int = 5, rounds: int = 5) -> dict[str, list[list[float]]]:
+    """Seconds of each timed ``fn(x, y).sum().backward()`` (x requiring grad), per ``fn``
+    and round.
 
     The calls are interleaved in ``rounds`` so that slow drifts of a shared machine hit
     every implementation alike.
@@ -74,7 +75,7 @@ def time_fwd_bwd(fns: dict[str, Callable], shape: tuple[int, int, int], batch: i
     gen = torch.Generator().manual_seed(0)
     y = torch.rand((batch, *shape), generator=gen)
     x0 = torch.rand((batch, *shape), generator=gen)
-    times: dict[str, list[float]] = {name: [] for name in fns}
+    times: dict[str, list[list[float]]] = {name: [[] for _ in range(rounds)] for name in fns}
     per_round = -(-repeats // rounds)
     for r in range(rounds):
         for name, fn in fns.items():
@@ -83,8 +84,8 @@ def time_fwd_bwd(fns: dict[str, Callable], shape: tuple[int, int, int], batch: i
                 t0 = time.perf_counter()
                 fn(x, y).sum().backward()
                 if r > 0 or i >= warmup:
-                    times[name].append(time.perf_counter() - t0)
-    return {name: statistics.median(t) for name, t in times.items()}
+                    times[name][r].append(time.perf_counter() - t0)
+    return times
 
 
 def section_ssim(batch: int, repeats: int, variants: bool) -> dict:
@@ -92,19 +93,20 @@ def section_ssim(batch: int, repeats: int, variants: bool) -> dict:
     if variants:
         fns = {"(a) conv 1-D x2": _variant_conv, "(b) matmul, autograd": _variant_matmul_autograd,
                "(b) matmul, own bwd [aeutils]": ssim, "piq": _piq_ssim}
-    print(f"\n## SSIM forward+backward, batch {batch}, median of {repeats} (ms)\n")
+    print(f"\n## SSIM forward+backward, batch {batch}, median (min–max) of {repeats} calls "
+          f"(ms); piq / aeutils: ratio of medians (min–max over 5 interleaved rounds)\n")
     names = list(fns)
     header = "| image | " + " | ".join(names) + " | piq / aeutils |"
     print(header)
     print("|" + "---|" * (len(names) + 2))
     rows = []
     for shape in SHAPES:
-        ms = {name: 1e3 * t for name, t in time_fwd_bwd(fns, shape, batch, repeats).items()}
-        ours = ms["aeutils"] if "aeutils" in ms else ms["(b) matmul, own bwd [aeutils]"]
-        image = "×".join(map(str, shape))
-        rows.append({"image": image, "ms": ms, "piq_over_aeutils": ms["piq"] / ours})
-        cells = " | ".join(f"{ms[n]:.2f}" for n in names)
-        print(f"| {image} | {cells} | {ms['piq'] / ours:.1f}× |")
+        rows.append(_ssim_row(shape, time_fwd_bwd(fns, shape, batch, repeats)))
+        r = rows[-1]
+        cells = " | ".join(f"{r['ms'][n]:.2f} ({r['ms_min'][n]:.2f}–{r['ms_max'][n]:.2f})"
+                           for n in names)
+        print(f"| {r['image']} | {cells} | {r['piq_over_aeutils']:.1f}× "
+              f"({r['piq_over_aeutils_min']:.1f}–{r['piq_over_aeutils_max']:.1f}) |")
     return {"batch": batch, "repeats": repeats, "rows": rows}
 
 
@@ -158,6 +160,20 @@ def _standalone_parts():
     return load_class0, make_model, loss_fn, "standalone nn.Sequential + inline losses"
 
 
+def _ssim_row(shape, times: dict[str, list[list[float]]]) -> dict:
+    """Median and min–max per implementation; piq's time over ours, overall and per round."""
+    flat = {n: [t for rnd in rounds for t in rnd] for n, rounds in times.items()}
+    ms = {n: 1e3 * statistics.median(t) for n, t in flat.items()}
+    ours = "aeutils" if "aeutils" in times else "(b) matmul, own bwd [aeutils]"
+    per_round = [statistics.median(p) / statistics.median(o)
+                 for p, o in zip(times["piq"], times[ours])]
+    return {"image": "×".join(map(str, shape)), "ms": ms,
+            "ms_min": {n: 1e3 * min(t) for n, t in flat.items()},
+            "ms_max": {n: 1e3 * max(t) for n, t in flat.items()},
+            "piq_over_aeutils": ms["piq"] / ms[ours],
+            "piq_over_aeutils_min": min(per_round), "piq_over_aeutils_max": max(per_round)}
+
+
 def section_epoch(epochs: int, batch: int) -> dict:
     try:
         load_class0, make_model, loss_fn, note = _project_parts()
@@ -189,14 +205,25 @@ def section_epoch(epochs: int, batch: int) -> dict:
             if epoch > 0:
                 times.append(time.perf_counter() - t0)
 
-    secs = {name: statistics.median(run[3]) for name, run in runs.items()}
-    print("| loss | epoch (s) | ratio to mse |")
+    times = {name: run[3] for name, run in runs.items()}
+    print("| loss | epoch (s), median (min–max) | ratio to mse (min–max over epochs) |")
     print("|---|---|---|")
-    rows = [{"loss": name, "epoch_seconds": secs[name], "ratio_to_mse": secs[name] / secs["mse"]}
-            for name in EPOCH_LOSSES]
+    rows = [_epoch_row(name, times) for name in EPOCH_LOSSES]
     for r in rows:
-        print(f"| {r['loss']} | {r['epoch_seconds']:.3f} | {r['ratio_to_mse']:.2f}× |")
+        print(f"| {r['loss']} | {r['epoch_seconds']:.3f} ({r['epoch_seconds_min']:.3f}–"
+              f"{r['epoch_seconds_max']:.3f}) | {r['ratio_to_mse']:.2f}× "
+              f"({r['ratio_to_mse_min']:.2f}–{r['ratio_to_mse_max']:.2f}) |")
     return {"images": len(x), "batch": batch, "epochs": epochs, "model": note, "rows": rows}
+
+
+def _epoch_row(name: str, times: dict[str, list[float]]) -> dict:
+    """Median and min–max epoch time of ``name``; its ratio to mse epoch by epoch (the
+    epochs of the losses ran interleaved, so epoch k of each saw the same load)."""
+    t, mse = times[name], times["mse"]
+    ratios = [a / b for a, b in zip(t, mse)]
+    return {"loss": name, "epoch_seconds": statistics.median(t), "epoch_seconds_min": min(t),
+            "epoch_seconds_max": max(t), "ratio_to_mse": statistics.median(t) / statistics.median(mse),
+            "ratio_to_mse_min": min(ratios), "ratio_to_mse_max": max(ratios)}
 
 
 def main() -> None:

@@ -24,7 +24,7 @@ import time
 
 import numpy as np
 import torch
-from common import matmul_gflops, write_json  # benchmarks/common.py
+from common import matmul_gflops, repeated, spread, write_json  # benchmarks/common.py
 from sklearn.metrics import roc_auc_score
 from torch import nn
 
@@ -93,11 +93,28 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=20)
     ap.add_argument("--classes", type=int, nargs="*", default=list(range(10)))
     ap.add_argument("--skip-pyod", action="store_true")
+    ap.add_argument("--repeats", type=int, default=3, help="whole measurements, at least 3")
     ap.add_argument("--json", default=None, help="also write every number to this JSON file")
     args = ap.parse_args()
 
     data = load_dataset("mnist")  # decoded before any timing
     splits = {c: make_split(data, c, seed=0) for c in args.classes}
+    res = repeated(lambda: measure(args, splits), args.repeats)
+    peak = res["matmul_gflops"]
+    print(f"\n{res['models']} one-class MNIST models, {args.epochs} epochs, batch 128, "
+          f"{res['train_images']} training images in all; torch {res['torch']}, {res['threads']} "
+          f"threads, {res['machine']}; median (min–max) of {res['repeats']} runs")
+    print("| method | wall time (s) | mean test AUC | time / (a) |\n|---|---|---|---|")
+    for r in res["rows"]:
+        print(f"| {r['method']} | {spread(r, 'wall_seconds')} | {r['mean_auc']:.4f} "
+              f"| {spread(r, 'time_ratio', '.2f')} |")
+    print(f"\n(a) training: {spread(res, 'a_train_seconds')} s, {spread(res, 'a_train_gflops')} "
+          f"GFLOP/s = {spread(res, 'a_peak_share', '.0f', 100, '%')} of the 2048×2048 float32 "
+          f"matmul peak measured in the same runs ({peak:.1f} GFLOP/s)")
+    write_json(args.json, res)
+
+
+def measure(args, splits) -> dict:
     n_train = sum(len(s.train_x) for s in splits.values())
     peak = matmul_gflops()
 
@@ -109,23 +126,12 @@ def main() -> None:
         rows[f"(b) PyOD {pyod.__version__} AutoEncoder"] = pyod_run(splits, args.epochs)
     rows["(c) plain PyTorch loop"] = plain_run(splits, args.epochs)
     gflops = train_flops_per_sample() * n_train * args.epochs / train_time / 1e9
-    res = {"models": len(args.classes), "epochs": args.epochs, "train_images": n_train,
+    return {"models": len(args.classes), "epochs": args.epochs, "train_images": n_train,
            "torch": torch.__version__, "threads": torch.get_num_threads(),
            "machine": platform.processor() or platform.machine(), "matmul_gflops": peak,
            "rows": [{"method": name, "wall_seconds": w, "mean_auc": a, "time_ratio": w / wall}
                     for name, (w, a) in rows.items()],
            "a_train_seconds": train_time, "a_train_gflops": gflops, "a_peak_share": gflops / peak}
-
-    print(f"\n{res['models']} one-class MNIST models, {args.epochs} epochs, batch 128, "
-          f"{n_train} training images in all; torch {res['torch']}, {res['threads']} threads, "
-          f"{res['machine']}")
-    print("| method | wall time (s) | mean test AUC | time / (a) |\n|---|---|---|---|")
-    for r in res["rows"]:
-        print(f"| {r['method']} | {r['wall_seconds']:.1f} | {r['mean_auc']:.4f} | {r['time_ratio']:.2f} |")
-    print(f"\n(a) training: {train_time:.1f} s, {gflops:.1f} GFLOP/s = {gflops / peak:.0%} of the "
-          f"2048×2048 float32 matmul peak measured in this run ({peak:.1f} GFLOP/s)")
-    write_json(args.json, res)
-
 
 if __name__ == "__main__":
     main()

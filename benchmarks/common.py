@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -27,3 +28,41 @@ def write_json(path: str | None, numbers: dict) -> None:
     if path:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_text(json.dumps(numbers, indent=1) + "\n")
+
+
+def repeated(measure: Callable[[], dict], repeats: int) -> dict:
+    """Run ``measure`` ``repeats`` times in this process and combine the results: every
+    number becomes its median over the runs, with the spread beside it as ``<name>_min``
+    and ``<name>_max`` (so readers of the median keep working); ``repeats`` says how many.
+    One run on a shared machine is one draw of its load, not a measurement."""
+    if repeats < 3:
+        raise SystemExit(f"--repeats must be at least 3 for a median and a spread, got {repeats}")
+    runs = [measure() for _ in range(repeats)]
+    return {**_combine(runs), "repeats": repeats}
+
+
+def _combine(values: list):
+    first = values[0]
+    if isinstance(first, dict):
+        out = {}
+        for k in first:
+            vs = [v[k] for v in values]
+            out[k] = _combine(vs)
+            if _is_number(first[k]):
+                out[f"{k}_min"], out[f"{k}_max"] = min(vs), max(vs)
+        return out
+    if isinstance(first, list) and all(len(v) == len(first) for v in values):
+        return [_combine(list(vs)) for vs in zip(*values)]
+    if _is_number(first):
+        return float(np.median(values))
+    return first
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def spread(row: dict, key: str, spec: str = ".1f", scale: float = 1.0, unit: str = "") -> str:
+    """``median (min–max)`` of ``key`` in a row that :func:`repeated` combined."""
+    lo, hi = row.get(f"{key}_min", row[key]), row.get(f"{key}_max", row[key])
+    return (f"{row[key] * scale:{spec}}{unit} ({lo * scale:{spec}}–{hi * scale:{spec}}{unit})")
