@@ -32,8 +32,9 @@ def write_json(path: str | None, numbers: dict) -> None:
 
 def repeated(measure: Callable[[], dict], repeats: int) -> dict:
     """Run ``measure`` ``repeats`` times in this process and combine the results: every
-    number becomes its median over the runs, with the spread beside it as ``<name>_min``
-    and ``<name>_max`` (so readers of the median keep working); ``repeats`` says how many.
+    number that varies becomes its median over the runs, with the spread beside it as
+    ``<name>_min`` and ``<name>_max`` (so readers of the median keep working); settings that
+    do not vary stay as they are; ``repeats`` says how many.
     One run on a shared machine is one draw of its load, not a measurement."""
     if repeats < 3:
         raise SystemExit(f"--repeats must be at least 3 for a median and a spread, got {repeats}")
@@ -48,12 +49,12 @@ def _combine(values: list):
         for k in first:
             vs = [v[k] for v in values]
             out[k] = _combine(vs)
-            if _is_number(first[k]):
+            if _is_number(first[k]) and len(set(vs)) > 1:  # settings (threads, epochs) stay
                 out[f"{k}_min"], out[f"{k}_max"] = min(vs), max(vs)
         return out
     if isinstance(first, list) and all(len(v) == len(first) for v in values):
         return [_combine(list(vs)) for vs in zip(*values)]
-    if _is_number(first):
+    if _is_number(first) and len(set(values)) > 1:
         return float(np.median(values))
     return first
 
