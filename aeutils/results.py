@@ -187,8 +187,14 @@ class ResultsStore:
                 fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
                 try:
                     _truncate_partial_tail(fd)
-                    _write_all(fd, blob.encode())
-                    os.fsync(fd)
+                    start = os.lseek(fd, 0, os.SEEK_END)
+                    try:
+                        _write_all(fd, blob.encode())
+                        os.fsync(fd)
+                    except OSError:
+                        with contextlib.suppress(OSError):  # a full disk leaves no half line
+                            os.ftruncate(fd, start)
+                        raise
                 finally:
                     os.close(fd)
         for r in new:

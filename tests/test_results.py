@@ -74,3 +74,26 @@ def test_a_claim_is_taken_over_only_from_a_dead_process_of_this_machine(tmp_path
         (store.claims_dir / key).write_text(owner)
     with store.claim(owners) as mine:
         assert mine == {"dead-here", "dead-here-old-format"}
+
+
+def test_a_full_disk_mid_append_leaves_the_table_as_it_was(tmp_path, monkeypatch):
+    import errno
+
+    import pytest
+
+    from aeutils import results
+    from aeutils.errors import StoreError
+
+    store = ResultsStore(tmp_path / "r.jsonl")
+    a, b = RunConfig(seed=1, epochs=1), RunConfig(seed=2, epochs=1)
+    store.append([rec(a, 1)])
+    before = store.path.read_bytes()
+
+    def half_then_full(fd, data):
+        os.write(fd, data[: len(data) // 2])
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(results, "_write_all", half_then_full)
+    with pytest.raises(StoreError, match=r"r\.jsonl: the disk is full; free space"):
+        store.append([rec(b, 1)])
+    assert store.path.read_bytes() == before
