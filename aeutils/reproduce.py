@@ -93,18 +93,19 @@ def reproduce(profile: str = "quick", mnist: str = "mnist", cifar10: str = "cifa
     Paths are taken relative to the caller's working directory and passed to the
     kernels as absolute paths (the kernels run in the repository root).
     """
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
+    from .registry import PROFILES, choice_error
 
-    from .grid import profile_blocks
-
-    profile_blocks(profile)  # an unknown profile fails here, with the valid choices
+    if profile not in PROFILES:  # checked before the slow imports below, as are the others
+        raise choice_error("profile", profile, PROFILES)
     if prune and (not render or only):
         raise NotebookError("pruning needs a render of every notebook: give --render and "
                             "no --only")
     paths = notebook_paths(only)
     if not paths:
         raise NotebookError(f"no notebooks under {repo_root() / 'notebooks'} match {only!r}")
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
     out_dir = Path(output).expanduser().resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     from .results import shipped_path
