@@ -459,7 +459,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run one command; returns its exit code, usage errors and --help included (2 and 0)."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exit_:  # argparse has printed the help or the one-line usage error
+        return exit_.code if isinstance(exit_.code, int) else 2
     try:
         return COMMANDS[args.command][1](args)
     except (ConfigError, DataNotFoundError, BadDataError, TrainingDivergedError,
