@@ -105,6 +105,12 @@ def _thesis_seed_blocks(dataset: str, *configs: tuple[str, str]) -> list[Block]:
                   losses=(loss,), seeds=(1, 2), epochs=200) for model, loss in configs]
 
 
+# ImageNet-pretrained features + kNN and the same network untrained, one-vs-rest, all
+# training images, whole test sets, one fit each (seed 0: the pretrained features do not
+# depend on it). The same keys in the compare and thesis stores (aeutils merge shares them).
+_PRETRAINED = Block("baselines-pretrained", datasets=("mnist", "cifar10"),
+                    models=("pretrained-knn", "untrained-knn"), epochs=1, checkpoints=(1,))
+
 _SVDD = dict(epochs=100, checkpoints=(10, 25, 50, 100), settings={"extra": {"pretrain_epochs": 50}})
 _GANOMALY = dict(epochs=15, checkpoints=(5, 10, 15))
 THESIS_CONTAMINATION = tuple(float(c) for c in range(0, 101, 10))
@@ -172,6 +178,7 @@ PROFILES: dict[str, list[Block]] = {
               max_train=2000, seeds=(0, 1, 2), **_GANOMALY),
         Block("baselines-ganomaly-loo", datasets=("mnist",), models=("ganomaly",),
               protocol="leave-one-out", max_train=2000, seeds=(0, 1, 2), **_GANOMALY),
+        _PRETRAINED,
     ],
     # A check on the compare profile's Deep SVDD budget (50 + 100 epochs at a constant lr):
     # the authors' code's budget, 350 pre-training epochs with the lr drop after 250 and 150
@@ -201,6 +208,7 @@ PROFILES: dict[str, list[Block]] = {
         *selection_blocks(("mnist", "cifar10"))[:1],
         *_thesis_seed_blocks("cifar10", ("vae", "mse+ssim"), ("conv", "bce+ssim")),
         *selection_blocks(("mnist", "cifar10"))[1:],
+        _PRETRAINED,
     ],
     # The thesis's protocol (meant for a GPU): 3,300 runs of 200 epochs, plus the comparison.
     "full": [
