@@ -6,9 +6,8 @@ The public API, re-exported for notebooks and scripts::
     record = ae.run(ae.RunConfig(dataset="mnist", model="basic", loss="bce", epochs=10))
 """
 
-__version__ = "0.1.0"
-
-from . import runtime as _runtime  # noqa: E402
+from . import runtime as _runtime
+from .version import __version__
 
 _runtime.tune_malloc()  # before any tensor is allocated: see aeutils/runtime.py
 
@@ -18,12 +17,13 @@ _EXPORTS: dict[str, str] = {
     "PROTOCOLS": "config", "ConfigError": "config", "RunConfig": "config",
     "DataNotFoundError": "data", "display_name": "data", "load_dataset": "data",
     "make_split": "data", "split_for": "data",
-    "AutoEncoderDetector": "detector",
+    "AutoEncoderDetector": "detector", "BaseDetector": "detector", "make_detector": "detector",
     "reconstruct": "experiment", "run": "experiment", "run_configs": "experiment",
     "trained_model": "experiment",
     "PROFILES": "grid", "profile_configs": "grid", "run_grid": "grid", "shard": "grid",
-    "LOSSES": "losses", "per_sample_loss": "losses",
-    "AUTOENCODERS": "methods", "METHODS": "methods",
+    "per_sample_loss": "losses",
+    "AUTOENCODERS": "registry", "BASELINES": "registry", "LOSSES": "registry",
+    "METHODS": "registry",
     "evaluate": "metrics", "roc_points": "metrics",
     "MODELS": "models", "build_model": "models",
     "ResultsStore": "results",
@@ -46,9 +46,9 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "AUTOENCODERS", "AutoEncoderDetector", "LOSSES", "METHODS", "MODELS", "PROFILES", "PROTOCOLS", "ConfigError",
-    "DataNotFoundError", "ResultsStore", "RunConfig", "build_model", "display_name", "evaluate",
-    "load_dataset", "make_split", "per_sample_loss", "pick_device", "profile_configs",
-    "reconstruct", "roc_points", "run", "run_configs", "run_grid", "shard", "split_for",
-    "train_autoencoders", "trained_model",
+    "AUTOENCODERS", "AutoEncoderDetector", "BASELINES", "BaseDetector", "ConfigError", "LOSSES",
+    "METHODS", "MODELS", "PROFILES", "PROTOCOLS", "DataNotFoundError", "ResultsStore", "RunConfig",
+    "__version__", "build_model", "display_name", "evaluate", "load_dataset", "make_detector",
+    "make_split", "per_sample_loss", "pick_device", "profile_configs", "reconstruct", "roc_points",
+    "run", "run_configs", "run_grid", "shard", "split_for", "train_autoencoders", "trained_model",
 ]

@@ -28,9 +28,9 @@ from dataclasses import dataclass
 
 import torch
 
-from .baselines import BASELINES
 from .config import RunConfig
-from .data import Split, split_for, to_float
+from .data import Split, split_for
+from .detector import config_detector
 from .experiment import batched_groups
 from .registry import ONE_SHOT
 from .train import group_signature, pick_device, score_images, train_autoencoders
@@ -102,15 +102,15 @@ def _scored_per_checkpoint(split: Split) -> int:
 def _fit(c: RunConfig, x: torch.Tensor, device, epochs: int, pretrain: int | None):
     if pretrain is not None:
         c = c.replace(extra={**dict(c.extra), "pretrain_epochs": pretrain})
-    det = BASELINES[c.model](c.replace(epochs=epochs, checkpoints=(epochs,)), device)
+    det = config_detector(c.replace(epochs=epochs, checkpoints=(epochs,)), device)
     t0 = time.perf_counter()
-    det.fit(x)
+    type(det).fit_group([det], [x])
     return time.perf_counter() - t0, det
 
 
 def _timed_score(det, x: torch.Tensor) -> float:
     t0 = time.perf_counter()
-    det.score(x)
+    type(det).score_group([det], [x])
     return time.perf_counter() - t0
 
 
@@ -124,17 +124,16 @@ def _time_baseline(c: RunConfig, split: Split, device, n: int = 512) -> Baseline
     """Seconds of one baseline run (see the module docstring for how)."""
     sig = (c.model, c.dataset, c.protocol, len(split.train_x))
     if c.model in ONE_SHOT:
-        seconds, det = _fit(c, to_float(split.train_x, device), device, c.epochs, None)
-        scoring = sum(_timed_score(det, to_float(x, device))
-                      for x in (split.test_x, split.val_x, split.synth_x))
+        seconds, det = _fit(c, split.train_x, device, c.epochs, None)
+        scoring = sum(_timed_score(det, x) for x in (split.test_x, split.val_x, split.synth_x))
         return BaselineCost(sig, seconds, scoring)
-    x = to_float(split.train_x[:n], device)
+    x = split.train_x[:n]
     pre = 1 if "pretrain_epochs" in c.options() else None
     _fit(c, x[:64], device, 1, pre)  # warm-up
     t11, det = _fit(c, x, device, 1, pre)
     per_epoch = _increment(_fit(c, x, device, 2, pre)[0], t11)
     per_pre = _increment(_fit(c, x, device, 1, 2)[0], t11) if pre else 0.0
-    y = to_float(split.test_x[:n], device)
+    y = split.test_x[:n]
     first, again = _timed_score(det, y), _timed_score(det, y)
     scale = len(split.train_x) / len(x)
     refresh = max(first - again, 0.0) * scale  # state rebuilt from the training images

@@ -25,8 +25,6 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from . import __version__
-from .baselines import BASELINES
 from .config import ConfigError, RunConfig
 from .data import (
     Split,
@@ -37,18 +35,13 @@ from .data import (
     test_subset,
     to_float,
 )
+from .detector import config_detector
 from .metrics import evaluate
 from .models import build_model
 from .provenance import git_state
 from .results import ResultsStore, writing
-from .train import (
-    group_signature,
-    member_state,
-    pick_device,
-    reconstruct_images,
-    score_images,
-    train_autoencoders,
-)
+from .train import group_signature, member_state, pick_device, train_autoencoders
+from .version import __version__
 
 
 def make_record(config: RunConfig, epoch: int, metrics: dict, split: Split, **extra) -> dict:
@@ -130,10 +123,8 @@ def run_configs(configs: Sequence[RunConfig], store: ResultsStore | None = None,
         bar.set_postfix_str(what)
         with store.claim(c.key() for c in group) as mine:
             group = [c for c in group if c.key() in mine and not store.has(c)]
-            if group and c0.is_autoencoder:
-                _train_group(group, store, device, keep_models, bar)
-            elif group:
-                _run_baseline(c0, store, device, bar)
+            if group:
+                _run_group(group, store, device, keep_models, bar)
         if not group:
             bar.update(sum(c.epochs for c in groups[n - 1]))  # another process has them
             if log:
@@ -253,92 +244,64 @@ class GroupSnapshot:
         self.path.unlink(missing_ok=True)
 
 
-def _train_group(group: list[RunConfig], store: ResultsStore, device, keep_models: bool,
-                 bar) -> list[dict]:
-    """Train and evaluate one batched group (resuming its snapshot if it has one), append
-    its records to the store, and return them."""
+def _run_group(group: list[RunConfig], store: ResultsStore, device, keep_models: bool,
+               bar) -> list[dict]:
+    """Fit one group through the detector shape (a batched autoencoder ensemble, or one
+    baseline), evaluate it at its checkpoint epochs, append its records to the store and
+    return them. A resumable group continues from its snapshot if it has one."""
     pairs = [split_for(c) for c in group]
     splits = [s for _, s in pairs]
-    examples = [example_indices(test_subset(d, c.max_test)[1], c.normal_class)
-                for c, (d, _) in zip(group, pairs)]
+    dets = [config_detector(c, device) for c in group]
+    family = type(dets[0])
     snapshot = GroupSnapshot(store, group)
-    saved = snapshot.load()
+    saved = snapshot.load() if family.resumable else None
     records: list[dict] = saved["records"] if saved else []
     cpu0 = cpu_seconds() - (saved["cpu_seconds"] if saved else 0.0)
     resumed = {"resumed_from": saved["train"]["epoch"]} if saved else {}
+    examples = [example_indices(test_subset(d, c.max_test)[1], c.normal_class)
+                for c, (d, _) in zip(group, pairs)]
 
-    def on_checkpoint(epoch, members, model, infos):
-        c0 = group[0]
-        val = score_images(model, c0.loss, [s.val_x for s in splits], device, score=c0.score)
-        synth = score_images(model, c0.loss, [s.synth_x for s in splits], device, score=c0.score)
-        test = score_images(model, c0.loss, [s.test_x for s in splits], device, score=c0.score)
-        last = [k for k in members if epoch == group[k].epochs]
-        recon = dict(zip(last, reconstruct_images(model, [splits[k].test_x[examples[k]]
-                                                          for k in last], device))) if last else {}
+    def on_checkpoint(epoch: int, members: list[int]) -> None:
+        val, synth, test = (family.score_group(dets, [getattr(s, part) for s in splits])
+                            for part in ("val_x", "synth_x", "test_x"))
+        kept = _examples(family, dets, splits, examples, epoch)
         for k in members:
-            c, s = group[k], splits[k]
+            c, s, det = group[k], splits[k], dets[k]
             m = evaluate_scores(s, test[k], val[k], synth[k])
-            curve = infos[k]["loss_curve"]
-            records.append(make_record(
-                c, epoch, m, s, train_loss=curve[-1], loss_curve=curve,
-                train_seconds=infos[k]["train_seconds"], group_size=len(group),
-                cpu_seconds=(cpu_seconds() - cpu0) / len(group), device=str(device),
-                **resumed))
-            extra = {"example_index": examples[k].numpy().astype(np.int32),
-                     "example_recon": recon[k]} if k in recon else {}
+            fields = det.record_fields(group_size=len(group), device=str(device),
+                                       cpu_seconds=(cpu_seconds() - cpu0) / len(group))
+            records.append(make_record(c, epoch, m, s, **fields, **resumed))
             store.save_scores(c.key(), epoch, test[k], s.test_y.numpy(), final=epoch == c.epochs,
-                              **extra)
-            if keep_models and epoch == c.epochs:
-                save_model(store, c, member_state(model, k))
+                              **kept.get(k, {}))
+            state = det.model_state() if keep_models and epoch == c.epochs else None
+            if state is not None:
+                save_model(store, c, state)
 
-    def on_epoch(epoch, state):
-        snapshot.maybe_save(lambda: {"train": state(), "records": records,
-                                     "cpu_seconds": cpu_seconds() - cpu0})
+    def on_epoch(epoch: int, state) -> None:
+        if state is not None:
+            snapshot.maybe_save(lambda: {"train": state(), "records": records,
+                                         "cpu_seconds": cpu_seconds() - cpu0})
 
-    train_autoencoders(group, splits, device, on_checkpoint, progress=bar,
-                       resume=saved["train"] if saved else None, on_epoch=on_epoch)
+    family.fit_group(dets, [s.train_x for s in splits], on_checkpoint, on_epoch, progress=bar,
+                     resume=saved["train"] if saved else None)
     store.append(records)
     snapshot.remove()
     return records
 
 
-def _run_baseline(c: RunConfig, store: ResultsStore, device, bar) -> list[dict]:
-    """Fit one baseline, evaluate it at its checkpoint epochs, append its records to the
-    store (as :func:`_train_group` does for a group), and return them."""
-    _, split = split_for(c)
-    det = BASELINES[c.model](c, device)
-    records: list[dict] = []
-    t0 = [time.perf_counter(), 0.0]
-    cpu0 = cpu_seconds()
-
-    def evaluate_at(epoch: int) -> None:
-        t0[1] += time.perf_counter() - t0[0]
-        val = det.score(to_float(split.val_x, device))
-        synth = det.score(to_float(split.synth_x, device))
-        test = det.score(to_float(split.test_x, device))
-        curves = {name: list(getattr(det, attr)) for name, attr in
-                  (("loss_curve", "history"), ("pretrain_curve", "pretrain_history"))
-                  if getattr(det, attr, None)}  # iterative baselines: their convergence
-        records.append(make_record(c, epoch, evaluate_scores(split, test, val, synth), split,
-                                   train_seconds=t0[1], group_size=1, device=str(device),
-                                   cpu_seconds=cpu_seconds() - cpu0,
-                                   **curves))
-        store.save_scores(c.key(), epoch, test, split.test_y.numpy(), final=epoch == c.epochs)
-        t0[0] = time.perf_counter()
-
-    reported = [0]
-
-    def on_epoch(epoch: int) -> None:
-        bar.update(1)
-        reported[0] += 1
-        if epoch in c.eval_epochs and epoch != c.epochs:
-            evaluate_at(epoch)
-
-    det.fit(to_float(split.train_x, device), on_epoch=on_epoch)
-    evaluate_at(c.epochs)
-    bar.update(max(0, c.epochs - reported[0]))  # one-shot baselines report no epochs
-    store.append(records)
-    return records
+def _examples(family, dets, splits, examples, epoch: int) -> dict[int, dict]:
+    """The example test images and their reconstructions of the members whose last epoch
+    this is (methods that reconstruct), as extra arrays of their score files."""
+    last = [k for k, d in enumerate(dets) if epoch == d.config.epochs]
+    if not last:
+        return {}
+    images = [s.test_x[examples[k]] if k in last else s.test_x[:0]
+              for k, s in enumerate(splits)]
+    recon = family.reconstruct_group(dets, images)
+    if recon is None:
+        return {}
+    return {k: {"example_index": examples[k].numpy().astype(np.int32), "example_recon": recon[k]}
+            for k in last}
 
 
 # --- trained models for figures ------------------------------------------------------

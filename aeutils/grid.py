@@ -19,23 +19,23 @@ from __future__ import annotations
 import itertools
 import time
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from .baselines import BASELINES
 from .config import DEFAULT_CHECKPOINTS, ConfigError, RunConfig, choice_error
 from .data import resolve_dataset
 from .experiment import batched_groups, log_line, pending, run_configs
-from .losses import LOSSES
-from .models import MODELS
+from .registry import AUTOENCODERS, BASELINES, LOSSES, ONE_SHOT
 from .results import ResultsStore
 from .selection import REPORTED, CriterionMissing, select, selected_configs
 
 ALL_CLASSES = tuple(range(10))
-ALL_LOSSES = tuple(LOSSES)
-ALL_AUTOENCODERS = tuple(MODELS)
-CLASSICAL = ("knn", "kmeans", "ocsvm", "iforest", "pca")
-ALL_BASELINES = tuple(BASELINES)
+CLASSICAL = tuple(b for b in BASELINES if b in ONE_SHOT)  # the one-shot baselines
+
+
+def _registered(names) -> Callable[[], tuple[str, ...]]:
+    """A block's default axis: every name registered when the block is made."""
+    return lambda: tuple(names)
 
 
 @dataclass(frozen=True)
@@ -44,8 +44,8 @@ class Block:
 
     name: str
     datasets: tuple[str, ...] = ("mnist",)
-    models: tuple[str, ...] = ALL_AUTOENCODERS
-    losses: tuple[str, ...] = ALL_LOSSES
+    models: tuple[str, ...] = field(default_factory=_registered(AUTOENCODERS))
+    losses: tuple[str, ...] = field(default_factory=_registered(LOSSES))
     classes: tuple[int, ...] = ALL_CLASSES
     contaminations: tuple[float, ...] = (0.0,)
     seeds: tuple[int, ...] = (0,)
@@ -70,7 +70,7 @@ class Block:
         for ds, model, loss, cls, cont, seed in itertools.product(
                 self.datasets, self.models, self.losses, self.classes, self.contaminations,
                 self.seeds):
-            loss = loss if model in MODELS else "mse"  # baselines ignore the loss
+            loss = loss if model in AUTOENCODERS else "mse"  # baselines ignore the loss
             c = RunConfig(dataset=resolve_dataset(dataset_map.get(ds, ds)), model=model, loss=loss,
                           normal_class=cls, protocol=self.protocol, contamination=cont,
                           epochs=self.epochs, checkpoints=self.checkpoints,
@@ -120,7 +120,7 @@ _QUICK = dict(epochs=10, checkpoints=(1, 5, 10), max_train=1000, max_test=2000)
 PROFILES: dict[str, list[Block]] = {
     # Seconds: tiny data, for tests and the notebook smoke run.
     "smoke": [
-        Block("main", datasets=("mnist",), models=ALL_AUTOENCODERS, losses=("mse", "bce+ssim"),
+        Block("main", datasets=("mnist",), models=tuple(AUTOENCODERS), losses=("mse", "bce+ssim"),
               classes=(0, 1), **_SMOKE),
         Block("contamination", datasets=("mnist",), models=("basic",), losses=("bce",),
               classes=(0, 1), contaminations=(0.0, 50.0, 100.0), **_SMOKE),
@@ -215,9 +215,9 @@ PROFILES: dict[str, list[Block]] = {
         Block("main", datasets=("mnist", "cifar10"), epochs=200,
               contaminations=THESIS_CONTAMINATION),
         *selection_blocks(("mnist", "cifar10")),
-        Block("baselines", datasets=("mnist", "cifar10"), models=ALL_BASELINES, seeds=(0, 1, 2),
+        Block("baselines", datasets=("mnist", "cifar10"), models=tuple(BASELINES), seeds=(0, 1, 2),
               epochs=15, checkpoints=(5, 10, 15)),
-        Block("baselines-loo", datasets=("mnist", "cifar10"), models=ALL_BASELINES,
+        Block("baselines-loo", datasets=("mnist", "cifar10"), models=tuple(BASELINES),
               seeds=(0, 1, 2), protocol="leave-one-out", epochs=15, checkpoints=(5, 10, 15)),
     ],
 }

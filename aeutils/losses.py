@@ -19,8 +19,7 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
-from .registry import LOSSES as LOSS_NAMES
-from .registry import SCORES, choice_error, loss_terms
+from .registry import LOSS_TERMS, LOSSES, SCORES, choice_error, loss_terms, resolve
 from .ssim import ssim
 
 Tensor = torch.Tensor
@@ -46,9 +45,6 @@ def ssim_loss(recon: Tensor, x: Tensor) -> Tensor:
     return 1.0 - ssim(recon, x, data_range=1.0)
 
 
-TERMS: dict[str, Callable[[Tensor, Tensor], Tensor]] = {"mse": mse, "bce": bce, "ssim": ssim_loss}
-
-
 def bce_floor(x: Tensor) -> Tensor:
     """BCE of a perfect reconstruction: the mean binary entropy of the image's pixels."""
     return bce(x, x)
@@ -62,15 +58,11 @@ FLOORS: dict[str, Callable[[Tensor], Tensor]] = {"bce": bce_floor}
 def _sum_terms(name: str, recon: Tensor, x: Tensor, floor: bool) -> Tensor:
     out = None
     for t in loss_terms(name):
-        v = TERMS[t](recon, x)
+        v = resolve(LOSS_TERMS[t])(recon, x)
         if floor and t in FLOORS:
             v = v - FLOORS[t](x)
         out = v if out is None else out + v
     return out
-
-
-LOSSES: dict[str, Callable[[Tensor, Tensor], Tensor]] = {
-    name: functools.partial(_sum_terms, name, floor=False) for name in LOSS_NAMES}
 
 
 def _fold(fn, recon: Tensor, x: Tensor) -> Tensor:
@@ -89,7 +81,7 @@ def per_sample_loss(name: str, recon: Tensor, x: Tensor) -> Tensor:
     """
     if name not in LOSSES:
         raise choice_error("loss", name, LOSSES)
-    return _fold(LOSSES[name], recon, x)
+    return _fold(functools.partial(_sum_terms, name, floor=False), recon, x)
 
 
 def per_sample_score(name: str, recon: Tensor, x: Tensor, score: str = "error") -> Tensor:

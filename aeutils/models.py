@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .losses import kl_divergence
-from .registry import DEFAULT_HIDDEN, choice_error
+from .registry import AUTOENCODERS, DEFAULT_HIDDEN, choice_error, resolve
 
 Tensor = torch.Tensor
 Shape = tuple[int, int, int]
@@ -167,7 +167,9 @@ class VAE(nn.Module):
         return out.view(k, b, *self.shape), kl_divergence(mu, logvar) / math.prod(self.shape)
 
 
-MODELS: dict[str, type[nn.Module]] = {"basic": BasicAE, "conv": ConvAE, "vae": VAE}
+# The autoencoders are registered by name in aeutils.registry (one registration each);
+# MODELS is that dict, re-exported here for code that lists the models next to build_model.
+MODELS = AUTOENCODERS
 
 
 def build_model(name: str, shape: Sequence[int], seeds: Sequence[int] = (0,),
@@ -177,11 +179,11 @@ def build_model(name: str, shape: Sequence[int], seeds: Sequence[int] = (0,),
     ``hidden`` is the hidden widths for ``basic``/``vae`` and the two channel
     counts for ``conv`` (default per model in :data:`DEFAULT_HIDDEN`).
     """
-    if name not in MODELS:
-        raise choice_error("autoencoder", name, MODELS)
+    if name not in AUTOENCODERS:
+        raise choice_error("autoencoder", name, AUTOENCODERS)
     gens = [torch.Generator().manual_seed(int(s)) for s in seeds]
     hidden = tuple(hidden) if hidden else DEFAULT_HIDDEN[name]
-    return MODELS[name](tuple(shape), gens, hidden=hidden, latent_dim=latent_dim)
+    return resolve(AUTOENCODERS[name])(tuple(shape), gens, hidden=hidden, latent_dim=latent_dim)
 
 
 def n_parameters(model: nn.Module) -> int:

@@ -1,37 +1,56 @@
 """Names, defaults and implementation versions: the leaf every other module may read.
 
-This module imports nothing from ``aeutils``. :mod:`aeutils.config` validates and
-hashes a :class:`~aeutils.config.RunConfig` from what is declared here, so it never
-imports the code that trains or scores (no import circle). The modules that *build*
-things (``models.MODELS``, ``losses.LOSSES``, ``baselines.BASELINES``) register the
-same names; a test checks that both lists agree.
+This module imports nothing from ``aeutils`` (and no torch). Every method, loss term and
+loss is registered here once, by name, with the *path* of the code that builds it
+(``"module:attribute"``, imported only when something is built: :func:`resolve`), its
+options and its implementation version, by one call of :func:`register_autoencoder`,
+:func:`register_loss_term`, :func:`register_loss` or :func:`register_baseline`. So
+:mod:`aeutils.config` validates and hashes a :class:`~aeutils.config.RunConfig` without
+importing the code that trains or scores (no import circle), and every list of choices
+(errors, CLI, grid blocks, the contract test) reads the same dicts. Adding a method or a
+loss touches its implementation and its one registration call.
 
 **Implementation versions.** A results key hashes a run's configuration *and* the
 versions of the code that produced its numbers (:func:`implementation`). Bump a
-version in :data:`VERSIONS` whenever a change to that component changes results
-(a model's layers or initialisation, a loss, the split, training, evaluation, a
-baseline): every stored record that depends on it then stops matching, and the
-grid re-runs it instead of serving numbers the old code computed.
+version (the ``version`` of a registration, or :data:`VERSIONS`) whenever a change to
+that component changes results (a model's layers or initialisation, a loss, the split,
+training, evaluation, a baseline): every stored record that depends on it then stops
+matching, and the grid re-runs it instead of serving numbers the old code computed.
 """
 
 from __future__ import annotations
+
+import functools
+import importlib
 
 PROTOCOLS: dict[str, str] = {
     "one-vs-rest": "the class is normal, the other classes are anomalies (the thesis)",
     "leave-one-out": "the class is the anomaly, the other classes are normal (GANomaly's papers)",
 }
 
-AUTOENCODERS: tuple[str, ...] = ("basic", "conv", "vae")
-LOSS_TERMS: tuple[str, ...] = ("mse", "bce", "ssim")
-LOSSES: tuple[str, ...] = ("mse", "bce", "ssim", "mse+ssim", "bce+ssim")
-BASELINES: tuple[str, ...] = ("knn", "kmeans", "ocsvm", "iforest", "pca", "ganomaly", "deep-svdd",
-                               "pretrained-knn", "untrained-knn")
-METHODS: tuple[str, ...] = (*AUTOENCODERS, *BASELINES)
+# --- the registrations, filled by the register_* calls below (mutable: a registration
+# made later, e.g. by a plug-in or a test, is seen by every reader of these dicts) ---------
+AUTOENCODERS: dict[str, str] = {}          # name → its ensemble model class
+LOSS_TERMS: dict[str, str] = {}            # name → per-image loss function (recon, x) → N
+LOSSES: dict[str, tuple[str, ...]] = {}    # name → its terms, summed
+BASELINES: dict[str, str] = {}             # name → its detector class
+METHODS: dict[str, str] = {}               # every method (autoencoders first) → detector class
+# Baselines fitted in one shot: no epochs, so they are evaluated once (at ``epochs``).
+ONE_SHOT: set[str] = set()
 # Named grids (:data:`aeutils.grid.PROFILES` defines their blocks; a test checks both agree).
 PROFILES: tuple[str, ...] = ("smoke", "quick", "compare", "svdd-budget", "thesis", "full")
-# Baselines fitted in one shot: no epochs, so they are evaluated once (at ``epochs``).
-ONE_SHOT: tuple[str, ...] = ("knn", "kmeans", "ocsvm", "iforest", "pca", "pretrained-knn",
-                              "untrained-knn")
+# Default hidden sizes per autoencoder: widths (basic, vae) or two channel counts (conv).
+DEFAULT_HIDDEN: dict[str, tuple[int, ...]] = {}
+# Options of each baseline with their defaults (``RunConfig.extra`` overrides them). They are
+# part of the results key, resolved, so changing a default here re-runs what depends on it.
+BASELINE_OPTIONS: dict[str, dict[str, object]] = {}
+# Options registered after results had been stored with their method: hashed into the key
+# only when set (not None), so the keys of the runs made before they existed stay valid.
+KEYED_WHEN_SET: dict[str, tuple[str, ...]] = {}
+# What a row of a method must say beside its name: methods that see more than the one-class
+# training images (the comparison tables print it on every such row).
+METHOD_NOTES: dict[str, str] = {}
+AUTOENCODER_DETECTOR = "aeutils.detector:AutoEncoderDetector"
 
 SCORES: dict[str, str] = {
     "error": "reconstruction error: the per-image loss minus its value for a perfect "
@@ -40,61 +59,11 @@ SCORES: dict[str, str] = {
             "the raw form of aeutils before version 2 of the score)",
 }
 
-# Default hidden sizes per autoencoder: widths (basic, vae) or two channel counts (conv).
-DEFAULT_HIDDEN: dict[str, tuple[int, ...]] = {"basic": (128,), "conv": (32, 64), "vae": (128,)}
-
-# Options of each baseline with their defaults (``RunConfig.extra`` overrides them). They are
-# part of the results key, resolved, so changing a default here re-runs what depends on it.
-BASELINE_OPTIONS: dict[str, dict[str, object]] = {
-    "knn": {"k": 5, "pca": None, "max_fit": None},
-    "kmeans": {"clusters": 10, "pca": None, "max_fit": None},
-    "ocsvm": {"nu": 0.1, "pca": None, "max_fit": 10_000},
-    "iforest": {"trees": 100, "pca": None, "max_fit": None},
-    "pca": {"components": 32, "max_fit": None},
-    "ganomaly": {"ndf": 64, "lr_gan": 2e-4, "w_adv": 1.0, "w_con": 50.0, "w_enc": 1.0,
-                 "precise_bn": True},
-    "deep-svdd": {"pretrain_epochs": 10, "lr_pretrain": 1e-4, "lr_svdd": 1e-4,
-                  "weight_decay": 1e-6, "center_eps": 0.1, "channels": None,
-                  "lr_drop_pretrain": None, "lr_drop_svdd": None},
-    # Frozen EfficientNet-Lite0 features (ImageNet weights / random ones) + kNN, k = 2 and
-    # 224-pixel inputs as in Bergman, Cohen & Hoshen (2020): aeutils.baselines.pretrained.
-    "pretrained-knn": {"k": 2, "image_size": 224},
-    "untrained-knn": {"k": 2, "image_size": 224},
-}
-
-# What a row of a method must say beside its name: methods that see more than the one-class
-# training images (the comparison tables print it on every such row).
-METHOD_NOTES: dict[str, str] = {
-    "pretrained-knn": "ImageNet-pretrained (external data)",
-    "untrained-knn": "the same network, random weights",
-}
-
-# Options registered after results had been stored with their method: hashed into the key
-# only when set (not None), so the keys of the runs made before they existed stay valid.
-KEYED_WHEN_SET: dict[str, tuple[str, ...]] = {
-    "deep-svdd": ("lr_drop_pretrain", "lr_drop_svdd"),
-}
-
 VERSIONS: dict[str, int] = {
     "data": 2,          # dataset identity by content, split (v2: keys name data by content)
     "train": 1,         # the autoencoder training loop and optimiser
     "evaluation": 2,    # metrics stored per record (v2: balanced accuracy, label-free metrics)
-    "model:basic": 1,
-    "model:conv": 1,
-    "model:vae": 1,
-    "loss:mse": 1,
-    "loss:bce": 1,
-    "loss:ssim": 1,
     "score": 2,         # v2: BCE scored as reconstruction error (see SCORES)
-    "baseline:knn": 1,
-    "baseline:kmeans": 1,
-    "baseline:ocsvm": 1,
-    "baseline:iforest": 1,
-    "baseline:pca": 1,
-    "baseline:ganomaly": 1,
-    "baseline:deep-svdd": 2,  # v2: pre-training epochs no longer follow config.epochs
-    "baseline:pretrained-knn": 1,
-    "baseline:untrained-knn": 1,
 }
 
 
@@ -111,7 +80,7 @@ def loss_terms(loss: str) -> tuple[str, ...]:
     """The terms of a loss name (``"bce+ssim"`` → ``("bce", "ssim")``)."""
     if loss not in LOSSES:
         raise choice_error("loss", loss, LOSSES)
-    return tuple(loss.split("+"))
+    return LOSSES[loss]
 
 
 def implementation(model: str, loss: str) -> dict[str, int]:
@@ -122,3 +91,111 @@ def implementation(model: str, loss: str) -> dict[str, int]:
     else:
         parts.append(f"baseline:{model}")
     return {p: VERSIONS[p] for p in parts}
+
+
+def resolve(builder):
+    """The object a registration names: ``"module:attribute"`` is imported now (so this
+    leaf stays light); anything else (a class or function registered directly) as is."""
+    return _imported(builder) if isinstance(builder, str) else builder
+
+
+@functools.cache
+def _imported(path: str):
+    module, _, attribute = path.partition(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+def _check_new(name: str, *registries: dict) -> None:
+    if not name or any(name in r for r in registries):
+        raise ConfigError(f"{name!r} is already registered (or empty); pick another name")
+
+
+def register_autoencoder(name: str, model, hidden: tuple[int, ...], version: int = 1) -> None:
+    """An autoencoder: its ensemble model class (``(shape, generators, hidden=,
+    latent_dim=)`` → module returning ``(reconstruction, kl or None)``), default hidden
+    sizes and version. Trained and scored by :class:`aeutils.detector.AutoEncoderDetector`."""
+    _check_new(name, METHODS)
+    AUTOENCODERS[name] = model
+    METHODS[name] = AUTOENCODER_DETECTOR
+    DEFAULT_HIDDEN[name] = tuple(hidden)
+    VERSIONS[f"model:{name}"] = version
+
+
+def register_loss_term(name: str, fn, version: int = 1) -> None:
+    """A reconstruction loss term (``(recon, x)`` → one value per image, higher = worse),
+    also registered as a loss of its own; combine terms with :func:`register_loss`."""
+    if "+" in name:
+        raise ConfigError(f"a loss term's name cannot contain '+', got {name!r}")
+    _check_new(name, LOSS_TERMS)
+    LOSS_TERMS[name] = fn
+    VERSIONS[f"loss:{name}"] = version
+    register_loss(name)
+
+
+def register_loss(name: str) -> None:
+    """A loss that sums registered terms, named by them: ``"mse+ssim"``."""
+    _check_new(name, LOSSES)
+    terms = tuple(name.split("+"))
+    for t in terms:
+        if t not in LOSS_TERMS:
+            raise choice_error("loss term", t, LOSS_TERMS)
+    LOSSES[name] = terms
+
+
+def register_baseline(name: str, detector, options: dict[str, object], version: int = 1,
+                      one_shot: bool = False, keyed_when_set: tuple[str, ...] = (),
+                      note: str | None = None) -> None:
+    """A comparison method: its detector class (an :class:`aeutils.detector.BaseDetector`),
+    its options with their defaults, its version, whether it fits in one shot (no epochs),
+    which options joined after results were stored (:data:`KEYED_WHEN_SET`) and what its
+    rows must say beside its name (:data:`METHOD_NOTES`)."""
+    _check_new(name, METHODS)
+    BASELINES[name] = detector
+    METHODS[name] = detector
+    BASELINE_OPTIONS[name] = dict(options)
+    VERSIONS[f"baseline:{name}"] = version
+    if one_shot:
+        ONE_SHOT.add(name)
+    if keyed_when_set:
+        KEYED_WHEN_SET[name] = tuple(keyed_when_set)
+    if note:
+        METHOD_NOTES[name] = note
+
+
+# --- what aeutils ships ---------------------------------------------------------------
+register_autoencoder("basic", "aeutils.models:BasicAE", hidden=(128,))
+register_autoencoder("conv", "aeutils.models:ConvAE", hidden=(32, 64))
+register_autoencoder("vae", "aeutils.models:VAE", hidden=(128,))
+register_loss_term("mse", "aeutils.losses:mse")
+register_loss_term("bce", "aeutils.losses:bce")
+register_loss_term("ssim", "aeutils.losses:ssim_loss")
+register_loss("mse+ssim")
+register_loss("bce+ssim")
+_CLASSICAL = "aeutils.baselines.classical"
+register_baseline("knn", f"{_CLASSICAL}:KNNBaseline", {"k": 5, "pca": None, "max_fit": None},
+                  one_shot=True)
+register_baseline("kmeans", f"{_CLASSICAL}:KMeansBaseline",
+                  {"clusters": 10, "pca": None, "max_fit": None}, one_shot=True)
+register_baseline("ocsvm", f"{_CLASSICAL}:OCSVMBaseline",
+                  {"nu": 0.1, "pca": None, "max_fit": 10_000}, one_shot=True)
+register_baseline("iforest", f"{_CLASSICAL}:IForestBaseline",
+                  {"trees": 100, "pca": None, "max_fit": None}, one_shot=True)
+register_baseline("pca", f"{_CLASSICAL}:PCABaseline", {"components": 32, "max_fit": None},
+                  one_shot=True)
+register_baseline("ganomaly", "aeutils.baselines.ganomaly:GANomaly",
+                  {"ndf": 64, "lr_gan": 2e-4, "w_adv": 1.0, "w_con": 50.0, "w_enc": 1.0,
+                   "precise_bn": True})
+register_baseline("deep-svdd", "aeutils.baselines.deep_svdd:DeepSVDD",
+                  {"pretrain_epochs": 10, "lr_pretrain": 1e-4, "lr_svdd": 1e-4,
+                   "weight_decay": 1e-6, "center_eps": 0.1, "channels": None,
+                   "lr_drop_pretrain": None, "lr_drop_svdd": None},
+                  version=2,  # v2: pre-training epochs no longer follow config.epochs
+                  keyed_when_set=("lr_drop_pretrain", "lr_drop_svdd"))
+# Frozen EfficientNet-Lite0 features (ImageNet weights / random ones) + kNN, k = 2 and
+# 224-pixel inputs as in Bergman, Cohen & Hoshen (2020): aeutils.baselines.pretrained.
+register_baseline("pretrained-knn", "aeutils.baselines.pretrained:PretrainedKNN",
+                  {"k": 2, "image_size": 224}, one_shot=True,
+                  note="ImageNet-pretrained (external data)")
+register_baseline("untrained-knn", "aeutils.baselines.pretrained:UntrainedKNN",
+                  {"k": 2, "image_size": 224}, one_shot=True,
+                  note="the same network, random weights")

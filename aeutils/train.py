@@ -257,12 +257,13 @@ CheckpointFn = Callable[[int, list[int], nn.Module, list[dict]], None]
 EpochFn = Callable[[int, Callable[[], dict]], None]
 
 
-def train_autoencoders(configs: Sequence[RunConfig], splits: Sequence[Split],
+def train_autoencoders(configs: Sequence[RunConfig], data: Sequence[Split | Tensor],
                        device: torch.device | None = None,
                        on_checkpoint: CheckpointFn | None = None,
                        progress=None, resume: dict | None = None,
                        on_epoch: EpochFn | None = None) -> nn.Module:
-    """Train one autoencoder per config (all sharing model, loss, sizes and optimiser).
+    """Train one autoencoder per config (all sharing model, loss, sizes and optimiser) on
+    its own training images (``data[k]``: a :class:`~aeutils.data.Split`, or uint8 images).
 
     ``on_checkpoint(epoch, members, model, infos)`` is called after every epoch
     that is a checkpoint (``eval_epochs``) of at least one member; ``members``
@@ -281,81 +282,111 @@ def train_autoencoders(configs: Sequence[RunConfig], splits: Sequence[Split],
             raise ValueError("configs trained together must share model, loss, sizes and optimiser")
     device = device or pick_device()
     configure_device(device)
-    k_models = len(configs)
-    shape = tuple(splits[0].train_x.shape[1:])
-    model = build_model(c0.model, shape, [c.seed for c in configs], c0.hidden, c0.latent_dim)
-    model.to(device).train()
-    opt = MaskedAdam(list(model.parameters()), lr=c0.lr)
-    gens = [torch.Generator().manual_seed(10_000 + c.seed) for c in configs]  # order & noise
-    data = _stack_padded([s.train_x for s in splits], device)
-    counts = [len(s.train_x) for s in splits]
-    bs, max_epochs = c0.batch_size, max(c.epochs for c in configs)
-    steps = math.ceil(max(counts) / bs)
-    rows = torch.arange(k_models, device=device).unsqueeze(1)
-    is_vae, amp = c0.model == "vae", _autocast(device)
-    history: list[list[float]] = [[] for _ in configs]
-    train_seconds, first = 0.0, 1
+    run = _GroupTraining(configs, [d.train_x if isinstance(d, Split) else d for d in data], device)
     if resume is not None:
-        model.load_state_dict(resume["model"])
-        opt.load_state_dict(resume["adam"])
-        for g, state in zip(gens, resume["generators"], strict=True):
-            g.set_state(state)
-        history = [list(h) for h in resume["history"]]
-        train_seconds, first = resume["train_seconds"], resume["epoch"] + 1
+        run.load(resume, progress)
+    for epoch in range(run.first, run.max_epochs + 1):
+        run.record(epoch, run.epoch(epoch))
         if progress is not None:
-            progress.update(sum(min(resume["epoch"], c.epochs) for c in configs))
-    for epoch in range(first, max_epochs + 1):
-        t0 = time.perf_counter()
-        order = torch.full((k_models, steps * bs), -1, dtype=torch.long)
-        for k, (g, n) in enumerate(zip(gens, counts)):
+            progress.update(sum(epoch <= c.epochs for c in configs))
+        members = [k for k, c in enumerate(configs) if epoch in c.eval_epochs]
+        if on_checkpoint is not None and members:
+            infos = [{"loss_curve": list(h), "train_seconds": run.train_seconds / len(configs)}
+                     for h in run.history]
+            on_checkpoint(epoch, members, run.model, infos)
+        if on_epoch is not None:
+            on_epoch(epoch, lambda e=epoch, t=run.train_seconds: run.state(e, t))
+    return run.model
+
+
+class _GroupTraining:
+    """The state of one batched group in training: ensemble, masked Adam, each member's
+    random-number generator (order and VAE noise), its padded images and losses so far."""
+
+    def __init__(self, configs: Sequence[RunConfig], train_x: Sequence[Tensor], device) -> None:
+        c0 = self.c0 = configs[0]
+        self.configs, self.device = list(configs), device
+        shape = tuple(train_x[0].shape[1:])
+        self.model = build_model(c0.model, shape, [c.seed for c in configs], c0.hidden,
+                                 c0.latent_dim)
+        self.model.to(device).train()
+        self.opt = MaskedAdam(list(self.model.parameters()), lr=c0.lr)
+        self.gens = [torch.Generator().manual_seed(10_000 + c.seed) for c in configs]
+        self.data = _stack_padded(train_x, device)
+        self.counts = [len(x) for x in train_x]
+        self.max_epochs = max(c.epochs for c in configs)
+        self.steps = math.ceil(max(self.counts) / c0.batch_size)
+        self.rows = torch.arange(len(configs), device=device).unsqueeze(1)
+        self.amp = _autocast(device)
+        self.history: list[list[float]] = [[] for _ in configs]
+        self.train_seconds, self.first = 0.0, 1
+
+    def load(self, resume: dict, progress) -> None:
+        """Continue from a saved :meth:`state`."""
+        self.model.load_state_dict(resume["model"])
+        self.opt.load_state_dict(resume["adam"])
+        for g, state in zip(self.gens, resume["generators"], strict=True):
+            g.set_state(state)
+        self.history = [list(h) for h in resume["history"]]
+        self.train_seconds, self.first = resume["train_seconds"], resume["epoch"] + 1
+        if progress is not None:
+            progress.update(sum(min(resume["epoch"], c.epochs) for c in self.configs))
+
+    def state(self, epoch: int, train_seconds: float) -> dict:
+        return {"epoch": epoch, "model": self.model.state_dict(), "adam": self.opt.state_dict(),
+                "generators": [g.get_state() for g in self.gens],
+                "history": [list(h) for h in self.history], "train_seconds": train_seconds}
+
+    def epoch(self, epoch: int) -> list[float]:
+        """One epoch of every member still training; returns each member's mean loss."""
+        t0, bs, k_models = time.perf_counter(), self.c0.batch_size, len(self.configs)
+        order = torch.full((k_models, self.steps * bs), -1, dtype=torch.long)
+        for k, (g, n) in enumerate(zip(self.gens, self.counts)):
             order[k, :n] = torch.randperm(n, generator=g)
-        order = order.to(device)
-        loss_sum = torch.zeros(k_models, device=device)
-        weight_sum = torch.zeros(k_models, device=device)
-        for s in range(steps):
+        order = order.to(self.device)
+        loss_sum = torch.zeros(k_models, device=self.device)
+        weight_sum = torch.zeros(k_models, device=self.device)
+        for s in range(self.steps):
             idx = order[:, s * bs: (s + 1) * bs]
             w = (idx >= 0).float()
-            xb = data[rows, idx.clamp(min=0)].float().div_(255)
-            with amp:
-                if is_vae:  # member k draws noise only on its own steps: same stream as alone
-                    eps = torch.stack([torch.randn(bs, c0.latent_dim, generator=g) if s * bs < n
-                                       else torch.zeros(bs, c0.latent_dim)
-                                       for g, n in zip(gens, counts)])
-                    recon, kl = model(xb, eps=eps.to(device))
-                else:
-                    recon, kl = model(xb)
-            per = per_sample_loss(c0.loss, recon.float(), xb)
-            if kl is not None:
-                per = per + kl.float()
-            per_model = (per * w).sum(1)
-            opt.zero_grad()
-            (per_model / w.sum(1).clamp(min=1)).sum().backward()
-            opt.step([s * bs < n and epoch <= c.epochs for n, c in zip(counts, configs)])
+            per_model = self._step(epoch, s, idx, w)
             loss_sum += per_model.detach()
             weight_sum += w.sum(1)
         mean_loss = (loss_sum / weight_sum.clamp(min=1)).cpu().tolist()
-        train_seconds += time.perf_counter() - t0
-        for k, c in enumerate(configs):
+        self.train_seconds += time.perf_counter() - t0
+        return mean_loss
+
+    def _step(self, epoch: int, s: int, idx: Tensor, w: Tensor) -> Tensor:
+        """One optimiser step of the members with images at step ``s``; their summed losses."""
+        c0, bs = self.c0, self.c0.batch_size
+        xb = self.data[self.rows, idx.clamp(min=0)].float().div_(255)
+        with self.amp:
+            if c0.model == "vae":  # member k draws noise only on its own steps: same stream as alone
+                eps = torch.stack([torch.randn(bs, c0.latent_dim, generator=g) if s * bs < n
+                                   else torch.zeros(bs, c0.latent_dim)
+                                   for g, n in zip(self.gens, self.counts)])
+                recon, kl = self.model(xb, eps=eps.to(self.device))
+            else:
+                recon, kl = self.model(xb)
+        per = per_sample_loss(c0.loss, recon.float(), xb)
+        if kl is not None:
+            per = per + kl.float()
+        per_model = (per * w).sum(1)
+        self.opt.zero_grad()
+        (per_model / w.sum(1).clamp(min=1)).sum().backward()
+        self.opt.step([s * bs < n and epoch <= c.epochs for n, c in zip(self.counts, self.configs)])
+        return per_model
+
+    def record(self, epoch: int, mean_loss: list[float]) -> None:
+        """Keep each training member's epoch loss; a non-finite one stops the group."""
+        for k, c in enumerate(self.configs):
             if epoch > c.epochs:
                 continue
             if not math.isfinite(mean_loss[k]):
                 raise TrainingDivergedError(
                     f"loss became {mean_loss[k]} at epoch {epoch} for {describe(c)}; "
                     f"try a lower learning rate (lr={c.lr})")
-            history[k].append(mean_loss[k])
-        if progress is not None:
-            progress.update(sum(epoch <= c.epochs for c in configs))
-        members = [k for k, c in enumerate(configs) if epoch in c.eval_epochs]
-        if on_checkpoint is not None and members:
-            infos = [{"loss_curve": list(h), "train_seconds": train_seconds / k_models}
-                     for h in history]
-            on_checkpoint(epoch, members, model, infos)
-        if on_epoch is not None:
-            on_epoch(epoch, lambda e=epoch, t=train_seconds: {
-                "epoch": e, "model": model.state_dict(), "adam": opt.state_dict(),
-                "generators": [g.get_state() for g in gens],
-                "history": [list(h) for h in history], "train_seconds": t})
-    return model
+            self.history[k].append(mean_loss[k])
 
 
 def _autocast(device: torch.device):

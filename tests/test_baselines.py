@@ -1,4 +1,7 @@
-"""Baselines: each one separates a clearly different pattern from synthetic normals."""
+"""Baselines: each one separates a clearly different pattern from synthetic normals.
+
+They are driven through the one detector shape (fit / decision_function), built from a
+RunConfig as the grid builds them (``config_detector``)."""
 
 from __future__ import annotations
 
@@ -7,8 +10,9 @@ import pytest
 import torch
 from sklearn.metrics import roc_auc_score
 
-from aeutils.baselines import BASELINES
 from aeutils.config import ConfigError, RunConfig
+from aeutils.detector import config_detector, detector_class
+from aeutils.registry import BASELINES
 
 CLASSICAL = ["knn", "kmeans", "ocsvm", "iforest", "pca"]
 NEURAL = ["ganomaly", "deep-svdd"]
@@ -63,8 +67,13 @@ def _config(name: str, epochs: int = 1, **extra) -> RunConfig:
                      extra={**FAST.get(name, {}), **extra})
 
 
+def _detector(name: str, config: RunConfig, device: torch.device):
+    assert config.model == name
+    return config_detector(config, device)
+
+
 def _check(det, test, labels) -> np.ndarray:
-    scores = det.score(test)
+    scores = det.decision_function(test)
     assert isinstance(scores, np.ndarray) and scores.shape == (len(test),)
     assert np.isfinite(scores).all()
     auc = roc_auc_score(labels, scores)
@@ -74,7 +83,9 @@ def _check(det, test, labels) -> np.ndarray:
 
 def test_registry_and_config_accept_every_baseline():
     assert set(BASELINES) == {*CLASSICAL, *NEURAL, *PRETRAINED}
-    for name, cls in BASELINES.items():
+    for name in BASELINES:
+        cls = detector_class(name)
+        assert cls.name == name
         assert cls.__doc__ and len(cls.__doc__) > 80, name
         RunConfig(dataset="mnist", model=name)
 
@@ -83,19 +94,19 @@ def test_registry_and_config_accept_every_baseline():
 def test_classical_detects_anomalies(name, grey):
     train, test, labels = grey
     calls = []
-    det = BASELINES[name](_config(name), torch.device("cpu"))
+    det = _detector(name, _config(name), torch.device("cpu"))
     det.fit(train, on_epoch=calls.append)
     assert calls == []  # one-shot
     scores = _check(det, test, labels)
-    again = BASELINES[name](_config(name), torch.device("cpu"))
+    again = _detector(name, _config(name), torch.device("cpu"))
     again.fit(train)
-    np.testing.assert_array_equal(again.score(test), scores)  # deterministic by seed
+    np.testing.assert_array_equal(again.decision_function(test), scores)  # deterministic by seed
 
 
 @pytest.mark.parametrize("name", ["knn", "ocsvm", "kmeans"])
 def test_classical_with_pca_and_subsampling(name, rgb):
     train, test, labels = rgb
-    det = BASELINES[name](_config(name, pca=10, max_fit=100), torch.device("cpu"))
+    det = _detector(name, _config(name, pca=10, max_fit=100), torch.device("cpu"))
     det.fit(train)
     assert det.projection.n_components_ == 10
     _check(det, test, labels)
@@ -103,7 +114,7 @@ def test_classical_with_pca_and_subsampling(name, rgb):
 
 def test_pca_baseline_refuses_pre_projection():
     with pytest.raises(ConfigError, match="pca"):
-        BASELINES["pca"](_config("pca", pca=10), torch.device("cpu"))
+        _detector("pca", _config("pca", pca=10), torch.device("cpu"))
 
 
 @pytest.mark.parametrize("name", NEURAL)
@@ -111,12 +122,12 @@ def test_pca_baseline_refuses_pre_projection():
 def test_neural_baselines_train_and_detect(name, data, request):
     train, test, labels = request.getfixturevalue(data)
     epochs = 3
-    det = BASELINES[name](_config(name, epochs=epochs), torch.device("cpu"))
+    det = _detector(name, _config(name, epochs=epochs), torch.device("cpu"))
     seen, modes = [], []
 
     def on_epoch(epoch):
         seen.append(epoch)
-        s = det.score(test[:8])  # scoring mid-training must work and keep train mode
+        s = det.decision_function(test[:8])  # scoring mid-training must work and keep train mode
         assert s.shape == (8,) and np.isfinite(s).all()
         modes.append((det.netg if name == "ganomaly" else det.net).training)
 
@@ -136,16 +147,16 @@ def test_neural_baselines_are_deterministic(grey):
     for name in NEURAL:
         runs = []
         for _ in range(2):
-            det = BASELINES[name](_config(name, epochs=1, **({"pretrain_epochs": 1}
+            det = _detector(name, _config(name, epochs=1, **({"pretrain_epochs": 1}
                                                           if name == "deep-svdd" else {})),
                                   torch.device("cpu"))
             det.fit(train[:64])
-            runs.append(det.score(test[:16]))
+            runs.append(det.decision_function(test[:16]))
         np.testing.assert_allclose(runs[0], runs[1], rtol=1e-5, atol=1e-7)
 
 
 def test_deep_svdd_encoder_has_no_bias_and_no_affine(grey):
-    det = BASELINES["deep-svdd"](_config("deep-svdd", pretrain_epochs=1), torch.device("cpu"))
+    det = _detector("deep-svdd", _config("deep-svdd", pretrain_epochs=1), torch.device("cpu"))
     det.fit(grey[0][:32])
     names = [n for n, _ in det.net.named_parameters()]
     assert names and not any("bias" in n for n in names)
@@ -156,25 +167,25 @@ def test_deep_svdd_encoder_has_no_bias_and_no_affine(grey):
 def test_scoring_mid_training_does_not_change_training(name, grey):
     train, test, _ = grey
     cfg = _config(name, epochs=2, **({"pretrain_epochs": 1} if name == "deep-svdd" else {}))
-    plain = BASELINES[name](cfg, torch.device("cpu"))
+    plain = _detector(name, cfg, torch.device("cpu"))
     plain.fit(train[:64])
-    probed = BASELINES[name](cfg, torch.device("cpu"))
-    probed.fit(train[:64], on_epoch=lambda e: probed.score(test[:16]))
+    probed = _detector(name, cfg, torch.device("cpu"))
+    probed.fit(train[:64], on_epoch=lambda e: probed.decision_function(test[:16]))
     assert probed.history == plain.history
-    np.testing.assert_allclose(probed.score(test), plain.score(test), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(probed.decision_function(test), plain.decision_function(test), rtol=1e-5, atol=1e-7)
 
 
 def test_ganomaly_eval_scores_match_training_statistics(grey):
     """Eval-mode BatchNorm uses statistics recomputed on the training set, so the
     latent distance of training images in eval mode is close to the training loss."""
     train, _, _ = grey
-    det = BASELINES["ganomaly"](_config("ganomaly", epochs=2), torch.device("cpu"))
+    det = _detector("ganomaly", _config("ganomaly", epochs=2), torch.device("cpu"))
     det.fit(train)
     with torch.no_grad():
         det.netg.train()
         _, z, z_hat = det.netg(det._prepare(train))
     batch_stats = (z - z_hat).pow(2).mean().item()
-    assert det.score(train).mean() == pytest.approx(batch_stats, rel=0.5)
+    assert det.decision_function(train).mean() == pytest.approx(batch_stats, rel=0.5)
     assert det.netg.training  # score restored the mode
 
 
@@ -191,14 +202,14 @@ def test_deep_svdd_lr_drop_is_at_an_absolute_epoch(grey, monkeypatch):
         return original(opt, *a, **k)
 
     monkeypatch.setattr(torch.optim.Adam, "step", spy)
-    det = BASELINES["deep-svdd"](cfg, torch.device("cpu"))
+    det = _detector("deep-svdd", cfg, torch.device("cpu"))
     det.fit(train)
     monkeypatch.undo()
     per_epoch = len(seen) // 5
     lrs = [seen[i * per_epoch] for i in range(5)]  # pre-training 1, 2; one-class 1, 2, 3
     assert lrs == pytest.approx([1e-3, 1e-4, 1e-3, 1e-3, 1e-4])
-    short = BASELINES["deep-svdd"](cfg.replace(epochs=2), torch.device("cpu"))
+    short = _detector("deep-svdd", cfg.replace(epochs=2), torch.device("cpu"))
     short.fit(train)
     assert short.history == det.history[:2]
     with pytest.raises(ValueError, match="at least 1"):
-        BASELINES["deep-svdd"](_config("deep-svdd", lr_drop_svdd=0), torch.device("cpu"))
+        _detector("deep-svdd", _config("deep-svdd", lr_drop_svdd=0), torch.device("cpu"))

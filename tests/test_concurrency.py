@@ -25,11 +25,11 @@ folder, table, epochs = sys.argv[1], sys.argv[2], int(sys.argv[3])
 configs = [RunConfig(dataset="folder:" + folder, model=m, loss="mse", normal_class=c,
                      epochs=epochs, batch_size=16)
            for m in ("basic", "vae") for c in range(6)]
-trained, real = [], ex._train_group
+trained, real = [], ex._run_group
 def spy(group, *a, **k):
     trained.extend(c.key() for c in group)
     return real(group, *a, **k)
-ex._train_group = spy
+ex._run_group = spy
 run_grid(configs, ResultsStore(table), max_group=2, progress=False)
 print(json.dumps(trained))
 """

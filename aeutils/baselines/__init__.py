@@ -1,15 +1,16 @@
 """Comparison methods run through the same splits, grid and results store.
 
-Each baseline is a class registered by name in :data:`BASELINES`, built from a
-:class:`~aeutils.config.RunConfig` and used as::
+Each baseline is a :class:`~aeutils.detector.BaseDetector` registered by name in
+:mod:`aeutils.registry` (:func:`aeutils.registry.register_baseline`), so it has the one
+detector shape every method has::
 
-    det = BASELINES[name](config, device)
-    det.fit(train_x, on_epoch=callback)   # float N×C×H×W in [0, 1]
-    scores = det.score(x)                  # numpy (N,), higher = more anomalous
+    det = make_detector("knn", k=5).fit(X_train)   # arrays N×H×W, N×C×H×W or N×D
+    scores = det.decision_function(X_test)          # numpy (N,), higher = more anomalous
 
-``on_epoch(epoch)`` (optional) is called by iterative baselines after each
-epoch so the runner can evaluate checkpoint epochs; one-shot baselines ignore
-``config.epochs`` and are evaluated once.
+and the grid runs it from a :class:`~aeutils.config.RunConfig`
+(:meth:`~aeutils.detector.BaseDetector.from_config`). Iterative baselines call
+``on_epoch(epoch)`` after each epoch so the runner can evaluate checkpoint epochs;
+one-shot baselines ignore ``config.epochs`` and are evaluated once.
 
 Registered baselines (options are read from ``config.extra``; see each class):
 
@@ -24,7 +25,7 @@ Registered baselines (options are read from ``config.extra``; see each class):
   ImageNet-pretrained EfficientNet-Lite0 features (Bergman et al., 2020): external data.
 - ``untrained-knn``: the same with random weights (what the architecture alone does).
 
-The classical five are one-shot; ``ganomaly`` and ``deep-svdd`` are iterative.
+The classical five and the two feature kNNs are one-shot; ``ganomaly`` and ``deep-svdd`` are iterative.
 """
 
 from __future__ import annotations
@@ -41,18 +42,5 @@ from .deep_svdd import DeepSVDD
 from .ganomaly import GANomaly
 from .pretrained import PretrainedKNN, UntrainedKNN
 
-BASELINES: dict[str, type] = {
-    "knn": KNNBaseline,
-    "kmeans": KMeansBaseline,
-    "ocsvm": OCSVMBaseline,
-    "iforest": IForestBaseline,
-    "pca": PCABaseline,
-    "ganomaly": GANomaly,
-    "deep-svdd": DeepSVDD,
-    "pretrained-knn": PretrainedKNN,
-    "untrained-knn": UntrainedKNN,
-}
-
-__all__ = ["BASELINES", "DeepSVDD", "GANomaly", "IForestBaseline", "KMeansBaseline",
-           "KNNBaseline", "OCSVMBaseline", "PCABaseline", "PretrainedKNN", "SklearnBaseline",
-           "UntrainedKNN"]
+__all__ = ["DeepSVDD", "GANomaly", "IForestBaseline", "KMeansBaseline", "KNNBaseline",
+           "OCSVMBaseline", "PCABaseline", "PretrainedKNN", "SklearnBaseline", "UntrainedKNN"]

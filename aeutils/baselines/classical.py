@@ -31,7 +31,9 @@ from sklearn.ensemble import IsolationForest
 from sklearn.neighbors import NearestNeighbors
 from sklearn.svm import OneClassSVM
 
-from ..config import ConfigError, RunConfig
+from ..data import to_float
+from ..detector import BaseDetector
+from ..registry import ConfigError
 
 
 def flatten(x: torch.Tensor) -> np.ndarray:
@@ -39,7 +41,7 @@ def flatten(x: torch.Tensor) -> np.ndarray:
     return x.detach().reshape(len(x), -1).float().cpu().numpy()
 
 
-class SklearnBaseline:
+class SklearnBaseline(BaseDetector):
     """Shared plumbing: flatten → (sub-sample) → (PCA) → one scikit-learn estimator.
 
     Subclasses implement :meth:`_fit` and
@@ -48,9 +50,8 @@ class SklearnBaseline:
 
     allows_pca: bool = True
 
-    def __init__(self, config: RunConfig, device: torch.device | None = None) -> None:
-        self.config = config
-        self.device = device
+    def _setup(self) -> None:
+        config = self.config
         self.seed = int(config.seed)
         pca = config.get("pca")
         if pca is not None and not self.allows_pca:
@@ -67,9 +68,9 @@ class SklearnBaseline:
             f = self.projection.transform(f).astype(np.float32)
         return f
 
-    def fit(self, train_x: torch.Tensor, on_epoch: Callable[[int], None] | None = None) -> None:
+    def _fit_images(self, x: torch.Tensor, on_epoch: Callable[[int], None] | None = None) -> None:
         """Fit on the training images; one-shot, so ``on_epoch`` is never called."""
-        f = flatten(train_x)
+        f = flatten(to_float(x, self.device))
         if self.max_fit is not None and len(f) > self.max_fit:
             rng = np.random.default_rng(self.seed)
             f = f[np.sort(rng.choice(len(f), self.max_fit, replace=False))]
@@ -79,9 +80,10 @@ class SklearnBaseline:
             f = self.projection.transform(f).astype(np.float32)
         self._fit(f)
 
-    def score(self, x: torch.Tensor) -> np.ndarray:
+    def _score_images(self, x: torch.Tensor) -> np.ndarray:
         """Anomaly score per image, shape (N,), float64; higher = more anomalous."""
-        return np.asarray(self._score(self._features(x)), dtype=np.float64).reshape(-1)
+        f = self._features(to_float(x, self.device))
+        return np.asarray(self._score(f), dtype=np.float64).reshape(-1)
 
     # --- per method --------------------------------------------------------------
     def _fit(self, f: np.ndarray) -> None:
@@ -100,6 +102,8 @@ class KNNBaseline(SklearnBaseline):
     training set counts itself as a neighbour (distance 0).
     """
 
+    name = "knn"
+
     def _fit(self, f: np.ndarray) -> None:
         self.k = min(int(self.config.get("k")), len(f))
         self.nn = NearestNeighbors(n_neighbors=self.k).fit(f)
@@ -116,6 +120,8 @@ class KMeansBaseline(SklearnBaseline):
     ``KMeans`` (k-means++, ``n_init=4`` restarts, seeded); score = Euclidean distance
     to the closest centroid.
     """
+
+    name = "kmeans"
 
     def _fit(self, f: np.ndarray) -> None:
         k = min(int(self.config.get("clusters")), len(f))
@@ -137,6 +143,7 @@ class OCSVMBaseline(SklearnBaseline):
     images in ~1.5 s. No hyper-parameter search (nu and gamma are fixed).
     """
 
+    name = "ocsvm"
 
     def _fit(self, f: np.ndarray) -> None:
         nu = float(self.config.get("nu"))
@@ -153,6 +160,8 @@ class IForestBaseline(SklearnBaseline):
     256 samples per tree (the paper's ψ), seeded; score = −``score_samples``
     (the paper's anomaly score s(x, ψ), up to sign).
     """
+
+    name = "iforest"
 
     def _fit(self, f: np.ndarray) -> None:
         self.forest = IsolationForest(n_estimators=int(self.config.get("trees")),
@@ -172,6 +181,7 @@ class PCABaseline(SklearnBaseline):
     very residual this score measures.
     """
 
+    name = "pca"
     allows_pca = False
 
     def _fit(self, f: np.ndarray) -> None:

