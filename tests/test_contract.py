@@ -1,0 +1,114 @@
+"""The one detector shape: every registered method passes the same contract.
+
+The methods are read from the registry when the tests are collected, so a method added
+with one registration is covered without touching this file (the add-a-thing test in
+``test_registry.py`` checks that with a toy baseline).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from sklearn.metrics import roc_auc_score
+
+from aeutils import RunConfig, make_detector, run
+from aeutils.data import split_for
+from aeutils.registry import METHODS
+from aeutils.results import ResultsStore
+
+# Small, fast settings; a method added later runs with these plus its defaults.
+COMMON = {"epochs": 4, "batch_size": 16, "latent_dim": 16}
+FAST = {"ganomaly": {"ndf": 8, "epochs": 2},
+        "deep-svdd": {"pretrain_epochs": 3, "lr_pretrain": 1e-3, "lr_svdd": 1e-3}}
+
+
+def _images(n: int, anomaly: bool, seed: int, size: int = 28) -> np.ndarray:
+    """uint8 N×H×W. Normals: a horizontal bright bar near the centre; anomalies: the same
+    with a bright blob in a corner (a defect on a normal image). Both jitter in position
+    and carry pixel noise."""
+    g = torch.Generator().manual_seed(seed)
+    yy, xx = torch.meshgrid(torch.arange(size).float(), torch.arange(size).float(), indexing="ij")
+    jitter = torch.randn(n, 2, generator=g) * size / 28
+    cy = (size / 2 + jitter[:, 0]).view(-1, 1, 1)
+    img = torch.exp(-((yy - cy) ** 2) / (2 * (size / 14) ** 2)) * (
+        (xx > size * 0.15) & (xx < size * 0.85)).float()
+    if anomaly:
+        by = (size * 0.2 + jitter[:, 0]).view(-1, 1, 1)
+        bx = (size * 0.8 + jitter[:, 1]).view(-1, 1, 1)
+        blob = torch.exp(-((yy - by) ** 2 + (xx - bx) ** 2) / (2 * (size / 9) ** 2))
+        img = torch.maximum(img, blob)
+    img = (img + 0.05 * torch.randn(img.shape, generator=g)).clamp(0, 1)
+    return img.mul(255).round().to(torch.uint8).numpy()
+
+
+@pytest.fixture(scope="module")
+def data():
+    train = _images(96, False, seed=1)
+    test = np.concatenate([_images(24, False, seed=2), _images(24, True, seed=3)])
+    labels = np.r_[np.zeros(24), np.ones(24)]
+    return train, test, labels
+
+
+def detector(name: str, **params):
+    return make_detector(name, **{**COMMON, **FAST.get(name, {}), **params})
+
+
+def _one_line_error(call, error=ValueError) -> str:
+    with pytest.raises(error) as info:
+        call()
+    message = str(info.value)
+    assert message and "\n" not in message, message
+    return message
+
+
+def check_contract(name: str, train: np.ndarray, test: np.ndarray, labels: np.ndarray) -> None:
+    """What every method promises: shapes, direction, determinism, one-line refusals."""
+    _one_line_error(lambda: detector(name).decision_function(test), RuntimeError)  # not fitted
+    det = detector(name, random_state=3)
+    assert det.fit(train) is det and det.random_state == 3
+    scores = det.decision_function(test)
+    assert scores.shape == (len(test),) and scores.dtype == np.float64
+    assert np.isfinite(scores).all()
+    assert roc_auc_score(labels, scores) >= 0.8, f"{name}: anomalies must score higher"
+    np.testing.assert_array_equal(det.score_samples(test), -scores)
+    labels_out = det.predict(test)
+    assert labels_out.shape == (len(test),) and labels_out.dtype == np.int64
+    np.testing.assert_array_equal(labels_out, scores > det.threshold_)
+    assert labels_out[labels == 1].mean() >= labels_out[labels == 0].mean()
+    # uint8 N×C×H×W and float N×H×W in [0, 1] are the same images
+    np.testing.assert_array_equal(det.decision_function(test[:, None]),
+                                  det.decision_function(test / 255.0))
+    again = detector(name, random_state=3).fit(train).decision_function(test)
+    np.testing.assert_allclose(again, scores, rtol=1e-5, atol=1e-7)
+    bad = {"wrong ndim": np.zeros((2, 1, 1, 28, 28)), "a single image": np.zeros(28),
+           "NaN": np.full((4, 28, 28), np.nan), "above 1": np.full((4, 28, 28), 1.5),
+           "below 0": np.full((4, 28, 28), -0.5), "another shape": np.zeros((4, 32, 32))}
+    for x in bad.values():
+        _one_line_error(lambda x=x: det.decision_function(x))
+    for what in ("wrong ndim", "NaN", "above 1"):
+        _one_line_error(lambda what=what: detector(name).fit(bad[what]))
+    try:  # flat vectors: taken (as 1×1×D images) or refused in one line
+        flat = detector(name).fit(train.reshape(len(train), -1))
+        assert flat.decision_function(test.reshape(len(test), -1)).shape == (len(test),)
+    except ValueError as err:
+        assert "\n" not in str(err)
+
+
+@pytest.mark.parametrize("name", list(METHODS))
+def test_every_method_keeps_the_contract(name, data):
+    check_contract(name, *data)
+
+
+@pytest.mark.parametrize("name", ["knn", "deep-svdd"])
+def test_the_grid_and_the_detector_give_the_same_scores(name, synthetic_folder, tmp_path):
+    """The detector is a face over the grid's code: fitted on a split's training images,
+    it scores the test images exactly as the stored run did."""
+    cfg = RunConfig(dataset=f"folder:{synthetic_folder}", model=name, normal_class=2, seed=4,
+                    **COMMON, extra=FAST.get(name, {}))
+    store = ResultsStore(tmp_path / "r.jsonl")
+    run(cfg, store, progress=False)
+    stored = store.load_scores(cfg.key(), cfg.epochs)["scores"]
+    split = split_for(cfg)[1]
+    det = detector(name, random_state=4).fit(split.train_x)
+    np.testing.assert_allclose(det.decision_function(split.test_x), stored, rtol=1e-5, atol=1e-6)
