@@ -1,4 +1,5 @@
-"""The package has no import circle (module-level or inside functions)."""
+"""The package has no import circle (module-level or inside functions, the package's
+``__init__`` included), its registry is a leaf, and its functions stay short."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def import_graph() -> dict[str, set[str]]:
                 targets = [node.module]
             elif isinstance(node, ast.Import):
                 targets = [a.name for a in node.names if a.name.startswith("aeutils")]
-            graph[name].update(t for t in targets if t in modules and t != "aeutils")
+            graph[name].update(t for t in targets if t in modules and t != name)
     return graph
 
 
@@ -68,3 +69,37 @@ def test_registry_is_a_leaf_and_config_reads_no_trainer():
 
     assert not reach("aeutils.config") & {"aeutils.train", "aeutils.models", "aeutils.baselines",
                                           "aeutils.methods", "aeutils.losses"}
+
+
+def test_the_package_init_is_in_the_graph():
+    """``from . import __version__`` inside a module is an edge to ``aeutils`` itself, which
+    imports every module: the circle the test above must see."""
+    graph = import_graph()
+    assert "aeutils.experiment" in graph["aeutils"]
+    assert not any("aeutils" in targets for targets in graph.values())
+
+
+def test_the_registry_imports_no_torch():
+    tree = ast.parse((ROOT / "registry.py").read_text())
+    names = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import)
+             for a in n.names}
+    names |= {(n.module or "").split(".")[0] for n in ast.walk(tree)
+              if isinstance(n, ast.ImportFrom)}
+    assert names <= {"__future__", "functools", "importlib"}, names
+
+
+MAX_LINES = 60
+# Functions of modules other work is reshaping now; each entry is a debt, not a licence.
+LONG_ALLOWED = {"aeutils.reproduce.reproduce"}
+
+
+def test_no_function_is_longer_than_sixty_lines():
+    long = []
+    for path in sorted(ROOT.rglob("*.py")):
+        module = _module_name(path)
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > MAX_LINES and f"{module}.{node.name}" not in LONG_ALLOWED:
+                    long.append(f"{module}.{node.name} ({lines} lines)")
+    assert not long, f"functions over {MAX_LINES} lines: {', '.join(long)}"

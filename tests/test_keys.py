@@ -79,19 +79,6 @@ def test_record_key_recomputes_from_the_record(synthetic_folder, tmp_path):
         registry.VERSIONS["train"] -= 1
 
 
-def test_registry_names_match_builders():
-    from aeutils.baselines import BASELINES
-    from aeutils.grid import PROFILES
-    from aeutils.losses import LOSSES
-    from aeutils.models import MODELS
-
-    assert tuple(MODELS) == registry.AUTOENCODERS
-    assert tuple(LOSSES) == registry.LOSSES
-    assert tuple(BASELINES) == registry.BASELINES
-    assert set(registry.BASELINE_OPTIONS) == set(registry.BASELINES)
-    assert tuple(PROFILES) == registry.PROFILES
-
-
 @pytest.mark.parametrize("bad", [dict(model="knn", extra={"trees": 3}),
                                  dict(model="conv", hidden=(8, 16, 32)),
                                  dict(score="raw"), dict(val_fraction=0.0)])

@@ -1,11 +1,12 @@
 import pytest
 import torch
 
-from aeutils.losses import LOSSES, per_sample_loss
-from aeutils.models import MODELS, build_model, n_parameters
+from aeutils.losses import per_sample_loss
+from aeutils.models import build_model, n_parameters
+from aeutils.registry import AUTOENCODERS, LOSSES
 
 
-@pytest.mark.parametrize("name", list(MODELS))
+@pytest.mark.parametrize("name", list(AUTOENCODERS))
 @pytest.mark.parametrize("shape", [(1, 28, 28), (3, 32, 32)])
 def test_output_shapes_and_range(name, shape):
     m = build_model(name, shape, seeds=[0, 1])
@@ -23,7 +24,7 @@ def test_basic_default_is_thesis_size():
     assert n_parameters(build_model("basic", (1, 28, 28))) == 784 * 128 + 128 + 128 * 32 + 32 + 32 * 128 + 128 + 128 * 784 + 784
 
 
-@pytest.mark.parametrize("name", list(MODELS))
+@pytest.mark.parametrize("name", list(AUTOENCODERS))
 def test_ensemble_member_equals_single_model(name):
     big = build_model(name, (1, 28, 28), seeds=[5, 6, 7]).eval()
     one = build_model(name, (1, 28, 28), seeds=[6]).eval()

@@ -92,55 +92,17 @@ def measured_rows(main: pd.DataFrame, dataset: str, baselines: pd.DataFrame | No
     one row per strategy with mean ± std over those seeds, saying whether anomaly
     labels took part. From ``baselines``: each (method, protocol), mean ± std over seeds.
     """
-    parts = []
-    best = best_per_class(main, dataset)
-    if not best.empty:
-        clean = _clean_autoencoders(main, dataset)
-        grid = run_settings(clean)
-        n = clean["config"].nunique()
-        parts.append(best.assign(method=f"AE best of {n} per class (test-selected)",
-                                 selection="per class on the test set (optimistic)",
-                                 settings=grid))
-        single = best_single_config(main, dataset)
-        d = clean[clean["config"] == single["config"]].groupby(
-            CLASS_COLUMN, as_index=False)["auc"].mean()
-        parts.append(d.rename(columns={CLASS_COLUMN: "class"}).assign(
-            method=f"AE best single config ({single['config']})",
-            selection="one config, best mean on the test set", settings=grid))
-        val = validation_selected(main, dataset)
-        parts.append(val.assign(settings=grid, method="AE best per class on labelled validation",
-                                selection="per class on labelled-validation AUC, reported on "
-                                          "the seed that chose it"))
+    parts = _grid_rows(main, dataset)
     for name, records in (selections or {}).items():
         d = _clean_autoencoders(records, dataset) if records is not None else pd.DataFrame()
-        if d.empty:
-            continue
-        rule = STRATEGIES[name]
-        g = d.groupby([CLASS_COLUMN, "config"]).agg(
-            auc=("auc", "mean"), std=("auc", "std"), n=("seed", "nunique")).reset_index()
-        seeds = ", ".join(str(int(x)) for x in sorted(d["seed"].unique()))
-        config = "; ".join(sorted(set(g["config"])))
-        labels = "anomaly labels" if rule.anomaly_labels else "no anomaly label"
-        parts.append(g.rename(columns={CLASS_COLUMN: "class"}).assign(
-            settings=run_settings(d),
-            method=f"AE, {name} selection: {config}, epoch {int(d['epoch'].max())} "
-                   f"(seeds {seeds})",
-            selection=f"{name}: one config per dataset on seed 0 ({labels}); mean ± std "
-                      f"over seeds {seeds}, which took no part in the choice"))
+        if not d.empty:
+            parts.append(_selection_rows(name, d))
     for p in parts:
         p["protocol"] = reference.ONE_VS_REST
     if baselines is not None and not baselines.empty:
         b = baselines[same_dataset(baselines, dataset)]
         if not b.empty:
-            b = add_config(b)
-            g = b.groupby(["config", "protocol", CLASS_COLUMN]).agg(
-                auc=("auc", "mean"), std=("auc", "std"), n=("seed", "nunique")).reset_index()
-            settings = {k: run_settings(part) for k, part in b.groupby(["config", "protocol"])}
-            g["settings"] = [settings[(c, p)] for c, p in zip(g["config"], g["protocol"])]
-            g["config"] = [f"{c} ({METHOD_NOTES[c]})" if c in METHOD_NOTES else c
-                           for c in g["config"]]
-            parts.append(g.rename(columns={"config": "method", CLASS_COLUMN: "class"}).assign(
-                selection="fixed settings"))
+            parts.append(_baseline_rows(b))
     columns = ["method", "protocol", "selection", "settings", "class", "auc", "std", "n"]
     if not parts:
         return pd.DataFrame(columns=columns)
@@ -150,6 +112,59 @@ def measured_rows(main: pd.DataFrame, dataset: str, baselines: pd.DataFrame | No
             out[col] = np.nan
     out["n"] = out["n"].fillna(1)
     return _note_missing_classes(out[columns].copy())
+
+
+def _grid_rows(main: pd.DataFrame, dataset: str) -> list[pd.DataFrame]:
+    """The autoencoder grid's rows: best per class on test, best single configuration,
+    best per class on labelled validation."""
+    best = best_per_class(main, dataset)
+    if best.empty:
+        return []
+    clean = _clean_autoencoders(main, dataset)
+    grid = run_settings(clean)
+    n = clean["config"].nunique()
+    parts = [best.assign(method=f"AE best of {n} per class (test-selected)",
+                         selection="per class on the test set (optimistic)", settings=grid)]
+    single = best_single_config(main, dataset)
+    d = clean[clean["config"] == single["config"]].groupby(
+        CLASS_COLUMN, as_index=False)["auc"].mean()
+    parts.append(d.rename(columns={CLASS_COLUMN: "class"}).assign(
+        method=f"AE best single config ({single['config']})",
+        selection="one config, best mean on the test set", settings=grid))
+    val = validation_selected(main, dataset)
+    parts.append(val.assign(settings=grid, method="AE best per class on labelled validation",
+                            selection="per class on labelled-validation AUC, reported on "
+                                      "the seed that chose it"))
+    return parts
+
+
+def _selection_rows(name: str, d: pd.DataFrame) -> pd.DataFrame:
+    """One strategy's derived block (its clean records ``d``): mean ± std over the seeds
+    that took no part in the choice."""
+    rule = STRATEGIES[name]
+    g = d.groupby([CLASS_COLUMN, "config"]).agg(
+        auc=("auc", "mean"), std=("auc", "std"), n=("seed", "nunique")).reset_index()
+    seeds = ", ".join(str(int(x)) for x in sorted(d["seed"].unique()))
+    config = "; ".join(sorted(set(g["config"])))
+    labels = "anomaly labels" if rule.anomaly_labels else "no anomaly label"
+    return g.rename(columns={CLASS_COLUMN: "class"}).assign(
+        settings=run_settings(d),
+        method=f"AE, {name} selection: {config}, epoch {int(d['epoch'].max())} "
+               f"(seeds {seeds})",
+        selection=f"{name}: one config per dataset on seed 0 ({labels}); mean ± std "
+                  f"over seeds {seeds}, which took no part in the choice")
+
+
+def _baseline_rows(b: pd.DataFrame) -> pd.DataFrame:
+    """Each baseline (method, protocol) of one dataset: mean ± std over seeds."""
+    b = add_config(b)
+    g = b.groupby(["config", "protocol", CLASS_COLUMN]).agg(
+        auc=("auc", "mean"), std=("auc", "std"), n=("seed", "nunique")).reset_index()
+    settings = {k: run_settings(part) for k, part in b.groupby(["config", "protocol"])}
+    g["settings"] = [settings[(c, p)] for c, p in zip(g["config"], g["protocol"])]
+    g["config"] = [f"{c} ({METHOD_NOTES[c]})" if c in METHOD_NOTES else c for c in g["config"]]
+    return g.rename(columns={"config": "method", CLASS_COLUMN: "class"}).assign(
+        selection="fixed settings")
 
 
 def strategy_means(measured: pd.DataFrame) -> dict[str, dict]:
@@ -325,7 +340,7 @@ def _seed_stats(records: pd.DataFrame) -> dict:
 
 def selection_summary(selections: Mapping[str, pd.DataFrame | None], dataset: str) -> dict:
     """Per strategy: the chosen config and epoch, the seeds it was re-run on, and mean ± std
-    over those seeds of the class-mean test AUC (what notebook 05 and docs/results.md report)."""
+    over those seeds of the class-mean test AUC (what notebook 05 and the README report)."""
     out = {}
     for name, records in selections.items():
         mine = records[same_dataset(records, dataset)] if records is not None and not \
