@@ -38,7 +38,7 @@ import numpy as np
 import torch
 
 from .config import RunConfig
-from .data import holdout, to_float
+from .data import holdout
 from .registry import AUTOENCODERS, METHODS, ConfigError, choice_error, resolve
 from .train import member_state, pick_device, reconstruct_images, score_images, train_autoencoders
 
@@ -98,7 +98,8 @@ class BaseDetector:
     N×C×H×W tensors; the public methods check and convert the arrays once.
 
     After ``fit``: ``config`` (the resolved :class:`RunConfig`), ``threshold_``,
-    ``decision_scores_`` (scores of the fit data), ``train_seconds_``.
+    ``decision_scores_`` and ``labels_`` (scores and flags of the fit data),
+    ``train_seconds_``.
     """
 
     name: ClassVar[str] = ""        # the registered method ("": a family, named by ``model``)
@@ -189,6 +190,7 @@ class BaseDetector:
     def _set_threshold(self, x: Tensor) -> None:
         self.decision_scores_ = self._score_images(x)
         self.threshold_ = float(np.quantile(self.decision_scores_, 1 - self.contamination))
+        self.labels_ = (self.decision_scores_ > self.threshold_).astype(np.int64)
 
     def decision_function(self, X) -> np.ndarray:
         """Anomaly score per image: higher = more anomalous."""
@@ -268,7 +270,8 @@ class AutoEncoderDetector(BaseDetector):
     threshold uses training data only, but not the images the model was fitted to.
 
     After ``fit``: ``model_`` (the trained ensemble; member ``member_``), ``threshold_``,
-    ``loss_curve_`` (mean training loss per epoch).
+    ``decision_scores_`` and ``labels_`` (of the held-out images), ``loss_curve_`` (mean
+    training loss per epoch).
     """
 
     resumable = True
@@ -364,13 +367,10 @@ class AutoEncoderDetector(BaseDetector):
 
     def record_fields(self, **common) -> dict:
         curve = self.loss_curve_
-        return {"train_loss": curve[-1], "loss_curve": curve,
-                "train_seconds": self.train_seconds_, **common}
+        order = ("group_size", "cpu_seconds", "device")  # the field order records always had
+        return {"train_loss": curve[-1], "loss_curve": curve, "train_seconds": self.train_seconds_,
+                **{k: common[k] for k in order if k in common}, **common}
 
     def model_state(self) -> dict:
         return member_state(self.model_, self.member_)
 
-
-def uint8_float(x: Tensor, device) -> Tensor:
-    """uint8 images → float in [0, 1] on ``device`` (what every baseline trains on)."""
-    return to_float(x, device)

@@ -86,13 +86,15 @@ def test_a_group_stopped_mid_training_resumes_from_its_snapshot(synthetic_folder
     assert store.records() == [] and len(list(store.snapshots_dir.glob("*.pt"))) == 1
     monkeypatch.setattr(ex.GroupSnapshot, "maybe_save", real_save)
 
-    real_train, resumed = ex.train_autoencoders, []
+    import aeutils.detector as detector  # the grid trains autoencoders through it
+
+    real_train, resumed = detector.train_autoencoders, []
 
     def spy(*a, resume=None, **k):
         resumed.append(resume["epoch"] if resume else None)
         return real_train(*a, resume=resume, **k)
 
-    monkeypatch.setattr(ex, "train_autoencoders", spy)
+    monkeypatch.setattr(detector, "train_autoencoders", spy)
     run_configs(configs, store, progress=False)
     assert resumed == [3]  # epochs 1-3 came from the snapshot, only epoch 4 was trained
     assert not list(store.snapshots_dir.glob("*"))  # removed once the records are stored
