@@ -340,7 +340,7 @@ def _seed_stats(records: pd.DataFrame) -> dict:
 
 def selection_summary(selections: Mapping[str, pd.DataFrame | None], dataset: str) -> dict:
     """Per strategy: the chosen config and epoch, the seeds it was re-run on, and mean ± std
-    over those seeds of the class-mean test AUC (what notebook 05 and the README report)."""
+    over those seeds of the class-mean test AUC (what notebook 05 and docs/results.md report)."""
     out = {}
     for name, records in selections.items():
         mine = records[same_dataset(records, dataset)] if records is not None and not \
