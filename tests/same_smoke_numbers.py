@@ -9,8 +9,10 @@ key, AUC and test scores to JSON. Run it on two checkouts and compare::
     AEUTILS_DATA=... PYTHONPATH=<new checkout> python tests/same_smoke_numbers.py run new.json
     python tests/same_smoke_numbers.py compare old.json new.json
 
-``compare`` fails unless both hold the same records with equal keys and AUCs and test
-scores equal to float noise (relative 1e-6). Not collected by pytest: it needs MNIST.
+``run OUT.json METHOD …`` runs only those methods. ``compare`` fails unless every record
+of the old file is in the new one with the same key, the same AUC and test scores equal
+to float noise (relative 1e-6); records of methods only the new code has are listed.
+Not collected by pytest: it needs MNIST.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import numpy as np
 SMOKE = dict(dataset="mnist", epochs=2, checkpoints=(1, 2), max_train=64, max_test=1000)
 
 
-def configs():
+def configs(methods=()):
     from aeutils import RunConfig
     from aeutils.registry import AUTOENCODERS, BASELINES
 
@@ -36,14 +38,14 @@ def configs():
                              **SMOKE))
         out += [RunConfig(model=m, normal_class=cls, extra={"ndf": 16} if m == "ganomaly" else {},
                           **SMOKE) for m in BASELINES]
-    return out
+    return [c for c in out if not methods or c.model in methods]
 
 
-def run(path: str) -> None:
+def run(path: str, methods=()) -> None:
     from aeutils import ResultsStore, run_configs
 
     store = ResultsStore(tempfile.mkdtemp() + "/r.jsonl")
-    run_configs(configs(), store, device="cpu", progress=False)
+    run_configs(configs(methods), store, device="cpu", progress=False)
     out = {}
     for r in store.records():
         name = (f"{r['model']}/{r.get('loss')}/class {r['normal_class']}/"
@@ -57,19 +59,21 @@ def run(path: str) -> None:
 
 def compare(old_path: str, new_path: str) -> int:
     old, new = (json.load(open(p, encoding="utf-8")) for p in (old_path, new_path))
-    bad = sorted(set(old) ^ set(new))
+    bad = sorted(set(old) - set(new))
+    added = sorted(set(new) - set(old))
     for name in sorted(set(old) & set(new)):
         a, b = old[name], new[name]
         sa, sb = np.array(a["scores"]), np.array(b["scores"])
         if a["key"] != b["key"] or a["auc"] != b["auc"] or not np.allclose(sa, sb, rtol=1e-6,
                                                                             atol=1e-9):
             bad.append(name)
-    print(f"{len(old)} and {len(new)} records; {len(bad)} differ" + (f": {bad}" if bad else ""))
+    print(f"{len(old)} and {len(new)} records; {len(bad)} differ" + (f": {bad}" if bad else "")
+          + (f"; only in the new file: {added}" if added else ""))
     return 1 if bad else 0
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["run"]:
-        run(sys.argv[2])
+        run(sys.argv[2], sys.argv[3:])
     else:
         sys.exit(compare(sys.argv[2], sys.argv[3]))
