@@ -112,6 +112,8 @@ class BaseDetector:
             raise ConfigError(f"{type(self).__name__} is the {self.name!r} method, not {model!r}")
         if not 0 < contamination < 0.5:
             raise ConfigError(f"contamination must be in (0, 0.5), got {contamination}")
+        if "seed" in params:
+            raise ConfigError("a detector's seed is its random_state: pass random_state=")
         fields = {k: v for k, v in params.items() if k in _FIELDS and k != "extra"}
         options = {**dict(params.get("extra", ())),
                    **{k: v for k, v in params.items() if k not in _FIELDS}}
