@@ -68,7 +68,7 @@ def test_registry_is_a_leaf_and_config_reads_no_trainer():
         return seen
 
     assert not reach("aeutils.config") & {"aeutils.train", "aeutils.models", "aeutils.baselines",
-                                          "aeutils.methods", "aeutils.losses"}
+                                          "aeutils.detector", "aeutils.losses"}
 
 
 def test_the_package_init_is_in_the_graph():
