@@ -57,3 +57,24 @@ def test_an_epoch_is_never_free_when_timing_noise_hides_it():
 
     assert _increment(3.0, 2.0) == 1.0
     assert _increment(1.9, 2.0) == 2.0  # noise: bounded by the shorter fit, not zero
+
+
+def test_feature_encoders_are_timed_per_image_and_pay_the_test_set_once(synthetic_folder,
+                                                                        tmp_path):
+    import pytest
+
+    pytest.importorskip("efficientnet_lite_pytorch")
+    ds = f"folder:{synthetic_folder}"
+    configs = [RunConfig(dataset=ds, model="pretrained-knn", normal_class=c, epochs=1,
+                         checkpoints=(1,), extra={"image_size": 32}) for c in (0, 1)]
+    first, second = estimate(configs)
+    s = split_for(configs[0])[1]
+    per_image = first.training_seconds / len(s.train_x)
+    assert first.scoring_seconds == pytest.approx(
+        per_image * (len(s.test_x) + len(s.val_x) + len(s.synth_x)))
+    assert first.shared == pytest.approx(per_image * len(s.test_x))
+    s2 = split_for(configs[1])[1]
+    per_image2 = second.training_seconds / len(s2.train_x)
+    assert second.shared == 0  # class 1 reads the test set's features from the cache
+    assert second.scoring_seconds == pytest.approx(per_image2 * (len(s2.val_x) + len(s2.synth_x)))
+    assert not list((tmp_path / "cache" / "features").glob("*.npy"))  # timing cached nothing

@@ -114,6 +114,7 @@ class PretrainedKNN(BaseDetector):
 
     name = "pretrained-knn"
     weights = "imagenet"
+    cost_per_image = True  # aeutils.estimate times a few images, not a whole run
 
     def _setup(self) -> None:
         config = self.config
