@@ -58,5 +58,8 @@ from .thesis import (  # noqa: F401
     compare_with_thesis,
     contamination_curve,
     epoch_curve,
+    mark_seed_noise,
+    seed_spread,
     validation_selected,
+    with_seed_noise,
 )

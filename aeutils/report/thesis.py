@@ -233,3 +233,18 @@ def mark_seed_noise(table: pd.DataFrame, best: pd.DataFrame, spread: pd.DataFram
     extra = pd.DataFrame(rows, columns=["seed_mean_auc", "seeds", "seed_std", "noise_from",
                                         "beyond_noise"], index=t.index)
     return pd.concat([t, extra], axis=1)
+
+
+def with_seed_noise(table: pd.DataFrame, best: pd.DataFrame, single: Mapping,
+                    final: pd.DataFrame, seeds: pd.DataFrame | None, dataset: str) -> pd.DataFrame:
+    """:func:`compare_with_thesis`'s table with the seed noise of :func:`mark_seed_noise`,
+    from the search's final records (seed 0) and the seed re-runs' (``seeds``, any seeds
+    of any configurations), compared at the search's last epoch. Without seed re-runs the
+    table comes back with the noise columns empty."""
+    frames = [f for f in (final, seeds) if f is not None and not f.empty]
+    both = pd.concat(frames, ignore_index=True) if frames else final
+    clean = _clean_autoencoders(both, dataset)
+    epoch = int(clean["epoch"].max()) if not clean.empty else None
+    spread = seed_spread(both, dataset, epoch)
+    avg = config_seed_means(both, dataset, single["config"], epoch) if single else {}
+    return mark_seed_noise(table, best, spread, avg)
