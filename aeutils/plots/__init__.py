@@ -4,13 +4,15 @@ Every plot function returns its :class:`matplotlib.figure.Figure` and takes the
 dataset's display label (``aeutils.data.display_name``), which it puts in the
 title, so a figure from the CIFAR-10 JPEG copy always says so.
 
-Figures go to ``$AEUTILS_FIGURES`` (default ``figures``); ``MANIFEST.json``
-there lists each figure once (name, files, caption, notebook, profile, data,
-git commit, UTC time), rewritten atomically.
+Every figure is drawn for a 16:9 slide (see :mod:`aeutils.plots.style`). Figures go
+to ``$AEUTILS_FIGURES`` (default ``figures``); ``MANIFEST.json`` there lists each
+figure once (name, files, caption, notebook, profile, data, details, a SHA-256 of the
+files, and the commit and UTC time of the render that last changed them).
 """
 
 from __future__ import annotations
 
+from .contact import contact_sheet  # noqa: F401
 from .dataset import (  # noqa: F401
     class_balance,
     class_examples,
@@ -34,12 +36,15 @@ from .style import (  # noqa: F401
     _METADATA,
     DPI,
     MANIFEST,
+    SLIDE,
+    color_of,
     figures_dir,
-    git_commit,
     read_manifest,
     save_figure,
     saver,
+    set_details,
     set_style,
+    slide_text_sizes,
 )
 from .training import (  # noqa: F401
     error_maps,

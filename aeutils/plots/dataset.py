@@ -10,7 +10,7 @@ import pandas as pd
 import seaborn as sns
 import torch
 
-from .style import _as_float, _grid_image, _np
+from .style import MIN_PT, SLIDE, _as_float, _grid_image, _np
 
 
 # --- data ------------------------------------------------------------------------------
@@ -29,7 +29,7 @@ def class_examples(images, labels, classes: Sequence[str], label: str, per_class
         rows.append(blank if x is None else torch.cat([x, blank]))
     grid = _grid_image(torch.cat(rows), nrow=per_class)
     h = images.shape[-2] + 2
-    fig, ax = plt.subplots(figsize=(per_class * 0.9 + 1.5, len(classes) * 0.9 + 0.8))
+    fig, ax = plt.subplots(figsize=(per_class * 0.75 + 2, min(SLIDE[1], len(classes) * 0.68 + 0.9)))
     ax.imshow(grid, cmap=None)
     ax.set_yticks([2 + h * i + h / 2 - 1 for i in range(len(classes))])
     ax.set_yticklabels(classes)
@@ -44,10 +44,10 @@ def class_balance(train_labels, test_labels, classes: Sequence[str], label: str)
     rows = [{"class": classes[int(c)], "split": split, "images": int(n)}
             for split, y in (("train", _np(train_labels)), ("test", _np(test_labels)))
             for c, n in zip(*np.unique(y, return_counts=True))]
-    fig, ax = plt.subplots(figsize=(max(8, len(classes) * 1.1), 5))
+    fig, ax = plt.subplots(figsize=(min(SLIDE[0], max(8, len(classes) * 1.1)), 5))
     sns.barplot(pd.DataFrame(rows), x="class", y="images", hue="split", ax=ax)
     ax.set_ylim(0, ax.get_ylim()[1] * 1.2)
-    sns.move_legend(ax, "upper center", ncols=2, title=None, fontsize="small")
+    sns.move_legend(ax, "upper center", ncols=2, title=None, fontsize=MIN_PT + 1)
     ax.set_title(f"{label}: images per class")
     ax.set_xlabel("")
     if max(len(c) for c in classes) > 3:
@@ -65,18 +65,18 @@ def one_class_split(split, classes: Sequence[str], normal_class: int, contaminat
         "anomalous": [int(tr_anom.sum()), int((_np(split.val_y) == 1).sum()),
                       int((_np(split.test_y) == 1).sum())],
     }, index=["train", "validation", "test"])
-    fig = plt.figure(figsize=(15, 6.5))
+    fig = plt.figure(figsize=(SLIDE[0], 6.5))
     gs = fig.add_gridspec(3, 2, width_ratios=[1, 1.35])
     ax = fig.add_subplot(gs[:, 0])
     share = counts.div(counts.sum(axis=1), axis=0).iloc[::-1]
     pal = sns.color_palette()
     share.plot.barh(stacked=True, ax=ax, color=[pal[0], pal[3]], width=0.6)
     for i, (n, a) in enumerate(counts.iloc[::-1].itertuples(index=False)):
-        ax.text(1.02, i, f"{n} + {a}", va="center", fontsize="small")
-    ax.set_xlabel("share of the part (counts: normal + anomalous)", fontsize="small")
+        ax.text(1.02, i, f"{n} + {a}", va="center", fontsize=MIN_PT + 1)
+    ax.set_xlabel("share of the part (counts: normal + anomalous)", fontsize=MIN_PT + 1)
     ax.set_xlim(0, 1.45)
     ax.set_xticks([0, 0.5, 1])
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, 1.12), ncols=2, fontsize="small")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, 1.12), ncols=2, fontsize=MIN_PT + 1)
     rng = np.random.default_rng(0)
     test_anom = np.flatnonzero(_np(split.test_y) == 1)
     test_anom = np.sort(rng.choice(test_anom, size=min(n_examples, len(test_anom)), replace=False))
@@ -88,12 +88,12 @@ def one_class_split(split, classes: Sequence[str], normal_class: int, contaminat
         a.grid(False)
         a.set_xticks([])
         a.set_yticks([])
-        a.set_ylabel(name, fontsize="small")
+        a.set_ylabel(name, fontsize=MIN_PT + 1)
         if len(x):
             a.imshow(_grid_image(x[:n_examples], nrow=n_examples), cmap=None)
         else:
             a.text(0.5, 0.5, "none (clean one-class training)", ha="center", va="center",
-                   transform=a.transAxes, fontsize="small")
+                   transform=a.transAxes, fontsize=MIN_PT + 1)
     fig.suptitle(f"{label}: one-class split, normal class {classes[normal_class]}, "
                  f"contamination {contamination:g} %")
     fig.tight_layout()

@@ -1,11 +1,18 @@
-"""One figure style, saving (PNG + PDF + manifest entry) and drawing helpers."""
+"""One figure style for the notebooks and the slides, saving (PNG + PDF + manifest entry)
+and drawing helpers.
+
+Every figure is drawn for a 16:9 slide: at most :data:`SLIDE` inches (13.33 × 7.5, the
+slide itself), no text below :data:`MIN_PT` points there, one colour per autoencoder,
+per loss and per compared method (:func:`color_of`), the same in every figure.
+"""
 
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
+import io
 import json
 import os
-import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,20 +22,61 @@ import numpy as np
 import seaborn as sns
 import torch
 from matplotlib.font_manager import FontProperties
+from matplotlib.text import Text
 
 from ..provenance import stamp
 
 DPI = 200
 MANIFEST = "MANIFEST.json"
+SLIDE = (13.33, 7.5)  # inches: a 16:9 slide, the size every figure is drawn for
+MIN_PT = 12  # the smallest text on a figure shown full-screen on that slide
+SMALL = 13  # annotations (cell values, end labels, settings line)
+
+# One colour per name, everywhere: the autoencoders, the losses, and the compared methods
+# (an autoencoder row of a comparison takes the autoencoder colour of its family).
+MODEL_COLORS = {"basic": "#0072B2", "conv": "#117733", "vae": "#882255"}
+LOSS_COLORS = {"mse": "#E69F00", "bce": "#56B4E9", "ssim": "#009E73",
+               "mse+ssim": "#CC79A7", "bce+ssim": "#3D3D3D"}
+METHOD_COLORS = {"ae": "#0072B2", "thesis": "#0072B2", "deep-svdd": "#D55E00",
+                 "deep svdd": "#D55E00", "ganomaly": "#E69F00", "anogan": "#A6761D",
+                 "egbad": "#7F5F00", "knn": "#56B4E9", "kmeans": "#2B8CBE", "pca": "#009E73",
+                 "ocsvm": "#999933", "iforest": "#AA4499", "kde": "#44AA99", "geom": "#882255",
+                 "ocgan": "#CC6677", "densenet-169": "#777777", "resnet-152": "#999999",
+                 "inception-v4": "#BBBBBB"}
+OTHER = "#888888"
+CHANCE = {"color": "0.35", "ls": "--", "lw": 1.2, "zorder": 1}
+
+
+def color_of(name: str) -> str:
+    """The colour of an autoencoder, a loss or a compared method, by name ("vae/mse" takes
+    its autoencoder's; "AE best …" and "Thesis: AE …" rows the autoencoder blue)."""
+    key = str(name).strip().lower()
+    for table in (MODEL_COLORS, LOSS_COLORS, METHOD_COLORS):
+        if key in table:
+            return table[key]
+    head = key.split("/")[0].split(" [")[0].split(" ·")[0]
+    if head in MODEL_COLORS:
+        return MODEL_COLORS[head]
+    if key.startswith(("ae ", "ae,", "thesis")):
+        return METHOD_COLORS["ae"]
+    return METHOD_COLORS.get(head, OTHER)
+
+
+def chance_line(ax, axis: str = "y") -> None:
+    """The AUC of a random score (0.5), dashed, on an AUC axis."""
+    (ax.axhline if axis == "y" else ax.axvline)(0.5, **CHANCE)
 
 
 # --- style and saving ------------------------------------------------------------------
 def set_style() -> None:
-    """Seaborn "talk" context: fonts and lines large enough for a slide."""
-    sns.set_theme(context="talk", style="whitegrid", palette="colorblind", font_scale=0.9)
-    matplotlib.rcParams.update({"figure.dpi": 100, "savefig.dpi": DPI,
-                                "savefig.bbox": "tight", "axes.titleweight": "bold",
-                                "figure.titleweight": "bold", "image.interpolation": "nearest"})
+    """Seaborn's whitegrid with sizes in points fixed for a figure of at most :data:`SLIDE`."""
+    sns.set_theme(style="whitegrid", palette="colorblind")
+    matplotlib.rcParams.update({
+        "figure.dpi": 100, "savefig.dpi": DPI, "savefig.bbox": "tight",
+        "font.size": 16, "axes.titlesize": 18, "axes.labelsize": 16, "xtick.labelsize": 14,
+        "ytick.labelsize": 14, "legend.fontsize": 14, "legend.title_fontsize": 14,
+        "figure.titlesize": 20, "axes.titleweight": "bold", "figure.titleweight": "bold",
+        "lines.linewidth": 2.2, "image.interpolation": "nearest", "legend.framealpha": 0.9})
 
 
 def figures_dir() -> Path:
@@ -36,9 +84,20 @@ def figures_dir() -> Path:
     return Path(os.environ.get("AEUTILS_FIGURES", "figures"))
 
 
-def git_commit() -> str:
-    """Commit of the checkout holding ``aeutils`` (``+dirty`` with uncommitted code changes)."""
-    return stamp()
+def slide_text_sizes(fig: plt.Figure) -> list[float]:
+    """The point size of every visible text of ``fig`` as shown full-screen on a 16:9
+    slide (a figure larger than :data:`SLIDE` is shrunk to fit, its text with it)."""
+    w, h = fig.get_size_inches()
+    scale = min(1.0, SLIDE[0] / w, SLIDE[1] / h)
+    return [t.get_fontsize() * scale for t in fig.findobj(Text)
+            if t.get_visible() and t.get_text().strip()]
+
+
+def set_details(fig: plt.Figure, details: str) -> None:
+    """Settings too long for the figure's one settings line: :func:`save_figure` writes
+    them into the figure's manifest entry (``details``), from where captions and slides
+    read them."""
+    fig._aeutils_details = details  # noqa: SLF001
 
 
 def read_manifest(folder: str | os.PathLike | None = None) -> dict[str, dict]:
@@ -49,8 +108,9 @@ def read_manifest(folder: str | os.PathLike | None = None) -> dict[str, dict]:
     return {e["name"]: e for e in json.loads(path.read_text())["figures"]}
 
 
-# No creation dates in the files: the same figure gives the same bytes on every run.
-_METADATA = {"pdf": {"CreationDate": None, "ModDate": None}, "png": {"Software": None}}
+# No creation dates or software versions in the files: the same figure, the same bytes.
+_METADATA = {"pdf": {"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None},
+             "png": {"Software": None}}
 
 
 def _write_if_changed(path: Path, data: bytes) -> bool:
@@ -67,26 +127,31 @@ def save_figure(fig: plt.Figure, name: str, *, notebook: str, profile: str, data
                 caption: str = "") -> dict:
     """Write ``<figures>/<name>.png`` (``DPI``) and ``.pdf``, upsert the manifest; return the entry.
 
-    Byte-reproducible: no dates inside the files, files rewritten only when their bytes
-    change, and a manifest entry keeps its ``created`` time while nothing else changed,
-    so re-running the notebooks leaves an unchanged checkout clean.
+    The entry holds a SHA-256 of the files' bytes; ``commit`` and ``created`` name the
+    render that last changed the entry (bytes, caption or details), so re-rendering the
+    same figure with newer code leaves both files and manifest byte for byte as they were.
     """
-    import io
-
     folder = figures_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    files = []
+    files, digest = [], hashlib.sha256()
     for ext in ("png", "pdf"):
         buf = io.BytesIO()
         fig.savefig(buf, dpi=DPI, bbox_inches="tight", format=ext, metadata=_METADATA[ext])
         _write_if_changed(folder / f"{name}.{ext}", buf.getvalue())
+        digest.update(buf.getvalue())
         files.append(f"{name}.{ext}")
     entry = {"name": name, "files": files, "caption": caption, "notebook": notebook,
-             "profile": profile, "data": data, "commit": git_commit()}
+             "profile": profile, "data": data}
+    if getattr(fig, "_aeutils_details", ""):
+        entry["details"] = fig._aeutils_details  # noqa: SLF001
+    entry["sha256"] = digest.hexdigest()
     entries = read_manifest(folder)
     old = entries.get(name, {})
-    entry["created"] = old.get("created") if {k: old.get(k) for k in entry} == entry else \
-        _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    if {k: v for k, v in old.items() if k not in ("commit", "created")} == entry:
+        entry = old
+    else:
+        entry.update(commit=stamp(),
+                     created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
     entries[name] = entry
     blob = {"figures": [entries[k] for k in sorted(entries)]}
     _write_if_changed(folder / MANIFEST,
@@ -128,7 +193,7 @@ def _show(ax, img, title: str | None = None, **kw) -> None:
     ax.set_yticks([])
     ax.grid(False)
     if title:
-        ax.set_title(title, fontsize="small")
+        ax.set_title(title, fontsize=14)
 
 
 def _grid_image(images, nrow: int, pad: int = 2) -> np.ndarray:
@@ -151,31 +216,43 @@ def footnoted(names: Sequence[str], settings: Sequence[str]) -> tuple[list[str],
     return marked, "; ".join(f"[{mark}] {how}" for how, mark in letters.items())
 
 
+def _one_line(fig: plt.Figure, sub: str, width_pt: float, size: float) -> str:
+    """``sub`` cut to one line of ``width_pt`` at a "; " or ", " boundary ("…" marks the
+    cut); the whole of it goes to the manifest's ``details`` (:func:`set_details`)."""
+    room = int(width_pt / (0.52 * size))
+    if len(sub) <= room:
+        return sub
+    cut = max(sub.rfind("; ", 0, room - 2), sub.rfind(", ", 0, room - 2))
+    prior = getattr(fig, "_aeutils_details", "")
+    set_details(fig, "; ".join(t for t in (prior, sub) if t))
+    return (sub[:cut] if cut > 0 else sub[:room - 2]) + " …"
+
+
 def _titled(ax, main: str, sub: str = "") -> None:
-    """Bold ``main`` title with a smaller, wrapped ``sub`` line (e.g. the profile's settings)."""
+    """Bold ``main`` title with the settings ``sub`` in one smaller line above the axes."""
     if not sub:
         ax.set_title(main)
         return
-    size = FontProperties(size="x-small").get_size_in_points()
     width_pt = ax.get_position().width * ax.figure.get_figwidth() * 72
-    sub = textwrap.fill(sub, max(30, int(width_pt / (0.55 * size))))
-    ax.annotate(sub, (0.5, 1.0), xycoords="axes fraction", xytext=(0, 5),
-                textcoords="offset points", ha="center", va="bottom", fontsize=size, color="0.25")
-    ax.set_title(main, pad=10 + 1.25 * size * (sub.count("\n") + 1))
+    sub = _one_line(ax.figure, sub, max(width_pt, 360), SMALL)
+    ax.annotate(sub, (0.5, 1.0), xycoords="axes fraction", xytext=(0, 6),
+                textcoords="offset points", ha="center", va="bottom", fontsize=SMALL,
+                color="0.3")
+    ax.set_title(main, pad=12 + 1.3 * SMALL)
 
 
 def _fig_titled(fig, main: str, sub: str = "") -> None:
-    """Figure-level :func:`_titled`: bold suptitle, the smaller wrapped ``sub`` below it.
+    """Figure-level :func:`_titled`: bold suptitle, the settings line below it.
 
     Lays the figure out (``tight_layout`` below the reserved title band), so a caller
     calls this last instead of ``tight_layout``."""
-    size = FontProperties(size="x-small").get_size_in_points()
-    sub = textwrap.fill(sub, int(fig.get_figwidth() * 72 / (0.55 * size))) if sub else ""
+    sub = _one_line(fig, sub, fig.get_figwidth() * 72, SMALL) if sub else ""
     height = fig.get_figheight() * 72  # points
-    title_pt = 1.6 * FontProperties(size="large").get_size_in_points()
-    band = 6 + title_pt + (1.35 * size * (sub.count("\n") + 1) + 4 if sub else 0)
+    title_pt = 1.5 * FontProperties(size=matplotlib.rcParams["figure.titlesize"]
+                                    ).get_size_in_points()
+    band = 6 + title_pt + (1.4 * SMALL + 4 if sub else 0)
     fig.tight_layout(rect=(0, 0, 1, 1 - band / height))
-    fig.suptitle(main, y=1 - 4 / height, va="top", fontweight="bold", fontsize="large")
+    fig.suptitle(main, y=1 - 4 / height, va="top", fontweight="bold")
     if sub:
-        fig.text(0.5, 1 - (6 + title_pt) / height, sub, ha="center", va="top", fontsize=size,
-                 color="0.25")
+        fig.text(0.5, 1 - (6 + title_pt) / height, sub, ha="center", va="top", fontsize=SMALL,
+                 color="0.3")

@@ -2,55 +2,81 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib import ticker
 
-from .style import _as_float, _fig_titled, _np, _show
+from .style import MIN_PT, SLIDE, _as_float, _fig_titled, _np, _show, color_of
 
 
 # --- training --------------------------------------------------------------------------
 def training_curves(records: pd.DataFrame, label: str, note: str = "") -> plt.Figure:
-    """Mean training loss per epoch (band: min–max over classes), one panel per loss,
-    one line per autoencoder. ``records``: final-epoch rows with ``loss_curve``."""
+    """Mean training loss per epoch (band: min–max over classes), one panel per loss in
+    the losses' order, one line per autoencoder in its colour. ``records``: final-epoch
+    rows with ``loss_curve``."""
+    from ..losses import LOSSES
+
     rows = [{"model": r.model, "loss": r.loss, "class": r.normal_class, "epoch": e + 1, "value": v}
             for r in records.itertuples() for e, v in enumerate(r.loss_curve)]
     long = pd.DataFrame(rows)
-    losses = list(dict.fromkeys(records["loss"]))
-    fig, axes = plt.subplots(1, len(losses), figsize=(4.6 * len(losses), 4.6), squeeze=False)
-    for ax, loss in zip(axes[0], losses):
+    order = list(LOSSES)
+    losses = sorted(dict.fromkeys(records["loss"]),
+                    key=lambda x: order.index(x) if x in order else len(order))
+    ncols = min(3, len(losses))
+    nrows = -(-len(losses) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(SLIDE[0], min(SLIDE[1], 3.3 * nrows + 1)),
+                             squeeze=False)
+    n_epochs = int(long["epoch"].max()) if len(long) else 1
+    for ax, loss in zip(axes.flat, losses):
         part = long[long["loss"] == loss]
-        sns.lineplot(part, x="epoch", y="value", hue="model", errorbar=("pi", 100), ax=ax,
-                     marker="o", legend=ax is axes[0, -1])
-        ax.set_title(loss)
-        ax.set_ylabel("training loss" if ax is axes[0, 0] else "")
-        ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
-    if axes[0, -1].get_legend() is not None:
-        sns.move_legend(axes[0, -1], "upper left", bbox_to_anchor=(1.02, 1), fontsize="small")
+        for model, m in part.groupby("model", sort=False):
+            g = m.groupby("epoch")["value"]
+            mean = g.mean()
+            ax.plot(mean.index, mean.to_numpy(), color=color_of(model), label=model,
+                    marker="o" if n_epochs <= 20 else None, ms=4)
+            ax.fill_between(mean.index, g.min().to_numpy(), g.max().to_numpy(),
+                            color=color_of(model), alpha=0.15, lw=0)
+        ax.set_title(loss, color=color_of(loss))
+        ax.xaxis.set_major_locator(ticker.MaxNLocator(4, integer=True))
+        ax.yaxis.set_major_locator(ticker.MaxNLocator(4))
+        ax.set_xlim(1, max(n_epochs, 2))
+    for ax in axes[:, 0]:
+        ax.set_ylabel("training loss")
+    for ax in axes[-1]:
+        ax.set_xlabel("epoch")
+    spare = list(axes.flat)[len(losses):]
+    for ax in spare:
+        ax.axis("off")
+    handles, names = axes.flat[0].get_legend_handles_labels()
+    where = spare[0] if spare else axes.flat[len(losses) - 1]
+    where.legend(handles, names, title="autoencoder (band: min–max over classes)",
+                 loc="center" if spare else "upper right", frameon=False)
     _fig_titled(fig, f"{label}: training loss per epoch", note)
     return fig
 
 
 def reconstructions(normal, normal_recon, anomalous, anomalous_recon, label: str,
-                    title: str = "", note: str = "") -> plt.Figure:
-    """The thesis's layout: normal originals, their reconstructions, anomalous originals,
-    their reconstructions (one row each). ``note``: the run's settings, under the title."""
+                    title: str = "", note: str = "",
+                    anomalous_names: Sequence[str] | None = None) -> plt.Figure:
+    """The thesis's layout: normal originals, their reconstructions, anomalous originals
+    (each named by its class when ``anomalous_names`` is given), their reconstructions;
+    as many normal as anomalous columns. ``note``: the run's settings, under the title."""
+    n = min(len(normal), len(anomalous))
     rows = [("normal\noriginal", normal), ("normal\nreconstructed", normal_recon),
             ("anomalous\noriginal", anomalous), ("anomalous\nreconstructed", anomalous_recon)]
-    n = max(len(normal), len(anomalous))
-    fig, axes = plt.subplots(4, n, figsize=(1.35 * n + 1.8, 6.6), squeeze=False)
+    fig, axes = plt.subplots(4, n, figsize=(min(SLIDE[0], 1.3 * n + 3.2), SLIDE[1] * 0.85),
+                             squeeze=False)
     for r, (name, imgs) in enumerate(rows):
         for j in range(n):
-            ax = axes[r, j]
-            if j < len(imgs):
-                _show(ax, imgs[j])
-            else:
-                ax.axis("off")
-        axes[r, 0].set_ylabel(name, fontsize="small", rotation=0, ha="right", va="center")
-    _fig_titled(fig, f"{label}: reconstructions" + (f" — {title}" if title else ""), note)
-    fig.subplots_adjust(wspace=0.05, hspace=0.08)
+            _show(axes[r, j], imgs[j])
+        axes[r, 0].set_ylabel(name, fontsize=MIN_PT + 2, rotation=0, ha="right", va="center")
+    for j, cls in enumerate(list(anomalous_names or [])[:n]):
+        axes[2, j].set_title(str(cls), fontsize=MIN_PT + 1, fontweight="normal", pad=3)
+    _fig_titled(fig, f"{label}: reconstructions", "; ".join(t for t in (title, note) if t))
+    fig.subplots_adjust(wspace=0.06, hspace=0.25 if anomalous_names else 0.08)
     return fig
 
 
@@ -62,7 +88,8 @@ def error_maps(images, recons, is_anomaly, label: str, title: str = "",
     err = ((x - r) ** 2).mean(1).numpy()
     vmax = float(np.quantile(err, 0.995)) or 1.0
     n = len(x)
-    fig, axes = plt.subplots(3, n, figsize=(1.5 * n + 2.2, 5.6), squeeze=False)
+    fig, axes = plt.subplots(3, n, figsize=(min(SLIDE[0], 1.5 * n + 3.2), SLIDE[1] * 0.8),
+                             squeeze=False)
     im = None
     for j in range(n):
         kind = "anomalous" if bool(_np(is_anomaly)[j]) else "normal"
@@ -72,10 +99,10 @@ def error_maps(images, recons, is_anomaly, label: str, title: str = "",
         axes[2, j].set_xticks([])
         axes[2, j].set_yticks([])
         axes[2, j].grid(False)
-        axes[2, j].set_xlabel(f"{err[j].mean():.3f}", fontsize="x-small")
+        axes[2, j].set_xlabel(f"{err[j].mean():.3f}", fontsize=MIN_PT)
     for r_, name in enumerate(("original", "reconstructed", "squared\nerror")):
-        axes[r_, 0].set_ylabel(name, fontsize="small", rotation=0, ha="right", va="center")
+        axes[r_, 0].set_ylabel(name, fontsize=MIN_PT + 2, rotation=0, ha="right", va="center")
     fig.colorbar(im, cax=axes[2, -1].inset_axes([1.08, 0.0, 0.08, 1.0]), label="error")
-    _fig_titled(fig, f"{label}: per-pixel reconstruction error" + (f" — {title}" if title else ""),
-                note)
+    _fig_titled(fig, f"{label}: per-pixel reconstruction error",
+                "; ".join(t for t in (title, note) if t))
     return fig
