@@ -9,7 +9,7 @@ MNIST ?= mnist
 CIFAR10 ?= cifar10
 export AEUTILS_DATA ?= data
 
-.PHONY: install test lint reproduce figures ship tables grid bench cuda-check strip clean
+.PHONY: install test lint reproduce figures slides ship tables grid bench cuda-check strip clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,9 @@ reproduce: install  ## run every notebook with papermill for PROFILE, regenerati
 figures: install  ## redraw every figure and table of PROFILE from its shipped results (no training)
 	$(PY) -m aeutils reproduce --profile $(PROFILE) --render --mnist $(MNIST) --cifar10 $(CIFAR10) \
 		--figures figures/$(PROFILE) --output build/notebooks/$(PROFILE)
+
+slides: install  ## a PowerPoint deck (docs/slides/PROFILE.pptx) from the rendered figures/PROFILE, offline
+	$(PY) -m aeutils slides --profile $(PROFILE)
 
 ship: install  ## render PROFILE from its shipped store, drop the score files no figure read, git add the rest
 	$(PY) -m aeutils reproduce --profile $(PROFILE) --render --prune --mnist $(MNIST) --cifar10 $(CIFAR10) \

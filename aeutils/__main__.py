@@ -1,4 +1,4 @@
-"""Command line: ``python -m aeutils {run,grid,merge,reproduce,show,tables,digest,ship} …``
+"""Command line: ``python -m aeutils {run,grid,merge,reproduce,show,tables,digest,ship,slides} …``
 (thin; see --help)."""
 
 from __future__ import annotations
@@ -441,17 +441,39 @@ def _cmd_ship(a) -> int:
     return 0
 
 
+def _add_slides(sub) -> None:
+    p = sub.add_parser("slides", help="build a 16:9 PowerPoint deck from a rendered figure folder",
+                       formatter_class=HelpFormatter)
+    p.add_argument("--profile", default="thesis", type=_choice("profile", PROFILES),
+                   help=f"named grid, one of: {', '.join(PROFILES)}")
+    p.add_argument("--figures", default=None,
+                   help="rendered figure folder; omit for figures/<profile>")
+    p.add_argument("--output", default=None, help="the deck; omit for docs/slides/<profile>.pptx")
+
+
+def _cmd_slides(a) -> int:
+    from .slides import build_deck
+
+    try:
+        out = build_deck(a.profile, figures=a.figures, out=a.output)
+    except (FileNotFoundError, ImportError) as exc:
+        raise ConfigError(str(exc)) from None
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
 COMMANDS = {"run": (_add_run, _cmd_run), "grid": (_add_grid, _cmd_grid),
             "merge": (_add_merge, _cmd_merge), "reproduce": (_add_reproduce, _cmd_reproduce),
             "show": (_add_show, _cmd_show), "tables": (_add_tables, _cmd_tables),
-            "digest": (_add_digest, _cmd_digest), "ship": (_add_ship, _cmd_ship)}
+            "digest": (_add_digest, _cmd_digest), "ship": (_add_ship, _cmd_ship),
+            "slides": (_add_slides, _cmd_slides)}
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="python -m aeutils",
         description="Autoencoder-based image anomaly detection: run, sweep, merge, reproduce, "
-                    "ship, and the documents' tables.")
+                    "ship, the documents' tables, slides.")
     sub = parser.add_subparsers(dest="command", required=True)
     for add, _ in COMMANDS.values():
         add(sub)
