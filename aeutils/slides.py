@@ -120,11 +120,11 @@ def _figure_slide(deck, folder: Path, entry: dict, profile: str) -> None:
 
 def _heading_slide(deck, title: str, points: list[str], sub: str = "") -> None:
     slide = deck.slides.add_slide(deck.slide_layouts[6])
-    _text(slide, title, (0.6, 0.5, WIDTH - 1.2, 1.0), 36, bold=True)
+    _text(slide, title, (0.6, 0.4, WIDTH - 1.2, 1.3), 34, bold=True)
     if sub:
-        _text(slide, sub, (0.6, 1.45, WIDTH - 1.2, 0.6), 18, color=(90, 90, 90))
+        _text(slide, sub, (0.6, 1.75, WIDTH - 1.2, 0.5), 18, color=(90, 90, 90))
     if points:
-        _text(slide, "\n".join(f"•  {p}" for p in points), (0.8, 2.3, WIDTH - 1.6, 4.5), 22)
+        _text(slide, "\n".join(f"•  {p}" for p in points), (0.8, 2.5, WIDTH - 1.6, 4.5), 22)
 
 
 def read_table(path: Path) -> tuple[str, pd.DataFrame]:
@@ -162,6 +162,15 @@ def _table_slide(deck, path: Path, profile: str) -> None:
     slide.notes_slide.notes_text_frame.text = caption
 
 
+def _epoch_sentence(what: str, curve: dict[str, float]) -> str:
+    """Whether mean AUC is still at its highest at the last checkpoint, or peaked before."""
+    peak, last = max(curve, key=curve.get), max(curve, key=int)
+    if peak == last:
+        return f"{what}: mean AUC is highest at the last epoch, {last} ({curve[last]:.4f})."
+    return (f"{what}: mean AUC peaks at epoch {peak} ({curve[peak]:.4f}) and ends at "
+            f"{curve[last]:.4f} at epoch {last}.")
+
+
 def conclusions(numbers: dict) -> list[str]:
     """One sentence per finding, from the numbers files (true for whichever profile)."""
     ev = numbers.get("04_evaluation", {})
@@ -177,10 +186,7 @@ def conclusions(numbers: dict) -> list[str]:
         out.append(line)
         curve = d.get("auc_vs_epoch", {}).get(d["best_single_config"], {})
         if curve:
-            peak = max(curve, key=curve.get)
-            last = max(curve, key=int)
-            out.append(f"{d['label']}, {d['best_single_config']}: mean AUC peaks at epoch {peak} "
-                       f"({curve[peak]:.4f}); at epoch {last} it is {curve[last]:.4f}.")
+            out.append(_epoch_sentence(f"{d['label']}, {d['best_single_config']}", curve))
         for cfg, by in d.get("auc_vs_contamination", {}).items():
             lo, hi = min(by, key=float), max(by, key=float)
             out.append(f"{d['label']}, {cfg}: {hi} % anomalies in training take the mean AUC "

@@ -78,6 +78,14 @@ def test_the_deck_follows_the_thesis_order_with_caption_settings_and_source(smok
     last = _slide_texts(slides[-1])
     assert "Conclusions" in last and "0.9700 (thesis 0.9505)" in last
     assert "100 % anomalies in training take the mean AUC from 0.9500 to 0.7000" in last
+    assert "highest at the last epoch, 2 (0.9600)" in last
+
+
+def test_a_curve_that_peaked_early_says_so():
+    from aeutils.slides import _epoch_sentence
+
+    assert _epoch_sentence("x", {"1": 0.9, "20": 0.98, "200": 0.97}) == (
+        "x: mean AUC peaks at epoch 20 (0.9800) and ends at 0.9700 at epoch 200.")
 
 
 def test_slides_command_writes_the_deck_and_says_what_is_missing(smoke_figures, tmp_path,

@@ -362,14 +362,15 @@ def mean_auc_by_protocol(table: pd.DataFrame, label: str, title: str = "",
     for ax, protocol in zip(axes, protocols):
         _protocol_panel(ax, t[t["protocol"] == protocol], pal, lo)
         ax.set_title(protocol, loc="left", fontsize=MIN_PT + 3)
-    axes[-1].set_xlabel("mean AUC over classes")
+    for ax in {axes[0], axes[-1]}:
+        ax.set_xlabel("mean AUC over classes")
     handles = [plt.Line2D([], [], ls="", marker="o", color="0.3", ms=9, label="measured here"),
                plt.Line2D([], [], ls="", marker="o", mfc="white", mew=2, color="0.3", ms=9,
                           label="quoted from papers")]
     fig.legend(handles=handles, loc="lower left", ncols=2, frameon=False)
     data = ", ".join(d for d in dict.fromkeys(t["data"]) if d != label) if "data" in t else ""
     _fig_titled(fig, f"{label}: mean AUC per protocol",
-                "; ".join(s for s in (title, data and f"also {data}") if s))
+                "; ".join(s for s in (title, data and f"quoted rows on {data}") if s))
     fig.subplots_adjust(bottom=max(fig.subplotpars.bottom, 0.12))
     return fig
 

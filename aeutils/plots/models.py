@@ -22,7 +22,7 @@ def perturbation_losses(image, perturbed: Mapping[str, object], table: pd.DataFr
     ``table`` is :func:`aeutils.report.loss_table` output (index = perturbation names).
     """
     names = list(perturbed)
-    fig, axes = plt.subplots(2, len(names) + 1, figsize=(SLIDE[0], 5.4),
+    fig, axes = plt.subplots(2, len(names) + 1, figsize=(SLIDE[0], 4.9),
                              gridspec_kw={"hspace": 0.08, "wspace": 0.12})
     _show(axes[0, 0], image, "original")
     axes[1, 0].axis("off")
