@@ -29,18 +29,32 @@ from .style import (
 
 # --- evaluation ------------------------------------------------------------------------
 # One AUC colour scale for every dataset: reds below chance, then yellow → green → blue
-# from 0.5 to 1.0, so a cell's colour means the same AUC on MNIST and on CIFAR-10.
+# from 0.5 to 1.0, stretched towards 1 (quadratically), so that MNIST's 0.90–1.00 and
+# CIFAR-10's 0.55–0.80 both span several colours and a colour means one AUC everywhere.
 AUC_RANGE = (0.25, 0.5, 1.0)
 _AUC_CMAP = colors.ListedColormap(np.vstack([
     plt.get_cmap("Reds_r")(np.linspace(0.15, 0.75, 64)),
     plt.get_cmap("YlGnBu")(np.linspace(0.05, 1.0, 192))]), name="auc")
 
 
-def auc_norm() -> colors.Normalize:
-    """The shared AUC colour scale: :data:`AUC_RANGE` (low, chance, high), with the
-    colour change at chance."""
+def _auc_forward(x):
     lo, mid, hi = AUC_RANGE
-    return colors.TwoSlopeNorm(vcenter=mid, vmin=lo, vmax=hi)
+    x = np.clip(np.asarray(x, dtype=float), lo, hi)
+    return np.where(x < mid, 0.25 * (x - lo) / (mid - lo),
+                    0.25 + 0.75 * ((x - mid) / (hi - mid)) ** 2)
+
+
+def _auc_inverse(y):
+    lo, mid, hi = AUC_RANGE
+    y = np.asarray(y, dtype=float)
+    return np.where(y < 0.25, lo + (mid - lo) * y / 0.25,
+                    mid + (hi - mid) * np.sqrt(np.clip((y - 0.25) / 0.75, 0, None)))
+
+
+def auc_norm() -> colors.Normalize:
+    """The shared AUC colour scale over :data:`AUC_RANGE` (low, chance, high): linear below
+    chance, quadratic above, the colour change at chance."""
+    return colors.FuncNorm((_auc_forward, _auc_inverse), vmin=AUC_RANGE[0], vmax=AUC_RANGE[2])
 
 
 def auc_heatmap(matrix: pd.DataFrame, label: str, note: str = "", metric: str = "AUC") -> plt.Figure:
@@ -52,7 +66,7 @@ def auc_heatmap(matrix: pd.DataFrame, label: str, note: str = "", metric: str = 
     sns.heatmap(matrix, annot=True, fmt=".2f", cmap=_AUC_CMAP, norm=auc_norm(), ax=ax,
                 annot_kws={"fontsize": MIN_PT}, linewidths=0.5, linecolor="white",
                 cbar_kws={"label": f"test {metric} (shared scale; 0.5 = chance)", "pad": 0.02,
-                          "ticks": [0.25, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]})
+                          "ticks": [0.25, 0.5, 0.7, 0.8, 0.9, 0.95, 1.0]})
     for i, row in enumerate(values):
         if np.isfinite(row).any():
             j = int(np.nanargmax(row))
