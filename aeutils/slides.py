@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -217,12 +218,25 @@ def build_deck(profile: str, figures: str | Path | None = None,
         f"Thesis: {reference.THESIS}."], sub=settings)
     for section in SECTIONS:
         _section(deck, section, folder, manifest, numbers, profile)
+    props = deck.core_properties
+    props.title, props.last_modified_by = f"aeutils: {settings}", "aeutils"
     out = Path(out or Path("docs") / "slides" / f"{profile}.pptx")
     out.parent.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
     deck.save(buf)
-    out.write_bytes(buf.getvalue())
+    out.write_bytes(_reproducible(buf.getvalue()))
     return out
+
+
+def _reproducible(pptx_bytes: bytes) -> bytes:
+    """The same deck, its zip entries dated 1980-01-01: the same figures give the same
+    bytes, so a rebuilt deck changes in git only when a slide does."""
+    src, dst = zipfile.ZipFile(io.BytesIO(pptx_bytes)), io.BytesIO()
+    with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            z.writestr(zipfile.ZipInfo(info.filename, (1980, 1, 1, 0, 0, 0)),
+                       src.read(info.filename), compress_type=zipfile.ZIP_DEFLATED)
+    return dst.getvalue()
 
 
 def _section(deck, section: Section, folder: Path, manifest: dict, numbers: dict,
