@@ -263,20 +263,25 @@ MARKERS = ("o", "s", "^", "v", "P", "X", "*", "h")
 def _method_styles(methods: Sequence[str]) -> dict[str, tuple[str, str]]:
     """Each method's (colour, marker): the colour is its family's
     (:func:`aeutils.plots.style.color_of`, so every autoencoder row is the autoencoder
-    blue), the marker tells rows of one family apart."""
+    blue), the marker tells methods of one family apart; a method keeps its marker in
+    every protocol (footnote marks aside)."""
     out: dict[str, tuple[str, str]] = {}
+    markers: dict[str, str] = {}
     seen: dict[str, int] = {}
     for m in methods:
         col = color_of(m)
-        out[m] = (col, MARKERS[seen.get(col, 0) % len(MARKERS)])
-        seen[col] = seen.get(col, 0) + 1
+        base = re.sub(r" \[[a-z]\]$", "", m).lower().replace("-", " ")
+        if base not in markers:
+            markers[base] = MARKERS[seen.get(col, 0) % len(MARKERS)]
+            seen[col] = seen.get(col, 0) + 1
+        out[m] = (col, markers[base])
     return out
 
 
 def _short(method: str, width: int = 38) -> str:
     """A row label for a slide: the seeds (named in the settings) dropped, wrapped."""
-    return textwrap.fill(re.sub(r" \(seeds? [^)]*\)", "", method), width,
-                         break_on_hyphens=False)
+    short = re.sub(r" \(seeds? [^)]*\)", "", method).replace(" selection: ", ": ")
+    return textwrap.fill(short, width, break_on_hyphens=False)
 
 
 def per_class_bars(long: pd.DataFrame, classes: Sequence[str], label: str,
@@ -364,7 +369,8 @@ def mean_auc_by_protocol(table: pd.DataFrame, label: str, title: str = "",
     two = len(protocols) > 1 and sum(sizes) > 14
     right = sizes[1:] if two else sizes
     fig = plt.figure(figsize=SLIDE)
-    gs = fig.add_gridspec(sum(right), 2 if two else 1)
+    gs = fig.add_gridspec(sum(right), 2 if two else 1, width_ratios=[1.2, 1] if two else None,
+                          hspace=1.0)
     axes, start = [fig.add_subplot(gs[:, 0])] if two else [], 0
     for n in right:
         axes.append(fig.add_subplot(gs[start:start + n, -1]))
@@ -406,7 +412,7 @@ def _protocol_panel(ax, t: pd.DataFrame, pal: Mapping[str, object], lo: float) -
         ax.text(v + 0.008, yi, f" {v:.3f}{part}", va="center", fontsize=MIN_PT)
     if gap:
         ax.axhline((y[~quoted].min() + y[quoted].max()) / 2, color="0.6", lw=1)
-    ax.set_yticks(y, [_short(m) for m in t["method"]], fontsize=MIN_PT)
+    ax.set_yticks(y, [_short(m) for m in t["method"]], fontsize=MIN_PT, linespacing=0.95)
     ax.set_ylim(-0.7, y.max(initial=0) + 0.7)
     ax.set_xlim(lo, 1.13)
     ax.set_xticks([x for x in (0.5, 0.6, 0.7, 0.8, 0.9, 1.0) if x >= lo])
