@@ -387,11 +387,13 @@ def mean_auc_by_protocol(table: pd.DataFrame, label: str, title: str = "",
     handles = [plt.Line2D([], [], ls="", marker="o", color="0.3", ms=9, label="measured here"),
                plt.Line2D([], [], ls="", marker="o", mfc="white", mew=2, color="0.3", ms=9,
                           label="quoted from papers")]
-    fig.legend(handles=handles, loc="lower left", ncols=2, frameon=False)
+    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, 1), frameon=False,
+               fontsize=MIN_PT, borderaxespad=0.2)
+    for ax in axes[1 if two else 0:-1]:  # stacked panels share the bottom one's AUC ticks
+        ax.tick_params(labelbottom=False)
     data = ", ".join(d for d in dict.fromkeys(t["data"]) if d != label) if "data" in t else ""
     _fig_titled(fig, f"{label}: mean AUC per protocol",
                 "; ".join(s for s in (title, data and f"quoted rows on {data}") if s))
-    fig.subplots_adjust(bottom=max(fig.subplotpars.bottom, 0.12))
     return fig
 
 
