@@ -106,12 +106,12 @@ def _figure_slide(deck, folder: Path, entry: dict, profile: str) -> None:
     png = folder / f"{entry['name']}.png"
     with Image.open(png) as img:
         w, h = img.size
-    box_w, box_h = WIDTH - 0.3, HEIGHT - 1.05
+    box_w, box_h = WIDTH - 0.3, HEIGHT - 1.2
     scale = min(box_w / w, box_h / h)
     pic_w, pic_h = w * scale, h * scale
     slide.shapes.add_picture(str(png), Inches((WIDTH - pic_w) / 2), Inches(0.1),
                              Inches(pic_w), Inches(pic_h))
-    _text(slide, entry.get("caption", ""), (0.3, HEIGHT - 0.92, WIDTH - 0.6, 0.5), 13)
+    _text(slide, entry.get("caption", ""), (0.3, HEIGHT - 1.08, WIDTH - 0.6, 0.6), 13)
     source = (f"figures/{profile}/{png.name} · notebook {entry.get('notebook', '?')} · "
               f"data {entry.get('data', '?')} · commit {entry.get('commit', '?')}")
     _text(slide, source, (0.3, HEIGHT - 0.4, WIDTH - 0.6, 0.3), 10, color=(110, 110, 110))
