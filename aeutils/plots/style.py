@@ -39,7 +39,8 @@ LOSS_COLORS = {"mse": "#E69F00", "bce": "#56B4E9", "ssim": "#009E73",
                "mse+ssim": "#CC79A7", "bce+ssim": "#3D3D3D"}
 METHOD_COLORS = {"ae": "#0072B2", "thesis": "#0072B2", "deep-svdd": "#D55E00",
                  "deep svdd": "#D55E00", "ganomaly": "#E69F00", "anogan": "#A6761D",
-                 "egbad": "#7F5F00", "knn": "#56B4E9", "kmeans": "#2B8CBE", "pca": "#009E73",
+                 "egbad": "#7F5F00", "knn": "#56B4E9",
+                 "pretrained-knn": "#56B4E9", "untrained-knn": "#56B4E9", "kmeans": "#2B8CBE", "pca": "#009E73",
                  "ocsvm": "#999933", "iforest": "#AA4499", "kde": "#44AA99", "geom": "#882255",
                  "ocgan": "#CC6677", "densenet-169": "#777777", "resnet-152": "#999999",
                  "inception-v4": "#BBBBBB"}
