@@ -56,6 +56,11 @@ def _figures() -> dict[str, plt.Figure]:
                           "mean": [0.97, 0.95, 0.79, 0.44], "data": ["MNIST"] * 4,
                           "source": ["measured here", "measured here", "Akcay 2018",
                                      "Akcay 2018"]})
+    image = torch.rand(1, 28, 28)
+    perturbed = {name: (image + k * 0.05).clamp(0, 1) for k, name in enumerate(
+        ("identical", "noise σ=0.1", "blur σ=1", "shift 2 px", "brighter +0.2", "occluded 8×8"))}
+    losses = pd.DataFrame(rng.uniform(0, 1, (6, 5)), index=list(perturbed),
+                          columns=["mse", "bce", "ssim", "mse+ssim", "bce+ssim"])
     layers = pd.DataFrame({"layer": ["input", "encoder.0", "decoder.0"],
                            "output": ["784", "32", "784"], "size": [784, 32, 784]})
     return {
@@ -73,6 +78,10 @@ def _figures() -> dict[str, plt.Figure]:
                                           title="one-vs-rest rows only"),
         "means": plots.mean_auc_by_protocol(table, "MNIST"),
         "diagram": plots.architecture_diagram(layers, "basic autoencoder"),
+        "examples": plots.class_examples(imgs, torch.arange(9) % 3, ["a", "b", "c"], "MNIST"),
+        "balance": plots.class_balance(torch.arange(9) % 3, torch.arange(6) % 3,
+                                       ["a", "b", "c"], "MNIST"),
+        "losses": plots.perturbation_losses(image, perturbed, losses, "MNIST"),
     }
 
 
