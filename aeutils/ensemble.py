@@ -111,3 +111,26 @@ def ensemble_summary(store: ResultsStore, dataset: str, epochs: Sequence[int],
                          "anomaly_labels": False, "test_labels": False,
                          "transductive": how == "rank", "seed": seed})
     return rows
+
+
+def ensemble_epochs(epochs: int, checkpoints: Sequence[int]) -> list[int]:
+    """The epochs an ensemble is reported at, fixed before any number is seen: the search's
+    last epoch, and its first checkpoint at or after a tenth of the training (20 of 200)."""
+    early = min((e for e in checkpoints if e >= epochs / 10 and e < epochs), default=None)
+    return [epochs] if early is None else [early, epochs]
+
+
+def profile_ensembles(store: ResultsStore, profile: str, datasets: dict[str, str],
+                      source: str = "main") -> dict[str, list[dict]]:
+    """Per logical dataset, :func:`ensemble_summary` of ``profile``'s search blocks
+    (``source`` and ``source-…``) at :func:`ensemble_epochs`; datasets without stored score
+    files get an empty list."""
+    from .grid import block_group, profile_blocks
+
+    out = {}
+    blocks = profile_blocks(profile, block_group(profile, source))
+    for key, name in datasets.items():
+        mine = [b for b in blocks if key in b.datasets]
+        epochs = sorted({e for b in mine for e in ensemble_epochs(b.epochs, b.checkpoints)})
+        out[key] = ensemble_summary(store, name, epochs) if mine else []
+    return out

@@ -64,3 +64,12 @@ def test_summary_leaves_out_classes_without_score_files(store):
     assert {r["strategy"] for r in rows} == {"ensemble-validation", "ensemble-rank"}
     assert all(r["classes"] == 1 and not r["anomaly_labels"] for r in rows)
     assert ensemble_summary(st, "mnist", [20], classes=(0, 1)) == []  # no member at epoch 20
+
+
+def test_ensemble_epochs_are_fixed_by_the_schedule_alone():
+    from aeutils.ensemble import ensemble_epochs
+
+    assert ensemble_epochs(200, (1, 2, 5, 10, 20, 50, 100, 200)) == [20, 200]
+    assert ensemble_epochs(30, (5, 10, 20, 30)) == [5, 30]
+    assert ensemble_epochs(2, (1, 2)) == [1, 2]
+    assert ensemble_epochs(10, (10,)) == [10]

@@ -15,6 +15,7 @@ checks: each decimal number in it must be in the files the marker names.
 from __future__ import annotations
 
 import json
+import math
 import re
 import textwrap
 from collections.abc import Callable, Iterator
@@ -156,12 +157,30 @@ def thesis_table(root: Path, dataset: str) -> str:
     if not rows:
         return f"*No run of the `thesis` profile on this dataset is stored yet* (`{path}`).\n"
     header = ["class", "thesis: config", "thesis AUC", "thesis acc.", "here: config", "AUC",
-              "Δ AUC", "acc.", "Δ acc.", "balanced acc.", "status"]
+              "Δ AUC", "seed std", "acc.", "Δ acc.", "balanced acc.", "status"]
     body = [[str(r["class"]), _config(r["thesis_model"], r["thesis_loss"]), _fmt(r["thesis_auc"]),
              _fmt(r["thesis_accuracy"]), _config(r["our_model"], r["our_loss"]), _fmt(r["our_auc"]),
-             _fmt(r["delta_auc"]), _fmt(r["our_accuracy"]), _fmt(r["delta_accuracy"]),
+             _delta_mark(r), _seed_std(r), _fmt(r["our_accuracy"]), _fmt(r["delta_accuracy"]),
              _fmt(r["our_balanced_accuracy"]), r["status"]] for r in rows]
     return _table(path, header, body)
+
+
+def _present(x) -> bool:
+    return x is not None and not (isinstance(x, float) and math.isnan(x))
+
+
+def _delta_mark(row: dict) -> str:
+    """Δ AUC, with ``*`` where it exceeds twice the seed std (report.mark_seed_noise)."""
+    return _fmt(row["delta_auc"]) + (" *" if row.get("beyond_noise") is True else "")
+
+
+def _seed_std(row: dict) -> str:
+    """The seed std behind a cell: its own configuration's over seeds, or (p) the class's
+    std pooled over the configurations run on several seeds."""
+    std = row.get("seed_std")
+    if not _present(std):
+        return "–"
+    return _fmt(std) + (" (p)" if row.get("noise_from") == "pooled" else "")
 
 
 def thesis_quoted(root: Path, dataset: str) -> str:
@@ -336,6 +355,28 @@ def optimism(root: Path, profile: str) -> str:
     return _table(path, header, rows)
 
 
+def ensemble(root: Path, profile: str) -> str:
+    """The label-free ensemble of the whole search beside the selections and the best on
+    test, same seed and candidates (notebook 05: ``aeutils.ensemble``)."""
+    path = COMPARISON.format(profile=profile)
+    numbers = _load(root, path)
+    header = ["dataset", "scorer", "epoch", "members", "classes", "mean test AUC",
+              "label-free pick", "best single config on test", "best per class on test"]
+    rows = []
+    for ds in DATASETS:
+        picks = {o["strategy"]: o for o in numbers.get(ds, {}).get("optimism", [])}
+        free = picks.get("label-free", {})
+        for e in numbers.get(ds, {}).get("ensemble", []):
+            rows.append([DATASETS[ds], e["strategy"], str(e["epoch"]), str(e["members"]),
+                         str(e["classes"]), _fmt(e["auc"]), _fmt(free.get("test_auc")),
+                         _fmt(free.get("best_single_on_test")),
+                         _fmt(free.get("best_per_class_on_test"))])
+    if not rows:
+        return (f"*No ensemble of the `{profile}` profile: its search kept no score files at "
+                f"one epoch for every configuration* (`{path}`).\n")
+    return _table(path, header, rows)
+
+
 def convergence(root: Path, profile: str) -> str:
     """The neural baselines' mean test AUC at each checkpoint and how much their training
     loss still fell at the end, per column (notebook 05's convergence figures, as numbers)."""
@@ -419,7 +460,7 @@ def device_agreement(root: Path, path: str = "benchmarks/results/device_agreemen
 RENDERERS: dict[str, Callable[..., str]] = {
     "headline": headline, "thesis-table": thesis_table, "thesis-quoted": thesis_quoted,
     "progress": progress, "block-hours": block_hours, "comparison": comparison,
-    "convergence": convergence, "optimism": optimism, "proxy-study": proxy_study,
+    "convergence": convergence, "optimism": optimism, "ensemble": ensemble, "proxy-study": proxy_study,
     "device-agreement": device_agreement, "svdd-budget": svdd_budget}
 
 
