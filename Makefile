@@ -4,9 +4,13 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PROFILE ?= quick
-MNIST ?= mnist
+# The profile's datasets, each NAME or NAME=DATASET (e.g. cifar10=folder:data/my-cifar);
 # cifar10: torchvision's CIFAR-10, or offline the JPEG copy in $(AEUTILS_DATA)/cifar10-jpeg
-CIFAR10 ?= cifar10
+DATASETS ?= mnist cifar10
+DATASET_ARGS := $(foreach d,$(DATASETS),--dataset $(d))
+DATASET_MAP := $(foreach d,$(DATASETS),$(if $(findstring =,$(d)),--dataset-map $(d)))
+# make figures PROFILE=thesis also publishes its executed notebooks as Markdown here
+PUBLISH := $(if $(filter thesis,$(PROFILE)),--publish docs/notebooks)
 export AEUTILS_DATA ?= data
 
 .PHONY: install test lint reproduce figures slides ship tables grid bench cuda-check strip clean
@@ -24,17 +28,17 @@ test: install  ## lint, then the test suite (synthetic data; real MNIST if AEUTI
 	$(PY) -m pytest -q
 
 reproduce: install  ## run every notebook with papermill for PROFILE, regenerating figures/
-	$(PY) -m aeutils reproduce --profile $(PROFILE) --mnist $(MNIST) --cifar10 $(CIFAR10)
+	$(PY) -m aeutils reproduce --profile $(PROFILE) $(DATASET_ARGS)
 
 figures: install  ## redraw every figure and table of PROFILE from its shipped results (no training)
-	$(PY) -m aeutils reproduce --profile $(PROFILE) --render --mnist $(MNIST) --cifar10 $(CIFAR10) \
+	$(PY) -m aeutils reproduce --profile $(PROFILE) --render $(DATASET_ARGS) $(PUBLISH) \
 		--figures figures/$(PROFILE) --output build/notebooks/$(PROFILE)
 
 slides: install  ## a PowerPoint deck (docs/slides/PROFILE.pptx) from the rendered figures/PROFILE, offline
 	$(PY) -m aeutils slides --profile $(PROFILE)
 
 ship: install  ## render PROFILE from its shipped store, drop the score files no figure read, git add the rest
-	$(PY) -m aeutils reproduce --profile $(PROFILE) --render --prune --mnist $(MNIST) --cifar10 $(CIFAR10) \
+	$(PY) -m aeutils reproduce --profile $(PROFILE) --render --prune $(DATASET_ARGS) \
 		--figures figures/$(PROFILE) --output build/notebooks/$(PROFILE)
 	$(PY) -m aeutils ship --profile $(PROFILE) --stage
 
@@ -42,7 +46,7 @@ tables: install  ## rewrite the generated tables of README.md and docs/*.md from
 	$(PY) -m aeutils tables
 
 grid: install  ## only the training grid of PROFILE (resumable)
-	$(PY) -m aeutils grid --profile $(PROFILE) --dataset-map mnist=$(MNIST) --dataset-map cifar10=$(CIFAR10)
+	$(PY) -m aeutils grid --profile $(PROFILE) $(DATASET_MAP)
 
 BENCH_OUT ?= build/bench
 

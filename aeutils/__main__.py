@@ -308,10 +308,10 @@ def _add_reproduce(sub) -> None:
     p = sub.add_parser("reproduce", help="execute the notebooks in order with papermill",
                        formatter_class=HelpFormatter)
     p.add_argument("--profile", default="quick", type=_choice("profile", PROFILES), help=f"named grid, one of: {', '.join(PROFILES)}")
-    p.add_argument("--mnist", default="mnist", help="dataset used for MNIST")
-    p.add_argument("--cifar10", default="cifar10",
-                   help="dataset used for CIFAR-10; offline, cifar10 picks up the JPEG copy in "
-                        "$AEUTILS_DATA/cifar10-jpeg, or name any folder:<path>")
+    p.add_argument("--dataset", action="append", metavar="NAME[=DATASET]",
+                   help="a dataset of the profile, repeatable (default: mnist and cifar10); "
+                        "NAME=DATASET loads another in its place, e.g. cifar10=folder:<path>; "
+                        "offline, cifar10 picks up the JPEG copy in $AEUTILS_DATA/cifar10-jpeg")
     p.add_argument("--only", action="append", help="only notebooks whose name contains this")
     p.add_argument("--figures", default="figures", help="figure output folder")
     p.add_argument("--output", default="build/notebooks", help="executed notebooks + HTML")
@@ -323,14 +323,18 @@ def _add_reproduce(sub) -> None:
     p.add_argument("--prune", action="store_true",
                    help="with --render: then delete the store's score files that no figure "
                         "read (records stay), to keep a store to ship small")
+    p.add_argument("--publish", default=None, metavar="FOLDER",
+                   help="also write each executed notebook as Markdown into FOLDER, its "
+                        "figures linking the PNGs under --figures (e.g. docs/notebooks)")
 
 
 def _cmd_reproduce(a) -> int:
+    from .notebook import DEFAULT_DATASETS
     from .reproduce import reproduce
 
-    reproduce(profile=a.profile, mnist=a.mnist, cifar10=a.cifar10, only=a.only,
+    reproduce(profile=a.profile, datasets=a.dataset or DEFAULT_DATASETS, only=a.only,
               figures=a.figures, output=a.output, results=a.results, render=a.render,
-              prune=a.prune)
+              prune=a.prune, publish=a.publish)
     return 0
 
 

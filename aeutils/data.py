@@ -357,3 +357,23 @@ def example_indices(test_labels: torch.Tensor, normal_class: int, n_normal: int 
 def to_float(x: torch.Tensor, device=None) -> torch.Tensor:
     """uint8 images → float in [0, 1] (on ``device``)."""
     return x.to(device).float().div_(255)
+
+
+def load_images(folder: str | os.PathLike) -> np.ndarray:
+    """Every image file directly in ``folder`` (name order) as uint8 N×C×H×W: a user's own
+    images for :class:`aeutils.AutoEncoderDetector`. Grey images stay one channel; all
+    must share one size (the error names the first that does not)."""
+    from PIL import Image
+
+    files = sorted(f for f in Path(folder).iterdir() if f.suffix.lower() in IMAGE_EXTENSIONS)
+    if not files:
+        raise DataNotFoundError(f"no images ({', '.join(sorted(IMAGE_EXTENSIONS))}) in {folder}")
+    with Image.open(files[0]) as first:
+        mode = "L" if first.mode in ("1", "L", "I", "I;16", "F") else "RGB"
+    images = []
+    for f in files:
+        with Image.open(f) as img:
+            a = np.asarray(img.convert(mode))
+        images.append(a[None] if a.ndim == 2 else a.transpose(2, 0, 1))
+    _check_one_size(images, files, Path(folder))
+    return np.stack(images)

@@ -1,9 +1,9 @@
 """Run the notebooks in order with papermill, for one profile, and export them to HTML.
 
-``reproduce()`` injects ``profile``, ``mnist``, ``cifar10``, ``results``,
-``figures``, ``numbers_dir`` (``<figures>/numbers``: committed with the figures, so every
-number the documents quote is in a file a notebook wrote), ``train`` and ``progress`` into
-each notebook's ``parameters`` cell, runs
+``reproduce()`` injects ``profile``, ``datasets`` (a list of logical names or
+``logical=actual``), ``results``, ``figures`` (numbers files go to ``<figures>/numbers``,
+committed with the figures, so every number the documents quote is in a file a notebook
+wrote), ``train`` and ``progress`` into each notebook's ``parameters`` cell, runs
 it with the repository root as working directory, writes the executed copy
 and its HTML export to ``output`` (default ``build/notebooks/``), prints its wall time and records all
 times in ``timings.json`` there. A failing notebook stops the batch with a
@@ -16,9 +16,11 @@ import json
 import logging
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+
+from .notebook import DEFAULT_DATASETS, dataset_map
 
 
 class NotebookError(RuntimeError):
@@ -73,23 +75,59 @@ def _one_line(text: object) -> str:
     return lines[0] if lines else ""
 
 
-def reproduce(profile: str = "quick", mnist: str = "mnist", cifar10: str = "cifar10",
+def _dataset_params(datasets: Iterable[str] | str) -> list[str]:
+    """The ``datasets`` parameter for the kernels: ``logical=actual`` entries, resolved
+    here (offline CIFAR-10 copy) and with folders made absolute (kernels run elsewhere)."""
+    from .data import FOLDER_PREFIX, resolve_dataset
+
+    out = []
+    for logical, actual in dataset_map(datasets).items():
+        actual = resolve_dataset(actual)
+        if actual.startswith(FOLDER_PREFIX):
+            actual = FOLDER_PREFIX + _absolute(actual[len(FOLDER_PREFIX):])
+        out.append(logical if actual == logical else f"{logical}={actual}")
+    return out
+
+
+def _execute(path: Path, executed: Path, params: dict) -> None:
+    """Run one notebook with papermill; a failure becomes a one-line :class:`NotebookError`."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    try:
+        declared = papermill.inspect_notebook(str(path))  # no "unknown parameter"
+        papermill.execute_notebook(
+            str(path), str(executed), kernel_name="python3",
+            parameters={k: v for k, v in params.items() if k in declared},
+            cwd=str(repo_root()), progress_bar=False,
+            # the kernel's own log (e.g. "running over TCP without encryption",
+            # irrelevant for a local batch run) stays out of the terminal
+            extra_arguments=["--IPKernelApp.log_level=ERROR"])
+    except PapermillExecutionError as exc:
+        _export_html(executed)
+        raise NotebookError(
+            f"{path.name} failed in cell [{exc.exec_count}]: {exc.ename}: "
+            f"{_one_line(exc.evalue)} (executed copy: {executed})") from None
+
+
+def reproduce(profile: str = "quick", datasets: Iterable[str] | str = DEFAULT_DATASETS,
               only: Sequence[str] | None = None, figures: str = "figures",
               output: str = "build/notebooks", results: str | None = None,
-              render: bool = False, prune: bool = False) -> dict[str, float]:
+              render: bool = False, prune: bool = False,
+              publish: str | None = None) -> dict[str, float]:
     """Execute the notebooks for ``profile``; returns notebook name → wall seconds.
 
     *Reproduce* (default): the notebooks train what the user's results store lacks;
     at the end, if the repository ships a store for ``profile`` (``results/<profile>/``),
-    every configuration both stores hold is compared (:func:`aeutils.results.compare_stores`)
-    and the verdict printed. *Render* (``render=True``): the notebooks read the shipped
-    store (or ``results``) and train nothing, so every figure and table of a published
-    profile is redrawn in minutes.
+    every configuration both stores hold is compared and a verdict printed
+    (:func:`aeutils.verdict.verdict`). *Render* (``render=True``): the notebooks read the
+    shipped store (or ``results``) and train nothing, so every figure and table of a
+    published profile is redrawn in minutes.
 
+    ``datasets``: logical names or ``logical=actual`` (:func:`aeutils.notebook.dataset_map`).
     ``prune=True`` (with ``render``, all notebooks) then deletes the store's score files
-    that no figure read (:meth:`aeutils.results.ResultsStore.prune_scores`): what a
-    store to ship keeps is records plus only what its figures need.
-
+    that no figure read. ``publish``: a folder that receives a Markdown copy of each
+    executed notebook whose figures link the PNGs under ``figures`` (:mod:`aeutils.publish`).
     Paths are taken relative to the caller's working directory and passed to the
     kernels as absolute paths (the kernels run in the repository root).
     """
@@ -97,40 +135,50 @@ def reproduce(profile: str = "quick", mnist: str = "mnist", cifar10: str = "cifa
 
     if profile not in PROFILES:  # checked before the slow imports below, as are the others
         raise choice_error("profile", profile, PROFILES)
+    dataset_map(datasets)  # a malformed entry fails here too, before papermill
     if prune and (not render or only):
         raise NotebookError("pruning needs a render of every notebook: give --render and "
                             "no --only")
     paths = notebook_paths(only)
     if not paths:
         raise NotebookError(f"no notebooks under {repo_root() / 'notebooks'} match {only!r}")
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
+    from .results import shipped_path
 
     out_dir = Path(output).expanduser().resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
-    from .results import shipped_path
-
     shipped = shipped_path(profile)
     if render and not results:
         if not shipped.exists():
             raise NotebookError(f"no shipped results for profile {profile!r} ({shipped}); "
                                 f"render a store of your own with --results")
         results = str(shipped)
-    from .data import resolve_dataset
-
-    mnist, cifar10 = resolve_dataset(mnist), resolve_dataset(cifar10)
-    params = {"profile": profile, "mnist": mnist, "cifar10": cifar10,
+    params = {"profile": profile, "datasets": _dataset_params(datasets),
               "results": _absolute(results) if results else None,
-              "figures": _absolute(figures), "numbers_dir": str(Path(_absolute(figures)) / "numbers"),
-              "train": not render,
-              "progress": False}
+              "figures": _absolute(figures), "train": not render, "progress": False}
+    started = time.time()
+    timings = _run_all(paths, params, out_dir, prune)
+    _summary(timings, out_dir, Path(params["figures"]))
+    if prune:
+        _prune(results, out_dir, started)
+    if publish:
+        from .publish import publish_notebooks
+
+        written = publish_notebooks([out_dir / p.name for p in paths], publish,
+                                    Path(params["figures"]))
+        print(f"published {len(written)} notebooks as Markdown in {publish}", flush=True)
+    if not render and shipped.exists():
+        _report_comparison(results, shipped)
+    return timings
+
+
+def _run_all(paths: list[Path], params: dict, out_dir: Path, prune: bool) -> dict[str, float]:
+    """Execute ``paths`` in order, tailing the kernels' progress; times in ``timings.json``."""
     progress_file = out_dir / "progress.log"
     progress_file.write_text("")
     env = {"AEUTILS_FIGURES": params["figures"], "AEUTILS_PROGRESS_FILE": str(progress_file)}
-    scores_read, started = out_dir / "scores-read.txt", time.time()
     if prune:
-        scores_read.write_text("")
-        env["AEUTILS_SCORES_READ"] = str(scores_read)
+        (out_dir / "scores-read.txt").write_text("")
+        env["AEUTILS_SCORES_READ"] = str(out_dir / "scores-read.txt")
     if os.environ.get("AEUTILS_DATA"):
         env["AEUTILS_DATA"] = _absolute(os.environ["AEUTILS_DATA"])
     timings: dict[str, float] = {}
@@ -142,37 +190,25 @@ def reproduce(profile: str = "quick", mnist: str = "mnist", cifar10: str = "cifa
                   flush=True)
             try:
                 with _tail(progress_file, prefix=f"  {path.stem}: "):
-                    declared = papermill.inspect_notebook(str(path))  # no "unknown parameter"
-                    papermill.execute_notebook(
-                        str(path), str(executed), kernel_name="python3",
-                        parameters={k: v for k, v in params.items() if k in declared},
-                        cwd=str(repo_root()), progress_bar=False,
-                        # the kernel's own log (e.g. "running over TCP without encryption",
-                        # irrelevant for a local batch run) stays out of the terminal
-                        extra_arguments=["--IPKernelApp.log_level=ERROR"])
-            except PapermillExecutionError as exc:
-                _export_html(executed)
-                raise NotebookError(
-                    f"{path.name} failed in cell [{exc.exec_count}]: {exc.ename}: "
-                    f"{_one_line(exc.evalue)} (executed copy: {executed})") from None
+                    _execute(path, executed, params)
             finally:
                 timings[path.name] = round(time.perf_counter() - t0, 2)
                 (out_dir / "timings.json").write_text(json.dumps(timings, indent=1) + "\n")
             _export_html(executed)
             print(f"[{time.strftime('%H:%M:%S')}] {path.name} done in "
                   f"{timings[path.name]:.1f} s", flush=True)
-    _summary(timings, out_dir, Path(params["figures"]))
-    if prune:
-        from .results import ResultsStore
-
-        store = ResultsStore(results)
-        keep = set(scores_read.read_text().split())
-        removed, freed = store.prune_scores(keep, started)
-        print(f"pruned {store.scores_dir}: {removed} score files no figure read removed "
-              f"({freed / 1e6:.1f} MB), {len(keep)} kept", flush=True)
-    if not render and shipped.exists():
-        _report_comparison(results, shipped)
     return timings
+
+
+def _prune(results: str | None, out_dir: Path, started: float) -> None:
+    """Delete the store's score files that no figure of this render read."""
+    from .results import ResultsStore
+
+    store = ResultsStore(results)
+    keep = set((out_dir / "scores-read.txt").read_text().split())
+    removed, freed = store.prune_scores(keep, started)
+    print(f"pruned {store.scores_dir}: {removed} score files no figure read removed "
+          f"({freed / 1e6:.1f} MB), {len(keep)} kept", flush=True)
 
 
 @contextmanager
@@ -221,19 +257,13 @@ def _summary(timings: dict[str, float], out_dir: Path, figures: Path) -> None:
 
 
 def _report_comparison(results: str | None, shipped: Path) -> None:
-    """Print how the user's store compares with the shipped one, configuration by configuration."""
-    from .results import ResultsStore, compare_stores
+    """Print how the user's store compares with the shipped one: identical, within float
+    noise, or different beyond it (naming only those)."""
+    from .results import ResultsStore
+    from .verdict import verdict
 
     mine = ResultsStore(results)
     if mine.path.resolve() == shipped.resolve():
         return
-    c = compare_stores(mine, ResultsStore(shipped))
-    verdict = ("reproduction confirmed" if c["compared"] and not c["differ"] else
-               "nothing to compare" if not c["compared"] else
-               f"{len(c['differ'])} configurations differ")
-    print(f"against the shipped results ({shipped}): {c['compared']} (configuration, epoch) "
-          f"pairs compared, {c['agree']} agree within {c['tolerance']:g} AUC (largest "
-          f"difference {c['max_abs_diff']:.2g}); {verdict}", flush=True)
-    for d in c["differ"][:20]:
-        print(f"  differs: {d['model']}/{d['loss']} class {d['class']} epoch {d['epoch']}: "
-              f"mine {d['mine']:.4f}, shipped {d['shipped']:.4f}", flush=True)
+    for line in verdict(mine, ResultsStore(shipped)):
+        print(line, flush=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import matplotlib.pyplot as plt
+import nbformat
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,16 +15,18 @@ from aeutils import plots, reference, report
 from aeutils.config import RunConfig
 from aeutils.reproduce import NotebookError, notebook_paths, reproduce
 
-NOTEBOOKS = ["01_data", "02_models", "03_training", "04_evaluation", "05_comparison"]
+NOTEBOOKS = ["01_data", "02_models", "03_training", "04_evaluation", "05_comparison",
+             "06_your_own_data"]
 
 
 # --- the whole story on tiny data ------------------------------------------------------
 def test_reproduce_smoke_writes_figures_tables_and_numbers(tmp_path, synthetic_folder,
                                                            synthetic_rgb_folder):
     figs, out = tmp_path / "figs", tmp_path / "out"
-    timings = reproduce(profile="smoke", mnist=f"folder:{synthetic_folder}",
-                        cifar10=f"folder:{synthetic_rgb_folder}", figures=str(figs),
-                        output=str(out), results=str(tmp_path / "results" / "results.jsonl"))
+    datasets = [f"mnist=folder:{synthetic_folder}", f"cifar10=folder:{synthetic_rgb_folder}"]
+    timings = reproduce(profile="smoke", datasets=datasets, figures=str(figs), output=str(out),
+                        results=str(tmp_path / "results" / "results.jsonl"),
+                        publish=str(tmp_path / "docs"))
     assert [p.stem for p in notebook_paths()] == NOTEBOOKS
     assert set(timings) == {f"{n}.ipynb" for n in NOTEBOOKS}
     assert json.loads((out / "timings.json").read_text()) == timings
@@ -58,12 +61,26 @@ def test_reproduce_smoke_writes_figures_tables_and_numbers(tmp_path, synthetic_f
     assert set(ev["auc_vs_contamination"]["basic/bce"]) == {"0", "50", "100"}
     assert numbers["05_comparison"]["mnist"]["mean_auc"]
     assert "cifar10" in numbers["03_training"]
+    assert 0 <= numbers["06_your_own_data"]["folder"]["auc"] <= 1
+    for nb in NOTEBOOKS:  # every notebook ends with its generated "What we see"
+        assert numbers[nb]["findings"], f"{nb} concluded nothing"
+        executed = nbformat.read(out / f"{nb}.ipynb", as_version=4)
+        assert executed.cells[-2].source.startswith("## What we see")
+        shown = "".join(o.get("data", {}).get("text/markdown", "")
+                        for o in executed.cells[-1].outputs)
+        assert numbers[nb]["findings"][0] in shown
+
+    # Published: Markdown per notebook whose figures link the saved PNGs (no embedded image).
+    docs = tmp_path / "docs"
+    assert sorted(p.stem for p in docs.glob("0*.md")) == NOTEBOOKS
+    page = (docs / "04_evaluation.md").read_text()
+    assert "](../figs/04_auc_heatmap_mnist.png)" in page and "base64" not in page
+    assert "04_evaluation.md" in (docs / "README.md").read_text()
 
     # A second run (everything stored) into the same folder: every figure, table, numbers
     # file and the manifest come out byte for byte the same, so `git status` stays clean.
     table = tmp_path / "results" / "results.jsonl"
-    kwargs = dict(profile="smoke", mnist=f"folder:{synthetic_folder}",
-                  cifar10=f"folder:{synthetic_rgb_folder}", results=str(table))
+    kwargs = dict(profile="smoke", datasets=datasets, results=str(table))
     written = {p: p.read_bytes() for p in figs.rglob("*") if p.is_file()}
     reproduce(**kwargs, figures=str(figs), output=str(tmp_path / "out-2"))
     again = {p: p.read_bytes() for p in figs.rglob("*") if p.is_file()}

@@ -37,10 +37,15 @@ from .exports import (  # noqa: F401
     to_markdown,
     write_numbers,
 )
+from .findings import findings  # noqa: F401
 from .models import (  # noqa: F401
+    best_on_validation,
+    dataset_numbers,
+    detector_numbers,
     layer_table,
     loss_table,
     perturbations,
+    reconstruction_errors,
 )
 from .records import (  # noqa: F401
     CLASS_COLUMN,
@@ -52,14 +57,21 @@ from .records import (  # noqa: F401
     same_dataset,
 )
 from .thesis import (  # noqa: F401
+    THRESHOLD_NOTE,
     auc_matrix,
     best_per_class,
     best_single_config,
     compare_with_thesis,
     contamination_curve,
+    contamination_numbers,
     epoch_curve,
+    epoch_numbers,
     mark_seed_noise,
+    roc_panels,
+    score_panels,
     seed_spread,
+    thesis_numbers,
+    thesis_tables,
     validation_selected,
     with_seed_noise,
 )

@@ -74,3 +74,39 @@ def loss_table(image: torch.Tensor, perturbed: Mapping[str, torch.Tensor]) -> pd
         r = p.float()[None].clamp(0, 1)
         rows[name] = {loss: float(per_sample_loss(loss, r, x)[0]) for loss in LOSSES}
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def best_on_validation(records: pd.DataFrame, configs: Sequence) -> tuple[object, dict]:
+    """The config (of ``configs``) whose final record has the best validation AUC, and
+    that record: a choice that reads no test label."""
+    best = records.loc[records["val_auc"].idxmax()]
+    return next(c for c in configs if c.key() == best["key"]), best.to_dict()
+
+
+def reconstruction_errors(images: torch.Tensor, recons, n: int) -> dict:
+    """Mean squared error per image of the first ``n`` (normal) and the next ``n``
+    (anomalous) images against their reconstructions, averaged per group."""
+    err = ((images.float() / 255 - torch.as_tensor(recons)) ** 2).flatten(1).mean(1)
+    return {"mean_error_normal": float(err[:n].mean()),
+            "mean_error_anomalous": float(err[n:].mean())}
+
+
+def dataset_numbers(data) -> dict:
+    """Size, shape and per-class training counts of a loaded dataset (numbers file)."""
+    return {"classes": list(data.classes), "shape": list(data.shape),
+            "n_train": len(data.train_y), "n_test": len(data.test_y),
+            "train_per_class": data.train_y.bincount(minlength=len(data.classes)).tolist()}
+
+
+def detector_numbers(detector, x_test, is_anomaly, n_train: int) -> tuple[dict, object]:
+    """(summary, scores) of a fitted :class:`aeutils.AutoEncoderDetector` on labelled test
+    images: ROC AUC and the share of anomalies and of normal images its threshold flags."""
+    import numpy as np
+    from sklearn.metrics import roc_auc_score
+
+    is_anomaly = np.asarray(is_anomaly, dtype=bool)
+    scores, flagged = detector.decision_function(x_test), detector.predict(x_test).astype(bool)
+    return {"n_train": int(n_train), "n_test": len(is_anomaly),
+            "auc": float(roc_auc_score(is_anomaly, scores)),
+            "flagged_anomalies": float(flagged[is_anomaly].mean()),
+            "flagged_normals": float(flagged[~is_anomaly].mean())}, scores

@@ -248,3 +248,75 @@ def with_seed_noise(table: pd.DataFrame, best: pd.DataFrame, single: Mapping,
     spread = seed_spread(both, dataset, epoch)
     avg = config_seed_means(both, dataset, single["config"], epoch) if single else {}
     return mark_seed_noise(table, best, spread, avg)
+
+
+# --- what the evaluation notebook shows and records ----------------------------------
+def thesis_tables(final: pd.DataFrame, dataset: str, thesis_dataset: str,
+                  class_names: Sequence[str], expected_configs: int | None = None
+                  ) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
+    """(best per class on test, best single configuration, the thesis-table beside the
+    thesis's numbers) for one dataset: the thesis's selection, labelled as optimistic."""
+    best = best_per_class(final, dataset, class_names=class_names)
+    single = best_single_config(final, dataset)
+    table = compare_with_thesis(best, thesis_dataset, single, expected_configs=expected_configs)
+    return best, single, table
+
+
+def thesis_numbers(best: pd.DataFrame, single: Mapping, table: pd.DataFrame) -> dict:
+    """The numbers file's entries for :func:`thesis_tables`' result (mean row by its name,
+    not its position)."""
+    mean = table[table["class"].astype(str).str.startswith("mean of")].iloc[0]
+    per_class = table[~table["class"].astype(str).str.startswith(("mean of", "AVG"))]
+    return {"mean_auc_best_per_class": float(best["auc"].mean()),
+            "thesis_mean_auc_best_per_class": float(mean["thesis_auc"]),
+            "measured_classes": int((per_class["status"] != "missing").sum()),
+            "mean_balanced_accuracy_best_per_class": float(mean["our_balanced_accuracy"]),
+            "mean_accuracy_best_per_class": float(mean["our_accuracy"]),
+            "best_per_class": {str(r["class"]): {"config": r["config"], "auc": r["auc"]}
+                               for r in best.to_dict("records")},
+            "best_single_config": single["config"], "mean_auc_best_single": float(single["auc"]),
+            "thesis_table": table.to_dict("records")}
+
+
+def roc_panels(store, best: pd.DataFrame, class_names: Sequence[str]) -> dict:
+    """``label → (fpr, tpr, auc)`` for the best configuration of each class (stored scores)."""
+    from ..metrics import roc_points
+
+    curves = {}
+    for r in best.to_dict("records"):
+        s = store.load_scores(r["key"], r["epoch"])
+        fpr, tpr = roc_points(s["scores"], s["labels"])
+        curves[f"{class_names[r['class']]}: {r['config']}"] = (fpr, tpr, r["auc"])
+    return curves
+
+
+def score_panels(store, final: pd.DataFrame, dataset: str, config: str,
+                 class_names: Sequence[str]) -> dict:
+    """``label → (scores, labels)`` per normal class for one configuration (stored scores)."""
+    rows = final[same_dataset(final, dataset) & (final["config"] == config)]
+    panels = {}
+    for r in rows.sort_values(CLASS_COLUMN).to_dict("records"):
+        s = store.load_scores(r["key"], r["epoch"])
+        panels[f"class {class_names[r[CLASS_COLUMN]]} (AUC {r['auc']:.3f})"] = (
+            s["scores"], s["labels"])
+    return panels
+
+
+def contamination_numbers(curve: pd.DataFrame) -> dict:
+    """``config → {contamination %: mean AUC over classes}`` of :func:`contamination_curve`."""
+    means = curve.groupby(["config", "contamination"])["auc"].mean()
+    return {c: {f"{p:g}": float(v) for (cc, p), v in means.items() if cc == c}
+            for c in curve["config"].unique()}
+
+
+def epoch_numbers(curve: pd.DataFrame) -> dict:
+    """``config → {epoch: mean AUC}`` of :func:`epoch_curve`."""
+    return {c: {str(int(e)): float(a) for e, a in zip(p["epoch"], p["auc"])}
+            for c, p in curve.groupby("config")}
+
+
+THRESHOLD_NOTE = ("The thesis does not say how its accuracy threshold was set; ours is the 95th "
+                  "percentile of validation-normal scores, with balanced accuracy at the same "
+                  "threshold beside it (a test set that is 90 % anomalies gives 0.90 accuracy to "
+                  "'all anomalous'); oracle accuracy is an upper bound read from test labels. "
+                  "'status' says which cells are still missing.")

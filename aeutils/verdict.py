@@ -1,0 +1,71 @@
+"""How a user's results compare with the shipped ones: identical, float noise, or different.
+
+The same code on another machine (or the same machine with another thread layout) sums
+floats in another order, so AUCs of conv, VAE and Deep SVDD runs move by a few 1e-3
+while nothing is wrong. The tolerance for "within float noise" is therefore measured,
+not chosen: the largest AUC difference between the same runs trained twice on different
+hardware (``benchmarks/results/device_agreement.json``: 150 (class, epoch) pairs of
+three configurations retrained on an NVIDIA H200 and on this project's CPU), which bounds
+what float arithmetic alone moves. Only differences beyond it are named.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+AGREEMENT = Path(__file__).resolve().parent.parent / "benchmarks" / "results" / "device_agreement.json"
+
+
+def float_noise_tolerance(path: str | Path = AGREEMENT) -> float:
+    """Largest |AUC difference| between the same runs on two devices in ``path``
+    (0.0 when the measurement is missing: then only identical numbers agree)."""
+    try:
+        groups = json.loads(Path(path).read_text())["groups"]
+    except (OSError, KeyError, ValueError):
+        return 0.0
+    return max((abs(p["auc_gpu"] - p["auc_cpu"]) for g in groups.values()
+                for p in g["pairs_list"]), default=0.0)
+
+
+def classify(diffs: list[float], tolerance: float) -> str:
+    """``identical``, ``float noise`` (every |difference| ≤ tolerance), ``different``
+    (some beyond it) or ``nothing compared``."""
+    if not diffs:
+        return "nothing compared"
+    largest = max(abs(d) for d in diffs)
+    if largest == 0:
+        return "identical"
+    return "float noise" if largest <= tolerance else "different"
+
+
+def verdict(mine, shipped, tolerance: float | None = None, metric: str = "auc",
+            show: int = 20) -> list[str]:
+    """Lines that state what was measured between two :class:`~aeutils.results.ResultsStore`
+    objects, configuration and epoch by configuration and epoch."""
+    import numpy as np
+
+    tolerance = float_noise_tolerance() if tolerance is None else tolerance
+    theirs = {(r["key"], int(r["epoch"])): r for r in shipped.records()}
+    ours = {(r["key"], int(r["epoch"])): r for r in mine.records()}
+    both = sorted(set(theirs) & set(ours))
+    diffs = [float(ours[k][metric]) - float(theirs[k][metric]) for k in both]
+    kind = classify(diffs, tolerance)
+    head = f"against the shipped results ({shipped.path}): {len(both)} (configuration, epoch) pairs"
+    if kind == "nothing compared":
+        return [f"{head}: nothing to compare (no run in common)"]
+    d = np.asarray(diffs)
+    spread = (f"{int((d == 0).sum())} identical, mean difference {d.mean():+.5f} "
+              f"(sd {d.std():.5f}), largest {np.abs(d).max():.4f}")
+    if kind == "identical":
+        return [f"{head}: identical to the shipped results: reproduction confirmed"]
+    beyond = [k for k, x in zip(both, diffs) if abs(x) > tolerance]
+    lines = [f"{head}: {spread}; float noise reaches {tolerance:.4f} AUC (same runs on two "
+             f"devices): " + ("reproduction confirmed, within float noise" if kind == "float noise"
+                              else f"{len(beyond)} pairs differ beyond float noise")]
+    for k in beyond[:show]:
+        r = ours[k]
+        lines.append(f"  differs: {r['model']}/{r.get('loss')} class {r['normal_class']} "
+                     f"epoch {k[1]}: mine {float(r[metric]):.4f}, shipped "
+                     f"{float(theirs[k][metric]):.4f}")
+    return lines
