@@ -1,0 +1,131 @@
+"""The generated "What we see" sentences, the reproduce verdict, the dataset list and the ETA."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from aeutils.config import ConfigError
+from aeutils.notebook import dataset_map, numbers_folder
+from aeutils.report.findings import findings
+from aeutils.results import ResultsStore
+from aeutils.verdict import classify, float_noise_tolerance, verdict
+
+EVALUATION = {"profile": "quick", "mnist": {
+    "label": "MNIST", "mean_auc_per_config": {"basic/mse": 0.90, "vae/mse": 0.95},
+    "mean_auc_best_per_class": 0.96, "thesis_mean_auc_best_per_class": 0.95,
+    "measured_classes": 10, "best_single_config": "vae/mse", "mean_auc_best_single": 0.95,
+    "auc_vs_epoch": {"vae/mse": {"1": 0.80, "5": 0.90, "10": 0.95},
+                     "basic/mse": {"1": 0.80, "5": 0.90, "10": 0.90}},
+    "auc_vs_contamination": {"basic/bce+ssim": {"0": 0.95, "10": 0.94, "100": 0.80}}}}
+
+
+def test_evaluation_sentences_follow_the_numbers():
+    before = findings(EVALUATION, "04_evaluation")
+    text = " ".join(before)
+    assert "0.9600" in text and "0.9500 (+0.0100, above it)" in text
+    assert "1 of 2 configurations still gain" in text and "vae/mse, still rises" in text
+    assert "0.8000 with 100 % (-0.1500)" in text
+
+    worse = copy.deepcopy(EVALUATION)
+    worse["mnist"].update(mean_auc_best_per_class=0.90)
+    worse["mnist"]["auc_vs_epoch"]["vae/mse"]["10"] = 0.85
+    text = " ".join(findings(worse, "04_evaluation"))
+    assert "0.9000" in text and "(-0.0500, below it)" in text
+    assert "vae/mse, falls from epoch 5 to 10" in text and "0 of 2" in text
+
+
+def test_missing_parts_give_no_sentence_rather_than_a_wrong_one():
+    assert findings({"profile": "smoke"}, "04_evaluation") == []
+    only_matrix = {"mnist": {"label": "MNIST", "mean_auc_per_config": {"basic/mse": 0.9}}}
+    assert findings(only_matrix, "04_evaluation") == []
+
+
+def test_comparison_sentences_place_selection_against_the_best_on_test():
+    numbers = {"cifar10": {
+        "label": "CIFAR-10", "mean_auc": {"AE best single config (vae/mse) [one-vs-rest]": 0.65,
+                                          "knn [one-vs-rest]": 0.60, "pca [leave-one-out]": 0.9},
+        "optimism": [{"strategy": "label-free", "gap_single": 0.02, "best_single_on_test": 0.66}],
+        "selection": {"label-free": {"config": "basic/ssim", "epoch": 10, "seeds": [1, 2],
+                                     "mean_auc": 0.63, "std_auc": 0.004}}}}
+    text = " ".join(findings(numbers, "05_comparison"))
+    assert "basic/ssim at epoch 10, 0.6300 ± 0.0040 on seeds 1, 2" in text
+    assert "-0.0200 against the best single configuration on test (0.6600)" in text
+    assert "baseline, knn, averages 0.6000, -0.0500" in text  # leave-one-out rows are not compared
+    numbers["cifar10"]["mean_auc"]["knn [one-vs-rest]"] = 0.70
+    assert "+0.0500" in " ".join(findings(numbers, "05_comparison"))
+
+
+def test_data_models_training_and_own_data_sentences():
+    data = {"split": {"normal_class": 1, "contamination": 10.0,
+                      "mnist": {"n_train_normal": 90, "n_contamination": 9, "n_val": 20,
+                                "n_test": 100}},
+            "mnist": {"label": "MNIST", "classes": ["0", "1"], "shape": [1, 28, 28],
+                      "n_train": 300, "n_test": 100, "train_per_class": [100, 200]}}
+    text = " ".join(findings(data, "01_data"))
+    assert "100% more training images" in text and "about 33% of a test set" in text
+    assert "90 normal and 9 unlabelled" in text
+
+    losses = {"labels": {"mnist": "MNIST"}, "parameters": {"basic": {"s": 10}, "conv": {"s": 30}},
+              "losses": {"mnist": {"identical": {"mse": 0, "ssim": 0},
+                                   "blur": {"mse": 1, "ssim": 5}, "shift": {"mse": 2, "ssim": 1}}}}
+    text = " ".join(findings(losses, "02_models"))
+    assert "basic autoencoder is the smallest (10 parameters)" in text and "(30, 3.0×)" in text
+    assert "MSE by shift" in text and "SSIM by blur" in text and "disagree" in text
+
+    training = {"normal_class": 0, "mnist": {"label": "MNIST", "shown_config": "vae/mse",
+                "shown_val_auc": 0.9, "shown_auc": 0.95, "mean_error_normal": 0.01,
+                "mean_error_anomalous": 0.03}}
+    text = " ".join(findings(training, "03_training"))
+    assert "vae/mse (validation 0.900, test 0.950, +0.050 on test)" in text and "3.0×" in text
+
+    own = {"arrays": {"n_train": 10, "n_test": 20, "auc": 0.8, "flagged_anomalies": 0.5,
+                      "flagged_normals": 0.05}}
+    assert "ROC AUC 0.800" in findings(own, "06_your_own_data")[0]
+
+
+def test_dataset_list_maps_logical_names():
+    assert dataset_map(["mnist", "cifar10=folder:/x"]) == {"mnist": "mnist",
+                                                          "cifar10": "folder:/x"}
+    assert dataset_map("mnist cifar10") == {"mnist": "mnist", "cifar10": "cifar10"}
+    for bad in ([], ["=folder:x"], ["cifar10="]):
+        with pytest.raises(ConfigError):
+            dataset_map(bad)
+    assert numbers_folder("figures/quick").as_posix() == "figures/quick/numbers"
+
+
+def test_verdict_classes():
+    assert classify([], 0.01) == "nothing compared"
+    assert classify([0.0, 0.0], 0.01) == "identical"
+    assert classify([0.0, -0.004, 0.01], 0.01) == "float noise"
+    assert classify([0.0, 0.02], 0.01) == "different"
+    assert 0 < float_noise_tolerance() < 0.05  # the measured device spread is committed
+
+
+def _store(path, aucs):
+    store = ResultsStore(path)
+    store.append([{"key": f"k{i}", "epoch": 1, "model": "basic", "loss": "mse",
+                   "normal_class": i, "auc": a} for i, a in enumerate(aucs)])
+    return store
+
+
+def test_verdict_names_only_differences_beyond_float_noise(tmp_path):
+    shipped = _store(tmp_path / "s.jsonl", [0.9, 0.8, 0.7])
+    same = verdict(_store(tmp_path / "a.jsonl", [0.9, 0.8, 0.7]), shipped, tolerance=0.01)
+    assert len(same) == 1 and "identical" in same[0] and "confirmed" in same[0]
+    noise = verdict(_store(tmp_path / "b.jsonl", [0.905, 0.8, 0.7]), shipped, tolerance=0.01)
+    assert len(noise) == 1 and "within float noise" in noise[0] and "beyond" not in noise[0]
+    beyond = verdict(_store(tmp_path / "c.jsonl", [0.905, 0.6, 0.7]), shipped, tolerance=0.01)
+    assert "1 pairs differ beyond float noise" in beyond[0]
+    assert len(beyond) == 2 and "class 1" in beyond[1] and "class 0" not in " ".join(beyond)
+
+
+def test_eta_counts_the_estimated_groups_still_to_come():
+    from aeutils.experiment import Eta
+
+    eta = Eta.__new__(Eta)
+    eta.estimates, eta.actual = [10.0, 10.0, 40.0, None], [None] * 4
+    # the first group took twice its estimate: the slow group ahead counts twice as slow
+    assert eta.done(0, 20.0) == pytest.approx(20 + 80 + 20)
+    assert eta.done(1, 20.0) == pytest.approx(80 + 20)
