@@ -27,8 +27,9 @@ def _text(text: str | list[str]) -> str:
 
 def _output(out: dict, figures: Path, folder: Path) -> str | None:
     """One output as Markdown, or None when there is nothing worth showing."""
-    if out.get("output_type") == "stream":
-        return _text(out["text"]) if "".join(out["text"]).strip() else None
+    if out.get("output_type") == "stream":  # warnings (stderr) are not part of the story
+        text = "".join(out["text"])
+        return _text(text) if out.get("name") != "stderr" and text.strip() else None
     if out.get("output_type") == "error":
         return _text(f"{out['ename']}: {out['evalue']}")
     data, meta = out.get("data", {}), out.get("metadata", {})
@@ -58,7 +59,17 @@ def notebook_markdown(path: str | os.PathLike, figures: Path, folder: Path) -> s
                 continue
             parts.append("```python\n" + cell.source + "\n```")
             parts.extend(p for p in (_output(o, figures, folder) for o in cell.outputs) if p)
-    return "\n\n".join(parts) + "\n"
+    return _portable("\n\n".join(parts) + "\n")
+
+
+def _portable(text: str) -> str:
+    """Machine-specific paths made portable: the checkout's root becomes relative, the
+    data folder ``$AEUTILS_DATA``, so a render on another machine gives the same text."""
+    from .data import data_root
+    from .reproduce import repo_root
+
+    text = text.replace(f"{data_root().resolve()}/", "$AEUTILS_DATA/")
+    return text.replace(f"{repo_root()}/", "")
 
 
 def publish_notebooks(executed: Sequence[Path], folder: str | os.PathLike,
@@ -67,17 +78,18 @@ def publish_notebooks(executed: Sequence[Path], folder: str | os.PathLike,
     an index with each notebook's title; files are rewritten only when their text changes."""
     folder = Path(folder).resolve()
     folder.mkdir(parents=True, exist_ok=True)
-    written, index = [], ["# The notebooks, executed", "",
-                          f"Rendered from the results under `{_rel(figures)}` by "
-                          "`make figures PROFILE=thesis`; figures link the committed PNGs.", ""]
+    written = []
     for path in executed:
-        text = notebook_markdown(path, figures.resolve(), folder)
         target = folder / f"{Path(path).stem}.md"
-        _write_if_changed(target, text)
+        _write_if_changed(target, notebook_markdown(path, figures.resolve(), folder))
         written.append(target)
-        title = next((ln.lstrip("# ").strip() for ln in text.splitlines() if ln.startswith("# ")),
-                     target.stem)
-        index.append(f"- [{title}]({target.name})")
+    index = ["# The notebooks, executed", "",
+             f"Rendered from the results behind `{_rel(figures)}` by "
+             "`make figures PROFILE=thesis`; figures link the committed PNGs.", ""]
+    for page in sorted(folder.glob("[0-9][0-9]_*.md")):
+        title = next((ln[2:].strip() for ln in page.read_text(encoding="utf-8").splitlines()
+                      if ln.startswith("# ")), page.stem)
+        index.append(f"- [{title}]({page.name})")
     _write_if_changed(folder / "README.md", "\n".join(index) + "\n")
     return written
 

@@ -148,12 +148,13 @@ def comparison_findings(numbers: Mapping) -> list[str]:
         gaps = {g["strategy"]: g for g in d.get("optimism", [])}
         for strategy, s in d.get("selection", {}).items():
             seeds = ", ".join(map(str, s.get("seeds", [])))
+            spread = f" ± {s['std_auc']:.4f}" if s.get("std_auc") == s.get("std_auc") else ""
             g = gaps.get(strategy)
             vs = ("" if g is None else
                   f"; on the choosing seed it is {-g['gap_single']:+.4f} against the best single "
                   f"configuration on test ({g['best_single_on_test']:.4f})")
             out.append(f"{label}, {strategy} selection: {s['config']} at epoch {s['epoch']}, "
-                       f"{s['mean_auc']:.4f} ± {s['std_auc']:.4f} on seeds {seeds} that did not "
+                       f"{s['mean_auc']:.4f}{spread} on seeds {seeds} that did not "
                        f"choose it{vs}.")
         rows = d.get("mean_auc", {})
         single = next((v for k, v in rows.items() if k.startswith("AE best single")), None)
