@@ -102,7 +102,7 @@ def test_defaults_run_offline_from_aeutils_data(tmp_path, monkeypatch, lab_repo,
     assert labels["01_examples_mnist"] == "MNIST"
     assert labels["01_examples_cifar10"] == "CIFAR-10 (JPEG copy)"
 
-    numbers = json.loads((lab_repo / "build" / "notebooks" / "01_data_numbers.json").read_text())
+    numbers = json.loads((figures / "numbers" / "01_data_numbers.json").read_text())
     assert numbers["profile"] == "smoke"
     assert numbers["mnist"]["n_train"] == 400 and numbers["mnist"]["shape"] == [1, 28, 28]
     assert numbers["cifar10"]["label"] == "CIFAR-10 (JPEG copy)"
@@ -138,6 +138,6 @@ def test_without_data_the_notebook_stops_with_the_one_line_fix(tmp_path, monkeyp
     errors = _error_outputs(nb)
     assert len(errors) == 1
     failing = nb.cells[errors[0][0]]
-    assert "load_dataset(" in failing.source
+    assert "notebook_setup(" in failing.source
     assert not (lab_repo / "figures" / "MANIFEST.json").exists()
     assert not list(empty.rglob("*-ubyte")), "MNIST was downloaded"
