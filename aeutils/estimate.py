@@ -172,24 +172,38 @@ def _time_baseline(c: RunConfig, split: Split, device, n: int = 512) -> Baseline
     return BaselineCost(sig, training, scoring)
 
 
+_TIMED: dict[tuple, tuple[float, float]] = {}  # a group shape is timed once per process
+
+
+def autoencoder_costs(configs: Sequence[RunConfig], max_group: int = 10,
+                      device: torch.device | str | None = None) -> list[GroupCost]:
+    """One :class:`GroupCost` per batched group of the autoencoder runs in ``configs``, in
+    the order :func:`aeutils.experiment.run_configs` trains them (baselines are left out:
+    timing a one-shot baseline costs as much as running it)."""
+    device = pick_device(device if device is None or isinstance(device, str) else str(device))
+    out = []
+    for group in batched_groups([c for c in configs if c.is_autoencoder], max_group):
+        splits = [split_for(c)[1] for c in group]
+        shape = tuple(splits[0].train_x.shape[1:])
+        key = (group_signature(group[0]), shape, len(group), str(device))
+        if key not in _TIMED:
+            _TIMED[key] = _time_group(group[0], shape, len(group), device)
+        epochs = max(c.epochs for c in group)
+        steps = epochs * math.ceil(max(len(s.train_x) for s in splits) / group[0].batch_size)
+        scored = max(len(c.eval_epochs) * _scored_per_checkpoint(s)
+                     for c, s in zip(group, splits))
+        out.append(GroupCost(key[0], len(group), steps, scored, *_TIMED[key]))
+    return out
+
+
 def estimate(configs: Sequence[RunConfig], max_group: int = 10,
              device: str | torch.device | None = None) -> list[GroupCost | BaselineCost]:
     """One :class:`GroupCost` per batched group of autoencoder runs in ``configs`` and one
     :class:`BaselineCost` per baseline run; runs of the same shape are timed once."""
     device = pick_device(device if device is None or isinstance(device, str) else str(device))
-    timed: dict[tuple, tuple[float, float]] = {}
     out: list[GroupCost | BaselineCost] = []
-    for group in batched_groups([c for c in configs if c.is_autoencoder], max_group):
-        splits = [split_for(c)[1] for c in group]
-        shape = tuple(splits[0].train_x.shape[1:])
-        key = (group_signature(group[0]), len(group))
-        if key not in timed:
-            timed[key] = _time_group(group[0], shape, len(group), device)
-        epochs = max(c.epochs for c in group)
-        steps = epochs * math.ceil(max(len(s.train_x) for s in splits) / group[0].batch_size)
-        scored = max(len(c.eval_epochs) * _scored_per_checkpoint(s)
-                     for c, s in zip(group, splits))
-        out.append(GroupCost(key[0], len(group), steps, scored, *timed[key]))
+    for group in autoencoder_costs(configs, max_group, device):
+        out.append(group)
     baselines: dict[tuple, BaselineCost] = {}
     paid: set[tuple] = set()
     for c in configs:

@@ -98,11 +98,12 @@ def pending(configs: Iterable[RunConfig], store: ResultsStore) -> list[RunConfig
 def run_configs(configs: Sequence[RunConfig], store: ResultsStore | None = None,
                 device: str | torch.device | None = None, max_group: int = 10,
                 keep_models: bool = False, progress: bool = True,
-                log: bool = False) -> list[dict]:
+                log: bool = False, later_seconds: float = 0.0) -> list[dict]:
     """Run every config not yet stored; return the final-epoch record of each config.
 
     ``progress`` shows a bar; ``log`` prints one time-stamped line per finished group
-    (for long runs whose output goes to a file)."""
+    (for long runs whose output goes to a file) with an ETA that adds ``later_seconds``
+    (the estimate of what a caller runs after these configs)."""
     if max_group < 1:
         raise ConfigError(f"max_group must be at least 1, got {max_group}")
     store = store or ResultsStore()
@@ -114,7 +115,7 @@ def run_configs(configs: Sequence[RunConfig], store: ResultsStore | None = None,
                disable=not progress or not todo, dynamic_ncols=True)
     groups = batched_groups([c for c in todo if c.is_autoencoder], max_group)
     groups += [[c] for c in todo if not c.is_autoencoder]
-    eta = Eta(groups, max_group, device) if log and groups else None
+    eta = Eta(groups, max_group, device, later_seconds) if log and groups else None
     t_start = time.perf_counter()
     for n, group in enumerate(groups, 1):
         c0, t0 = group[0], time.perf_counter()
@@ -152,14 +153,16 @@ class Eta:
     counts as slow. Baseline runs (whose one-shot timing would cost a run) count as the
     mean of the finished baseline runs, or of all finished groups."""
 
-    def __init__(self, groups: Sequence[list[RunConfig]], max_group: int, device) -> None:
+    def __init__(self, groups: Sequence[list[RunConfig]], max_group: int, device,
+                 later_seconds: float = 0.0) -> None:
         self.estimates: list[float | None] = [None] * len(groups)
         self.actual: list[float | None] = [None] * len(groups)
+        self.later = later_seconds
         ae = [i for i, g in enumerate(groups) if g[0].is_autoencoder]
         try:
-            from .estimate import estimate
+            from .estimate import autoencoder_costs
 
-            costs = estimate([c for i in ae for c in groups[i]], max_group, device)
+            costs = autoencoder_costs([c for i in ae for c in groups[i]], max_group, device)
             if len(costs) == len(ae):
                 for i, cost in zip(ae, costs):
                     self.estimates[i] = cost.seconds
@@ -179,7 +182,7 @@ class Eta:
         plain = [self.actual[i] for i in done if self.estimates[i] is None] or \
             [self.actual[i] for i in done] or [0.0]
         rest = [i for i in range(len(self.actual)) if self.actual[i] is None]
-        return sum(self.estimates[i] * scale if self.estimates[i] is not None
+        return self.later * scale + sum(self.estimates[i] * scale if self.estimates[i] is not None
                    else sum(plain) / len(plain) for i in rest)
 
 

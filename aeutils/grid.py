@@ -305,6 +305,8 @@ def run_profile(profile: str, dataset_map: Mapping[str, str] | None = None,
     unsharded call sees the merged store complete.
     """
     store = store or ResultsStore()
+    later = (_later_seconds(profile, dataset_map, store, blocks, only_datasets, max_group, device)
+             if log and not shard_of else {})
     out = {}
     for b in profile_blocks(profile, blocks):
         t0 = time.perf_counter()
@@ -318,9 +320,31 @@ def run_profile(profile: str, dataset_map: Mapping[str, str] | None = None,
         n = 0
         for ds in dict.fromkeys(c.dataset for c in configs):  # in the block's dataset order
             n += run_grid([c for c in configs if c.dataset == ds], store, device=device,
-                          max_group=max_group, progress=progress, log=log)
+                          max_group=max_group, progress=progress, log=log,
+                          later_seconds=later.get((b.name, ds), 0.0))
         out[b.name] = (n, time.perf_counter() - t0)
     return out
+
+
+def _later_seconds(profile: str, dataset_map, store: ResultsStore, blocks, only_datasets,
+                   max_group: int, device) -> dict[tuple[str, str], float]:
+    """(block, dataset) → estimated seconds of the autoencoder runs still to train after
+    that part of the profile (:func:`aeutils.estimate.autoencoder_costs`), so the ETA of a
+    logged run counts the groups still to come; derived blocks, whose runs are known only
+    once their source is complete, and baselines are not counted."""
+    from .estimate import autoencoder_costs
+
+    parts = []
+    for b in profile_blocks(profile, blocks):
+        if b.select_from:
+            continue
+        todo = pending(profile_configs(profile, dataset_map, [b.name],
+                                       only_datasets=only_datasets), store)
+        for ds in dict.fromkeys(c.dataset for c in todo):
+            mine = [c for c in todo if c.dataset == ds]
+            parts.append(((b.name, ds), sum(g.seconds for g in
+                                            autoencoder_costs(mine, max_group, device))))
+    return {key: sum(s for _, s in parts[i + 1:]) for i, (key, _) in enumerate(parts)}
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -348,9 +372,11 @@ def shard(configs: Sequence[RunConfig], index: int, count: int,
 
 def run_grid(configs: Sequence[RunConfig], store: ResultsStore | None = None,
              device: str | None = None, max_group: int = 10, progress: bool = True,
-             log: bool = False) -> int:
-    """Run what the store lacks (one progress bar for the whole grid); returns runs trained."""
+             log: bool = False, later_seconds: float = 0.0) -> int:
+    """Run what the store lacks (one progress bar for the whole grid); returns runs trained.
+    ``later_seconds``: the estimate of what runs after, for a logged ETA."""
     store = store or ResultsStore()
     todo = pending(configs, store)
-    run_configs(todo, store, device=device, max_group=max_group, progress=progress, log=log)
+    run_configs(todo, store, device=device, max_group=max_group, progress=progress, log=log,
+                later_seconds=later_seconds)
     return len(todo)

@@ -125,7 +125,9 @@ def test_eta_counts_the_estimated_groups_still_to_come():
     from aeutils.experiment import Eta
 
     eta = Eta.__new__(Eta)
-    eta.estimates, eta.actual = [10.0, 10.0, 40.0, None], [None] * 4
+    eta.estimates, eta.actual, eta.later = [10.0, 10.0, 40.0, None], [None] * 4, 0.0
     # the first group took twice its estimate: the slow group ahead counts twice as slow
     assert eta.done(0, 20.0) == pytest.approx(20 + 80 + 20)
     assert eta.done(1, 20.0) == pytest.approx(80 + 20)
+    eta.later = 100.0  # blocks after this grid, estimated: scaled the same way
+    assert eta.left() == pytest.approx(200 + 80 + 20)
