@@ -131,3 +131,27 @@ def test_eta_counts_the_estimated_groups_still_to_come():
     assert eta.done(1, 20.0) == pytest.approx(80 + 20)
     eta.later = 100.0  # blocks after this grid, estimated: scaled the same way
     assert eta.left() == pytest.approx(200 + 80 + 20)
+
+
+def test_a_dataset_list_restricts_the_profile():
+    from aeutils.grid import profile_configs
+
+    both = profile_configs("quick", blocks=["main"])
+    mnist = profile_configs("quick", blocks=["main"], only_datasets=("mnist",))
+    assert {c.dataset for c in mnist} == {"mnist"} and 0 < len(mnist) < len(both)
+
+
+def test_published_outputs_link_saved_figures(tmp_path):
+    from aeutils.notebook import FIGURE_METADATA
+    from aeutils.publish import _output
+
+    figures, folder = tmp_path / "figures" / "thesis", tmp_path / "docs" / "notebooks"
+    image = {"output_type": "display_data", "data": {"image/png": "AAAA", "text/plain": "<Figure>"},
+             "metadata": {FIGURE_METADATA: "04_roc_mnist"}}
+    assert _output(image, figures, folder) == "![04_roc_mnist](../../figures/thesis/04_roc_mnist.png)"
+    untagged = {**image, "metadata": {}}
+    assert _output(untagged, figures, folder) is None  # never embedded
+    assert _output({"output_type": "stream", "name": "stderr", "text": "warn"}, figures, folder) is None
+    table = {"output_type": "execute_result", "data": {"text/html": "<table/>", "text/plain": "t"},
+             "metadata": {}}
+    assert _output(table, figures, folder) == "<table/>"
