@@ -109,6 +109,8 @@ CASES = [
     (["reproduce", "--profile", "nope"], "valid choices"),
     (["reproduce", "--profile", "smoke", "--only", "zzz"], "match"),
     (["reproduce", "--profile", "nope-never-shipped", "--render"], "valid choices"),
+    (["reproduce", "--profile", "smoke", "--dataset", "cifar10=", "--output", "{tmp}/o"],
+     "NAME=DATASET"),
     (["show", "--results", "{tmp}"], "is a directory"),
     (["nope"], "invalid choice"),
 ]
