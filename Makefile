@@ -38,7 +38,7 @@ slides: install  ## a PowerPoint deck (docs/slides/PROFILE.pptx) from the render
 	$(PY) -m aeutils slides --profile $(PROFILE)
 
 ship: install  ## render PROFILE from its shipped store, drop the score files no figure read, git add the rest
-	$(PY) -m aeutils reproduce --profile $(PROFILE) --render --prune $(DATASET_ARGS) \
+	$(PY) -m aeutils reproduce --profile $(PROFILE) --render --prune $(DATASET_ARGS) $(PUBLISH) \
 		--figures figures/$(PROFILE) --output build/notebooks/$(PROFILE)
 	$(PY) -m aeutils ship --profile $(PROFILE) --stage
 
