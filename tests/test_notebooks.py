@@ -413,7 +413,7 @@ def test_loss_table_and_profile_note(tmp_path):
     assert t.loc["identical", "mse"] == 0 and t.loc["identical", "ssim"] == pytest.approx(0, abs=1e-6)
     assert (t.drop(index="identical")["mse"] > 0).all()
     assert report.profile_note("quick") == ("quick profile: 10 epochs, 1000 training images per class, "
-                                           "2000 test images")
+                                           "2000 test images, autoencoders basic, vae")
     assert "all training images" in report.profile_note("full")
     path = report.write_numbers({"a": np.float32(0.5), "b": float("nan")}, "nb", tmp_path)
     assert json.loads(path.read_text()) == {"a": 0.5, "b": None}
