@@ -17,8 +17,8 @@ or, from an environment that has selenium, as the deselected-by-default test
 ``pytest -m browser tests/test_browser_walkthrough.py``.
 
 By default the notebook runs in a temporary copy of the checkout (``aeutils/``,
-``notebooks/``, ``pyproject.toml``), because running it writes ``figures/`` and
-``build/notebooks/`` in the repository it runs in; ``--in-place`` runs the checkout
+``notebooks/``, ``pyproject.toml``), because running it writes ``figures/`` (its
+numbers in ``figures/numbers/``) in the repository it runs in; ``--in-place`` runs the checkout
 itself, exactly as a user would. The kernel gets only the environment: AEUTILS_DATA
 (the offline copies, where ``cifar10`` picks up ``cifar10-jpeg/``) and AEUTILS_PROFILE
 (``smoke`` by default), which the notebook's parameters cell reads. It prints one line,
@@ -77,7 +77,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--profile", default=os.environ.get("AEUTILS_PROFILE", "smoke"),
                    help="AEUTILS_PROFILE for the kernel (default: smoke)")
     p.add_argument("--in-place", action="store_true",
-                   help="run the checkout itself (writes its figures/ and build/notebooks/)")
+                   help="run the checkout itself (writes its figures/, numbers included)")
     p.add_argument("--port", type=int, default=8899)
     p.add_argument("--token", default="walkthrough")
     p.add_argument("--screenshot", default=str(REPO / "figures" / "walkthrough_jupyterlab.png"))
