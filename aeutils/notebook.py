@@ -126,8 +126,8 @@ def notebook_setup(name: str, profile: str, datasets: Iterable[str] | str = DEFA
     from .results import ResultsStore
 
     profile_blocks(profile)  # an unknown profile fails here, with the choices
+    os.chdir(repo_root())  # first: relative paths are the repository's, as for the CLI
     figures = Path(figures).expanduser().resolve()
-    os.chdir(repo_root())
     os.environ["AEUTILS_FIGURES"] = str(figures)
     plots.set_style()
     resolved = {k: resolve_dataset(v) for k, v in dataset_map(datasets).items()}
