@@ -32,7 +32,7 @@ import torch
 from .config import RunConfig
 from .data import Split, split_for
 from .detector import config_detector, detector_class
-from .experiment import batched_groups
+from .experiment import batched_groups, log_line
 from .registry import ONE_SHOT
 from .train import group_signature, pick_device, score_images, train_autoencoders
 
@@ -222,3 +222,41 @@ def estimate(configs: Sequence[RunConfig], max_group: int = 10,
         paid.add(test_set)
         out.append(cost)
     return out
+
+
+class Eta:
+    """Time left in a list of groups: the dry-run estimator's seconds for every group still
+    to come (:func:`aeutils.estimate.estimate`, timed once before the first group), scaled
+    by how the finished groups compared with their estimates, so a slow conv group ahead
+    counts as slow. Baseline runs (whose one-shot timing would cost a run) count as the
+    mean of the finished baseline runs, or of all finished groups."""
+
+    def __init__(self, groups: Sequence[list[RunConfig]], max_group: int, device,
+                 later_seconds: float = 0.0) -> None:
+        self.estimates: list[float | None] = [None] * len(groups)
+        self.actual: list[float | None] = [None] * len(groups)
+        self.later = later_seconds
+        ae = [i for i, g in enumerate(groups) if g[0].is_autoencoder]
+        try:
+            costs = autoencoder_costs([c for i in ae for c in groups[i]], max_group, device)
+            if len(costs) == len(ae):
+                for i, cost in zip(ae, costs):
+                    self.estimates[i] = cost.seconds
+        except Exception as err:  # noqa: BLE001 - an ETA must never stop a run
+            log_line(f"no ETA from the estimator ({type(err).__name__}: {err})")
+
+    def done(self, index: int, seconds: float) -> float:
+        """Record group ``index`` as finished in ``seconds``; return the seconds left."""
+        self.actual[index] = seconds
+        return self.left()
+
+    def left(self) -> float:
+        done = [i for i, a in enumerate(self.actual) if a is not None]
+        timed = [i for i in done if self.estimates[i]]
+        scale = (sum(self.actual[i] for i in timed) / sum(self.estimates[i] for i in timed)
+                 if timed else 1.0)
+        plain = [self.actual[i] for i in done if self.estimates[i] is None] or \
+            [self.actual[i] for i in done] or [0.0]
+        rest = [i for i in range(len(self.actual)) if self.actual[i] is None]
+        return self.later * scale + sum(self.estimates[i] * scale if self.estimates[i] is not None
+                   else sum(plain) / len(plain) for i in rest)

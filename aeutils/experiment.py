@@ -98,12 +98,12 @@ def pending(configs: Iterable[RunConfig], store: ResultsStore) -> list[RunConfig
 def run_configs(configs: Sequence[RunConfig], store: ResultsStore | None = None,
                 device: str | torch.device | None = None, max_group: int = 10,
                 keep_models: bool = False, progress: bool = True,
-                log: bool = False, later_seconds: float = 0.0) -> list[dict]:
+                log: bool = False, eta: Callable | None = None) -> list[dict]:
     """Run every config not yet stored; return the final-epoch record of each config.
 
     ``progress`` shows a bar; ``log`` prints one time-stamped line per finished group
-    (for long runs whose output goes to a file) with an ETA that adds ``later_seconds``
-    (the estimate of what a caller runs after these configs)."""
+    (for long runs whose output goes to a file) with an ETA: ``eta(groups)`` makes the
+    tracker (:class:`aeutils.estimate.Eta`), else the mean of the finished groups counts."""
     if max_group < 1:
         raise ConfigError(f"max_group must be at least 1, got {max_group}")
     store = store or ResultsStore()
@@ -115,7 +115,7 @@ def run_configs(configs: Sequence[RunConfig], store: ResultsStore | None = None,
                disable=not progress or not todo, dynamic_ncols=True)
     groups = batched_groups([c for c in todo if c.is_autoencoder], max_group)
     groups += [[c] for c in todo if not c.is_autoencoder]
-    eta = Eta(groups, max_group, device, later_seconds) if log and groups else None
+    tracker = eta(groups) if eta and log and groups else None
     t_start = time.perf_counter()
     for n, group in enumerate(groups, 1):
         c0, t0 = group[0], time.perf_counter()
@@ -134,7 +134,8 @@ def run_configs(configs: Sequence[RunConfig], store: ResultsStore | None = None,
                          f"contamination {c0.contamination:g}%")
         elif log:
             done = time.perf_counter() - t_start
-            left = eta.done(n - 1, time.perf_counter() - t0) if eta else 0.0
+            left = (tracker.done(n - 1, time.perf_counter() - t0) if tracker else
+                    done / n * (len(groups) - n))
             log_line(f"group {n}/{len(groups)} done: {what}, contamination "
                      f"{c0.contamination:g}%, {time.perf_counter() - t0:.0f} s "
                      f"(elapsed {done / 60:.1f} min, ETA {left / 60:.1f} min)")
@@ -144,46 +145,6 @@ def run_configs(configs: Sequence[RunConfig], store: ResultsStore | None = None,
         rows = store.get(c, epoch=c.epochs)
         out.extend(rows[-1:])
     return out
-
-
-class Eta:
-    """Time left in a list of groups: the dry-run estimator's seconds for every group still
-    to come (:func:`aeutils.estimate.estimate`, timed once before the first group), scaled
-    by how the finished groups compared with their estimates, so a slow conv group ahead
-    counts as slow. Baseline runs (whose one-shot timing would cost a run) count as the
-    mean of the finished baseline runs, or of all finished groups."""
-
-    def __init__(self, groups: Sequence[list[RunConfig]], max_group: int, device,
-                 later_seconds: float = 0.0) -> None:
-        self.estimates: list[float | None] = [None] * len(groups)
-        self.actual: list[float | None] = [None] * len(groups)
-        self.later = later_seconds
-        ae = [i for i, g in enumerate(groups) if g[0].is_autoencoder]
-        try:
-            from .estimate import autoencoder_costs
-
-            costs = autoencoder_costs([c for i in ae for c in groups[i]], max_group, device)
-            if len(costs) == len(ae):
-                for i, cost in zip(ae, costs):
-                    self.estimates[i] = cost.seconds
-        except Exception as err:  # noqa: BLE001 - an ETA must never stop a run
-            log_line(f"no ETA from the estimator ({type(err).__name__}: {err})")
-
-    def done(self, index: int, seconds: float) -> float:
-        """Record group ``index`` as finished in ``seconds``; return the seconds left."""
-        self.actual[index] = seconds
-        return self.left()
-
-    def left(self) -> float:
-        done = [i for i, a in enumerate(self.actual) if a is not None]
-        timed = [i for i in done if self.estimates[i]]
-        scale = (sum(self.actual[i] for i in timed) / sum(self.estimates[i] for i in timed)
-                 if timed else 1.0)
-        plain = [self.actual[i] for i in done if self.estimates[i] is None] or \
-            [self.actual[i] for i in done] or [0.0]
-        rest = [i for i in range(len(self.actual)) if self.actual[i] is None]
-        return self.later * scale + sum(self.estimates[i] * scale if self.estimates[i] is not None
-                   else sum(plain) / len(plain) for i in rest)
 
 
 def log_line(message: str) -> None:

@@ -377,8 +377,12 @@ def run_grid(configs: Sequence[RunConfig], store: ResultsStore | None = None,
              log: bool = False, later_seconds: float = 0.0) -> int:
     """Run what the store lacks (one progress bar for the whole grid); returns runs trained.
     ``later_seconds``: the estimate of what runs after, for a logged ETA."""
+    from functools import partial
+
+    from .estimate import Eta
+
     store = store or ResultsStore()
     todo = pending(configs, store)
     run_configs(todo, store, device=device, max_group=max_group, progress=progress, log=log,
-                later_seconds=later_seconds)
+                eta=partial(Eta, max_group=max_group, device=device, later_seconds=later_seconds))
     return len(todo)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_DATASETS = ("mnist", "cifar10")
+REPO_ROOT = Path(__file__).resolve().parent.parent  # the checkout holding ``aeutils``
 
 
 def dataset_map(entries: Iterable[str] | str) -> dict[str, str]:
@@ -122,11 +123,10 @@ def notebook_setup(name: str, profile: str, datasets: Iterable[str] | str = DEFA
     from . import plots, report
     from .data import load_dataset, resolve_dataset
     from .grid import profile_blocks
-    from .reproduce import repo_root
     from .results import ResultsStore
 
     profile_blocks(profile)  # an unknown profile fails here, with the choices
-    os.chdir(repo_root())  # first: relative paths are the repository's, as for the CLI
+    os.chdir(REPO_ROOT)  # first: relative paths are the repository's, as for the CLI
     figures = Path(figures).expanduser().resolve()
     os.environ["AEUTILS_FIGURES"] = str(figures)
     plots.set_style()

@@ -12,7 +12,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from .notebook import FIGURE_METADATA
+from .notebook import FIGURE_METADATA, REPO_ROOT
 
 MAX_TEXT_LINES = 40  # a longer printed output is cut, with a note
 
@@ -66,10 +66,9 @@ def _portable(text: str) -> str:
     """Machine-specific paths made portable: the checkout's root becomes relative, the
     data folder ``$AEUTILS_DATA``, so a render on another machine gives the same text."""
     from .data import data_root
-    from .reproduce import repo_root
 
     text = text.replace(f"{data_root().resolve()}/", "$AEUTILS_DATA/")
-    return text.replace(f"{repo_root()}/", "")
+    return text.replace(f"{REPO_ROOT}/", "")
 
 
 def publish_notebooks(executed: Sequence[Path], folder: str | os.PathLike,
@@ -95,10 +94,8 @@ def publish_notebooks(executed: Sequence[Path], folder: str | os.PathLike,
 
 
 def _rel(path: Path) -> str:
-    from .reproduce import repo_root
-
     try:
-        return Path(path).resolve().relative_to(repo_root()).as_posix()
+        return Path(path).resolve().relative_to(REPO_ROOT).as_posix()
     except ValueError:
         return Path(path).name
 

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from .notebook import DEFAULT_DATASETS, dataset_map
+from .notebook import DEFAULT_DATASETS, REPO_ROOT, dataset_map
 
 
 class NotebookError(RuntimeError):
@@ -29,7 +29,7 @@ class NotebookError(RuntimeError):
 
 def repo_root() -> Path:
     """The checkout holding the ``aeutils`` package (its parent folder)."""
-    return Path(__file__).resolve().parent.parent
+    return REPO_ROOT
 
 
 def notebook_paths(only: Sequence[str] | None = None) -> list[Path]:

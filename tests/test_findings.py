@@ -129,7 +129,7 @@ def test_verdict_names_only_differences_beyond_float_noise(tmp_path):
 
 
 def test_eta_counts_the_estimated_groups_still_to_come():
-    from aeutils.experiment import Eta
+    from aeutils.estimate import Eta
 
     eta = Eta.__new__(Eta)
     eta.estimates, eta.actual, eta.later = [10.0, 10.0, 40.0, None], [None] * 4, 0.0
