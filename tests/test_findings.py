@@ -162,3 +162,20 @@ def test_published_outputs_link_saved_figures(tmp_path):
     table = {"output_type": "execute_result", "data": {"text/html": "<table/>", "text/plain": "t"},
              "metadata": {}}
     assert _output(table, figures, folder) == "<table/>"
+
+
+def test_ensemble_and_seed_noise_sentences_follow_the_numbers():
+    from aeutils.report.findings import comparison_findings, evaluation_findings
+
+    pick = {"strategy": "label-free", "model": "conv", "loss": "ssim", "epoch": 200,
+            "test_auc": 0.66, "best_single_on_test": 0.68, "gap_single": 0.02}
+    ens = {"strategy": "ensemble-validation", "epoch": 200, "members": 15, "classes": 10,
+           "auc": 0.67}
+    text = " ".join(comparison_findings({"cifar10": {"label": "C", "optimism": [pick],
+                                                     "ensemble": [ens]}}))
+    assert "ensemble of all 15 configurations at epoch 200" in text and "0.6700" in text
+    assert "(+0.0100)" in text and "(-0.0100)" in text
+    rows = [{"class": "0 a", "beyond_noise": True}, {"class": "1 b", "beyond_noise": False},
+            {"class": "mean of the 2 measured classes", "beyond_noise": None}]
+    said = " ".join(evaluation_findings({"mnist": {"label": "M", "thesis_table": rows}}))
+    assert "1 of the 2 per-class differences" in said and "(0 a)" in said

@@ -109,6 +109,18 @@ def _epoch_sentence(label: str, curves: Mapping[str, Mapping[str, float]], best:
             + (": a longer run would likely score higher." if trend == "still rises" else "."))
 
 
+def _noise_sentences(label: str, table: list) -> list[str]:
+    """How many per-class differences from the thesis exceed twice the seed std."""
+    marked = [r for r in table if r.get("beyond_noise") in (True, False)
+              and str(r.get("class", "")).split(" ")[0].isdigit()]
+    if not marked:
+        return []
+    beyond = [str(r["class"]) for r in marked if r["beyond_noise"]]
+    said = f" ({', '.join(beyond)})" if beyond else ""
+    return [f"{label}: {len(beyond)} of the {len(marked)} per-class differences from the thesis "
+            f"exceed twice the seed std{said}."]
+
+
 def evaluation_findings(numbers: Mapping) -> list[str]:
     """04: best per class against the thesis, best single configuration, epochs, contamination."""
     out = []
@@ -126,6 +138,7 @@ def evaluation_findings(numbers: Mapping) -> list[str]:
             out.append(f"{label}: the best single configuration, {d['best_single_config']}, "
                        f"averages {d['mean_auc_best_single']:.4f}, "
                        f"{d['mean_auc_best_single'] - mine:+.4f} against choosing per class.")
+        out.extend(_noise_sentences(label, d.get("thesis_table", [])))
         if d.get("auc_vs_epoch"):
             out.append(_epoch_sentence(label, d["auc_vs_epoch"], d.get("best_single_config", "")))
         for config, curve in d.get("auc_vs_contamination", {}).items():
@@ -137,6 +150,23 @@ def evaluation_findings(numbers: Mapping) -> list[str]:
             out.append(f"{label}, {config}: mean AUC {clean:.4f} with {levels[0]} % anomalies in "
                        f"training, {first:.4f} with {levels[1]} % ({first - clean:+.4f}) and "
                        f"{worst:.4f} with {levels[-1]} % ({worst - clean:+.4f}).")
+    return out
+
+
+def _ensemble_sentences(label: str, ensembles: list, label_free: Mapping | None) -> list[str]:
+    """The no-choice ensemble against the label-free pick and the best single on test."""
+    out = []
+    for e in ensembles:
+        if e["strategy"] != "ensemble-validation":
+            continue  # the transductive rank variant is in the table, not the prose
+        vs = ("" if label_free is None else
+              f", against the label-free pick's {label_free['test_auc']:.4f} "
+              f"({e['auc'] - label_free['test_auc']:+.4f}) and the best configuration and "
+              f"epoch on test, {label_free['best_single_on_test']:.4f} "
+              f"({e['auc'] - label_free['best_single_on_test']:+.4f})")
+        out.append(f"{label}: the ensemble of all {e['members']} configurations at epoch "
+                   f"{e['epoch']}, chosen by nothing, averages {e['auc']:.4f} over "
+                   f"{e['classes']} classes on the search's seed{vs}.")
     return out
 
 
@@ -164,6 +194,7 @@ def comparison_findings(numbers: Mapping) -> list[str]:
                        f"{g['test_auc']:.4f}, {-g['gap_single']:+.4f} against the best "
                        f"configuration and epoch on test ({g['best_single_on_test']:.4f}); not "
                        f"yet re-run on seeds that did not choose it.")
+        out.extend(_ensemble_sentences(label, d.get("ensemble", []), gaps.get("label-free")))
         rows = d.get("mean_auc", {})
         single = next((v for k, v in rows.items() if k.startswith("AE best single")), None)
         best = next((v for k, v in rows.items() if k.startswith("AE best of")), None)
