@@ -11,9 +11,11 @@ import pytest
 
 from aeutils import runtime
 
-# Re-allocate a 48 MiB tensor ten times in a fresh process that imported aeutils, and count
-# the minor page faults. Without the settings every round trip maps fresh pages.
-PROBE = ("import resource, torch, aeutils\n"
+# Re-allocate a 48 MiB tensor ten times in a fresh process that imported aeutils' grid
+# path (as every grid and notebook process does; ``import aeutils`` alone is lazy and loads
+# no module that allocates), and count the minor page faults. Without the settings every
+# round trip maps fresh pages.
+PROBE = ("import resource, torch, aeutils, aeutils.grid\n"
          "torch.empty(48 << 18).fill_(1)\n"
          "b = resource.getrusage(resource.RUSAGE_SELF).ru_minflt\n"
          "for _ in range(10): torch.empty(48 << 18).fill_(1)\n"
