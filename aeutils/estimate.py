@@ -128,19 +128,12 @@ def _time_encoder(c: RunConfig, split: Split, device, sig: tuple, n: int = 64) -
     at a scratch folder meanwhile, so the timing encodes and the real cache stays as it is."""
     import os
     import tempfile
+    from unittest import mock
 
     x = split.train_x[:n]
-    old = os.environ.get("AEUTILS_CACHE")
-    with tempfile.TemporaryDirectory() as tmp:
-        os.environ["AEUTILS_CACHE"] = tmp
-        try:
-            _fit(c, x[:8], device, 1, None)  # warm-up
-            seconds, _ = _fit(c, x, device, 1, None)
-        finally:
-            if old is None:
-                os.environ.pop("AEUTILS_CACHE", None)
-            else:
-                os.environ["AEUTILS_CACHE"] = old
+    with tempfile.TemporaryDirectory() as tmp, mock.patch.dict(os.environ, AEUTILS_CACHE=tmp):
+        _fit(c, x[:8], device, 1, None)  # warm-up
+        seconds, _ = _fit(c, x, device, 1, None)
     per_image = seconds / len(x)
     return BaselineCost(sig, per_image * len(split.train_x),
                         per_image * _scored_per_checkpoint(split), shared=per_image *
