@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PROFILE ?= quick
+# pytest-xdist workers of make test (the long notebook test runs beside the rest)
+TEST_WORKERS ?= 2
 # The profile's datasets, each NAME or NAME=DATASET (e.g. cifar10=folder:data/my-cifar);
 # cifar10: torchvision's CIFAR-10, or offline the JPEG copy in $(AEUTILS_DATA)/cifar10-jpeg
 DATASETS ?= mnist cifar10
@@ -25,7 +27,7 @@ install: $(VENV)/.installed
 
 test: install  ## lint, then the test suite (synthetic data; real MNIST if AEUTILS_DATA has it)
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS)
 
 reproduce: install  ## run every notebook with papermill for PROFILE, regenerating figures/
 	$(PY) -m aeutils reproduce --profile $(PROFILE) $(DATASET_ARGS)

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from .errors import BadDataError, DataNotFoundError  # noqa: F401  (re-exported)
+from .files import atomic_write
 from .registry import choice_error
 
 FOLDER_PREFIX = "folder:"
@@ -119,8 +120,6 @@ def dataset_identity(name: str) -> str:
             h.update(hashlib.sha256((root / rel).read_bytes()).digest())
         ident = f"folder-sha256:{h.hexdigest()[:16]}"
         memo.parent.mkdir(parents=True, exist_ok=True)
-        tmp = memo.with_name(f".{memo.name}.tmp{os.getpid()}")
-        tmp.write_text(ident + "\n")
-        os.replace(tmp, memo)
+        atomic_write(memo, ident + "\n")
     _IDENTITY[str(root)] = ident
     return ident

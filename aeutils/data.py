@@ -40,6 +40,7 @@ from .catalog import (  # noqa: F401  (re-exported: the public names of datasets
     display_name,
     resolve_dataset,
 )
+from .files import replacing
 from .registry import PROTOCOLS, ConfigError, choice_error
 from .synthetic import synthetic_anomalies
 
@@ -91,9 +92,8 @@ def load_dataset(name: str) -> ImageData:
         else:
             blob = _decode_torchvision(name, source)
         cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(f".tmp{os.getpid()}")
-        torch.save(blob, tmp)
-        os.replace(tmp, cache)  # atomic: a killed decode never leaves a half cache
+        with replacing(cache) as tmp:  # a killed decode never leaves a half cache
+            torch.save(blob, tmp)
     data = ImageData(name=name, **blob)
     _MEMORY[tag] = data
     return data

@@ -38,6 +38,7 @@ import pandas as pd
 
 from .config import RunConfig
 from .errors import StoreError
+from .files import atomic_write
 from .registry import ConfigError
 
 
@@ -226,7 +227,7 @@ class ResultsStore:
                     for f in src.glob("*.npz"):
                         dst = self.scores_dir / f.name
                         if not dst.exists():
-                            _atomic_bytes(dst, f.read_bytes())
+                            atomic_write(dst, f.read_bytes())
         return added
 
     # --- concurrency -----------------------------------------------------------------
@@ -322,7 +323,7 @@ class ResultsStore:
                             labels=np.asarray(labels, dtype=np.int8), **arrays)
         with writing(self.path):
             self.scores_dir.mkdir(parents=True, exist_ok=True)
-            _atomic_bytes(self.scores_dir / f"{key}-e{epoch}.npz", buf.getvalue())
+            atomic_write(self.scores_dir / f"{key}-e{epoch}.npz", buf.getvalue())
 
     def load_scores(self, key: str, epoch: int) -> dict[str, np.ndarray]:
         """Test scores and labels stored for (key, epoch).
@@ -465,14 +466,6 @@ def _truncate_partial_tail(fd: int) -> None:
     os.ftruncate(fd, size - chunk + cut + 1 if cut >= 0 else size - chunk)
 
 
-def _atomic_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)  # a full disk leaves no half file behind
-        raise
 
 
 def _json_default(o):

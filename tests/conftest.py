@@ -38,6 +38,17 @@ def make_image_data(n_train: int = 40, n_test: int = 12, channels: int = 1, size
         classes=[f"c{i}" for i in range(n_classes)])
 
 
+def pytest_configure(config):
+    # Two xdist workers share the two cores: one torch thread each, not two each.
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        torch.set_num_threads(1)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Long tests first: with two workers, the rest of the suite runs beside them."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 @pytest.fixture(scope="session")
 def grey_data() -> ImageData:
     return make_image_data()

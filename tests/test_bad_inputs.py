@@ -148,7 +148,7 @@ def _full_disk(monkeypatch, root) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(results, "_write_all", full)
-    monkeypatch.setattr(results, "_atomic_bytes", full)
+    monkeypatch.setattr(results, "atomic_write", full)
 
 
 def _refusing_folder(code: int):

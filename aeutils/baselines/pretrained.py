@@ -32,6 +32,7 @@ from sklearn.neighbors import NearestNeighbors
 
 from ..data import to_float
 from ..detector import BaseDetector
+from ..files import replacing
 from ..registry import ConfigError
 
 WEIGHTS_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"
@@ -136,9 +137,8 @@ class PretrainedKNN(BaseDetector):
             return np.load(path)
         f = encode(self.model, x, self.size)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp.npy")
-        np.save(tmp, f)
-        tmp.replace(path)
+        with replacing(path) as tmp, open(tmp, "wb") as fh:
+            np.save(fh, f)  # a file object: np.save would append .npy to a bare path
         return f
 
     def _fit_images(self, x: torch.Tensor, on_epoch: Callable[[int], None] | None = None) -> None:

@@ -24,6 +24,7 @@ import torch
 from matplotlib.font_manager import FontProperties
 from matplotlib.text import Text
 
+from ..files import atomic_write
 from ..provenance import stamp
 
 DPI = 200
@@ -118,9 +119,7 @@ def _write_if_changed(path: Path, data: bytes) -> bool:
     """Write ``data`` atomically unless ``path`` already holds exactly these bytes."""
     if path.exists() and path.read_bytes() == data:
         return False
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    atomic_write(path, data)
     return True
 
 

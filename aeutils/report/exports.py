@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..files import atomic_write
 from ..results import ResultsStore, on_accelerator
 from .records import (
     final_records,
@@ -140,9 +141,7 @@ def write_numbers(numbers: Mapping, notebook: str, folder: str | os.PathLike) ->
     """Write ``<folder>/<notebook>_numbers.json`` (key numbers a test can check)."""
     path = Path(folder) / f"{notebook}_numbers.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(json.dumps(_plain(numbers), indent=1, ensure_ascii=False) + "\n")
-    os.replace(tmp, path)
+    atomic_write(path, json.dumps(_plain(numbers), indent=1, ensure_ascii=False) + "\n")
     return path
 
 

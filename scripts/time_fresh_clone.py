@@ -1,0 +1,74 @@
+"""Time the README's two commands on a fresh clone of this checkout's HEAD.
+
+Clones HEAD into a temporary folder (nothing of this work tree is reused: no virtual
+environment, no results store, no caches), then runs, in the clone and one after the
+other, ``make test`` and ``make reproduce`` (the ``quick`` profile by default), each
+creating the virtual environment on first use as a new user's would. It writes the
+wall time of each command, the notebooks' own times (``build/notebooks/timings.json``)
+and the machine to ``--json``. Run it on a quiet machine: a timing measured beside other
+work says nothing.
+
+    AEUTILS_DATA=/path/to/data python scripts/time_fresh_clone.py \
+        --json benchmarks/results/fresh_clone.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def timed(cmd: list[str], cwd: Path, env: dict, log: Path) -> float:
+    """Wall seconds of ``cmd``; its output goes to ``log``; a failure stops the script."""
+    t0 = time.perf_counter()
+    with open(log, "w") as f:
+        rc = subprocess.call(cmd, cwd=cwd, env=env, stdout=f, stderr=subprocess.STDOUT)
+    seconds = time.perf_counter() - t0
+    if rc:
+        sys.exit(f"{' '.join(cmd)} failed (exit {rc}); its output: {log}")
+    return seconds
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--json", default="build/fresh_clone.json", help="where to write the times")
+    ap.add_argument("--profile", default="quick", help="PROFILE of make reproduce")
+    ap.add_argument("--only", choices=("test", "reproduce"), action="append",
+                    help="time only this command (repeatable; default both)")
+    args = ap.parse_args()
+    data = os.environ.get("AEUTILS_DATA")
+    if not data or not Path(data).is_dir():
+        sys.exit("set AEUTILS_DATA to a folder holding MNIST and CIFAR-10 (see README, Data)")
+    commit = subprocess.check_output(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True)
+    env = {**os.environ, "AEUTILS_DATA": str(Path(data).resolve())}
+    env.pop("VIRTUAL_ENV", None)
+    out: dict = {"commit": commit.strip(), "date": time.strftime("%Y-%m-%d"),
+                 "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
+                 "profile": args.profile, "seconds": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        clone = Path(tmp) / "clone"
+        subprocess.check_call(["git", "clone", "-q", str(ROOT), str(clone)])
+        for name in args.only or ("test", "reproduce"):
+            cmd = ["make", name] + ([f"PROFILE={args.profile}"] if name == "reproduce" else [])
+            seconds = timed(cmd, clone, env, Path(tmp) / f"{name}.log")
+            out["seconds"][f"make {name}"] = round(seconds, 1)
+            print(f"{' '.join(cmd)}: {seconds / 60:.1f} min", flush=True)
+        notebooks = clone / "build" / "notebooks" / "timings.json"
+        if notebooks.exists():
+            out["notebook_seconds"] = json.loads(notebooks.read_text())
+    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.json).write_text(json.dumps(out, indent=1) + "\n")
+    print(f"written {args.json}")
+
+
+if __name__ == "__main__":
+    main()
