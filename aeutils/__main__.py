@@ -14,7 +14,16 @@ import time
 from .catalog import DATASET_CHOICES, resolve_dataset
 from .config import DEFAULT_CHECKPOINTS, ConfigError, RunConfig
 from .errors import BadDataError, DataNotFoundError, StoreError, TrainingDivergedError
-from .registry import LOSSES, METHODS, PROFILES, PROTOCOLS, SCORES, choice_error
+from .registry import (
+    DEFAULT_PRECISION,
+    LOSSES,
+    METHODS,
+    PRECISIONS,
+    PROFILES,
+    PROTOCOLS,
+    SCORES,
+    choice_error,
+)
 from .reproduce import NotebookError
 
 METRICS_SHOWN = ("auc", "ap", "val_auc", "accuracy", "f1", "oracle_accuracy")
@@ -99,7 +108,14 @@ def _add_run(sub) -> None:
                        f"{k}: {v}" for k, v in SCORES.items()))
     p.add_argument("--seed", type=int, default=d.seed,
                    help="seed of the split, the initial weights and the batch order")
+    _add_precision(p)
     _add_common(p)
+
+
+def _add_precision(p) -> None:
+    p.add_argument("--precision", default=DEFAULT_PRECISION, type=_choice("precision", PRECISIONS),
+                   help="arithmetic of autoencoder training and scoring (part of the key unless "
+                        "fp32): " + "; ".join(f"{k}: {v}" for k, v in PRECISIONS.items()))
 
 
 def _add_common(p) -> None:
@@ -121,7 +137,8 @@ def _cmd_run(a) -> int:
                     protocol=a.protocol, contamination=a.contamination, epochs=a.epochs,
                     checkpoints=a.checkpoints, batch_size=a.batch_size, lr=a.lr,
                     latent_dim=a.latent_dim, hidden=a.hidden, val_fraction=a.val_fraction,
-                    max_train=a.max_train, max_test=a.max_test, seed=a.seed, score=a.score)
+                    max_train=a.max_train, max_test=a.max_test, seed=a.seed, score=a.score,
+                    precision=a.precision)
     from .experiment import run_configs
     from .results import ResultsStore
     from .train import pick_device
@@ -164,6 +181,7 @@ def _add_grid(sub) -> None:
                    help="train in N processes that share the cores and the results table "
                         "(each claims its groups); more throughput than one process's threads "
                         "on a small CPU (docs/performance.md)")
+    _add_precision(p)
     _add_common(p)
 
 
@@ -184,6 +202,8 @@ def _run_workers(a, store) -> int:
         args += ["--shard", a.shard]
     if a.device:
         args += ["--device", a.device]
+    if a.precision != DEFAULT_PRECISION:
+        args += ["--precision", a.precision]
     print(f"{a.workers} workers x {threads} thread(s), one line per finished group", flush=True)
     procs = [subprocess.Popen(args, env={**os.environ, "OMP_NUM_THREADS": str(threads),
                                          "AEUTILS_WORKER": str(i + 1)})
@@ -210,7 +230,7 @@ def _cmd_grid(a) -> int:
     dataset_map = _dataset_map(a.dataset_map)
     store = ResultsStore(a.results, keep_scores=a.keep_scores)
     shard_of = parse_shard(a.shard) if a.shard else None
-    configs = profile_configs(a.profile, dataset_map, a.block, store=store)
+    configs = profile_configs(a.profile, dataset_map, a.block, store=store, precision=a.precision)
     if shard_of:
         configs = shard(configs, *shard_of, a.max_group)
     configs = list({c.key(): c for c in configs}.values())  # blocks may share runs
@@ -234,7 +254,8 @@ def _cmd_grid(a) -> int:
         # Derived blocks whose source finished while a worker was elsewhere, and anything
         # a worker could not claim in time, run here with every thread.
     times = run_profile(a.profile, dataset_map, store, a.block, shard_of, device=a.device,
-                        max_group=a.max_group, progress=not a.no_progress, log=a.no_progress)
+                        max_group=a.max_group, progress=not a.no_progress, log=a.no_progress,
+                        precision=a.precision)
     with writing(store.path):
         store.path.parent.mkdir(parents=True, exist_ok=True)
         store.path.touch()  # a shard with nothing to train still leaves a table to merge
@@ -260,7 +281,8 @@ def _print_estimate(a, dataset_map, store, shard_of, blocks) -> None:
     print(f"{'block':<26}{'runs':>6}{'to train':>9}{'groups':>7}{'est. hours':>11}")
     rows = []
     for name in blocks:
-        configs = profile_configs(a.profile, dataset_map, [name], store=store)
+        configs = profile_configs(a.profile, dataset_map, [name], store=store,
+                                  precision=a.precision)
         if shard_of:
             configs = shard(configs, *shard_of, a.max_group)
         todo = pending(configs, store)

@@ -91,9 +91,9 @@ def _time_group(c: RunConfig, shape, members: int, device, steps: int = 3) -> tu
     model = train_autoencoders(configs, splits, device)
     t_step = (time.perf_counter() - t0) / steps
     imgs = [(torch.rand(512, *shape) * 255).to(torch.uint8)] * members
-    score_images(model, c.loss, [i[:64] for i in imgs], device)
+    score_images(model, c.loss, [i[:64] for i in imgs], device, precision=c.precision)
     t0 = time.perf_counter()
-    score_images(model, c.loss, imgs, device, score=c.score)
+    score_images(model, c.loss, imgs, device, score=c.score, precision=c.precision)
     return t_step, (time.perf_counter() - t0) / 512
 
 

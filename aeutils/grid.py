@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from .config import DEFAULT_CHECKPOINTS, ConfigError, RunConfig, choice_error
 from .data import resolve_dataset
 from .experiment import batched_groups, log_line, pending, run_configs
-from .registry import AUTOENCODERS, BASELINES, LOSSES
+from .registry import AUTOENCODERS, BASELINES, DEFAULT_PRECISION, LOSSES
 from .results import ResultsStore
 from .selection import REPORTED, CriterionMissing, select, selected_configs
 
@@ -252,9 +252,11 @@ def profile_blocks(profile: str, blocks: Sequence[str] | None = None) -> list[Bl
 
 def profile_configs(profile: str, dataset_map: Mapping[str, str] | None = None,
                     blocks: Sequence[str] | None = None, store: ResultsStore | None = None,
-                    only_datasets: Sequence[str] | None = None, **overrides) -> list[RunConfig]:
+                    only_datasets: Sequence[str] | None = None, precision: str | None = None,
+                    **overrides) -> list[RunConfig]:
     """Every config of ``profile`` (optionally some blocks, only the logical datasets
-    ``only_datasets``; axes overridable by keyword).
+    ``only_datasets``; axes overridable by keyword; ``precision`` for every block, its
+    derived blocks selecting among runs of that precision).
 
     Derived (``select_from``) blocks contribute configs only given a ``store`` that
     holds their source blocks complete for a dataset; otherwise none (yet).
@@ -262,23 +264,27 @@ def profile_configs(profile: str, dataset_map: Mapping[str, str] | None = None,
     out = []
     for b in profile_blocks(profile, blocks):
         b = replace(b, **overrides)
+        if precision and precision != DEFAULT_PRECISION:
+            b = replace(b, settings={**b.settings, "precision": precision})
         if only_datasets is not None:
             b = replace(b, datasets=tuple(d for d in b.datasets if d in only_datasets))
         if b.select_from is None:
             out.extend(b.configs(dataset_map))
         elif store is not None:
-            out.extend(selected_block_configs(profile, b, store, dataset_map))
+            out.extend(selected_block_configs(profile, b, store, dataset_map, precision))
     return out
 
 
 def selected_block_configs(profile: str, block: Block, store: ResultsStore,
-                           dataset_map: Mapping[str, str] | None = None) -> list[RunConfig]:
+                           dataset_map: Mapping[str, str] | None = None,
+                           precision: str | None = None) -> list[RunConfig]:
     """A derived block's configs: per dataset whose source blocks are complete in
     ``store``, the validation-selected candidate over ``block.classes`` × ``block.seeds``."""
     import pandas as pd
 
     dataset_map = dataset_map or {}
-    source = profile_configs(profile, dataset_map, block_group(profile, block.select_from))
+    source = profile_configs(profile, dataset_map, block_group(profile, block.select_from),
+                             precision=precision)
     out = []
     for ds in block.datasets:
         name = resolve_dataset(dataset_map.get(ds, ds))
@@ -301,7 +307,8 @@ def run_profile(profile: str, dataset_map: Mapping[str, str] | None = None,
                 store: ResultsStore | None = None, blocks: Sequence[str] | None = None,
                 shard_of: tuple[int, int] | None = None, device: str | None = None,
                 max_group: int = 10, progress: bool = True, log: bool = False,
-                only_datasets: Sequence[str] | None = None) -> dict[str, tuple[int, float]]:
+                only_datasets: Sequence[str] | None = None,
+                precision: str | None = None) -> dict[str, tuple[int, float]]:
     """Run what the store lacks of ``profile``, block by block in profile order.
 
     Returns block name → (runs trained, wall seconds). A derived block runs after
@@ -310,13 +317,13 @@ def run_profile(profile: str, dataset_map: Mapping[str, str] | None = None,
     unsharded call sees the merged store complete.
     """
     store = store or ResultsStore()
-    later = (_later_seconds(profile, dataset_map, store, blocks, only_datasets, max_group, device)
-             if log and not shard_of else {})
+    later = (_later_seconds(profile, dataset_map, store, blocks, only_datasets, max_group, device,
+                            precision) if log and not shard_of else {})
     out = {}
     for b in profile_blocks(profile, blocks):
         t0 = time.perf_counter()
         configs = profile_configs(profile, dataset_map, [b.name], store=store,
-                                  only_datasets=only_datasets)
+                                  only_datasets=only_datasets, precision=precision)
         if shard_of:
             configs = shard(configs, *shard_of, max_group)
         if log:
@@ -332,7 +339,7 @@ def run_profile(profile: str, dataset_map: Mapping[str, str] | None = None,
 
 
 def _later_seconds(profile: str, dataset_map, store: ResultsStore, blocks, only_datasets,
-                   max_group: int, device) -> dict[tuple[str, str], float]:
+                   max_group: int, device, precision=None) -> dict[tuple[str, str], float]:
     """(block, dataset) → estimated seconds of the autoencoder runs still to train after
     that part of the profile (:func:`aeutils.estimate.autoencoder_costs`), so the ETA of a
     logged run counts the groups still to come; derived blocks, whose runs are known only
@@ -344,7 +351,7 @@ def _later_seconds(profile: str, dataset_map, store: ResultsStore, blocks, only_
         if b.select_from:
             continue
         todo = pending(profile_configs(profile, dataset_map, [b.name],
-                                       only_datasets=only_datasets), store)
+                                       only_datasets=only_datasets, precision=precision), store)
         for ds in dict.fromkeys(c.dataset for c in todo):
             mine = [c for c in todo if c.dataset == ds]
             parts.append(((b.name, ds), sum(g.seconds for g in
