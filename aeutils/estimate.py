@@ -217,6 +217,19 @@ def estimate(configs: Sequence[RunConfig], max_group: int = 10,
     return out
 
 
+def group_seconds(group: Sequence[RunConfig], device: torch.device | str | None = None) -> float:
+    """Estimated seconds of one group as :func:`aeutils.experiment.run_configs` trains it:
+    a batched autoencoder group or one baseline run (timed as :func:`estimate` times it).
+    A classical one-shot baseline (kNN, OC-SVM, …) is not timed, since timing it costs as
+    much as running it: NaN, for the caller to fill from what such runs took."""
+    c = group[0]
+    if c.is_autoencoder:
+        return autoencoder_costs(group, len(group), device)[0].seconds
+    if c.model in ONE_SHOT and not getattr(detector_class(c.model), "cost_per_image", False):
+        return math.nan
+    return estimate([c], device=device)[0].seconds
+
+
 class Eta:
     """Time left in a list of groups: the dry-run estimator's seconds for every group still
     to come (:func:`aeutils.estimate.estimate`, timed once before the first group), scaled
