@@ -19,13 +19,13 @@
 #   here:   bash scripts/device_grid.sh merge DIR             (DIR: where $OUT came back)
 #       merges DIR/results.jsonl into the store and unpacks the score files beside it.
 #
-# Env: PROFILE (thesis), WORKERS (6), BUDGET (420 s), LIMIT (BUDGET + 60 s), DEVICE (cuda;
+# Env: PROFILE (compare), WORKERS (6), BUDGET (420 s), LIMIT (BUDGET + 60 s), DEVICE (cuda;
 # cpu tries it here), PYTHON (python3 there, .venv/bin/python here when present), STORE
 # (results/$PROFILE/results.jsonl), OUT (build/device-out), DEVDATA (.devdata), WHEELS
 # (.whl), WORK (/tmp: the unpacked data, cache and wheel go under it there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-profile=${PROFILE:-thesis}
+profile=${PROFILE:-compare}
 store=${STORE:-results/$profile/results.jsonl}
 py=${PYTHON:-$([ -x .venv/bin/python ] && echo .venv/bin/python || echo python3)}
 devdata=${DEVDATA:-.devdata}
