@@ -14,7 +14,16 @@ import time
 from .catalog import DATASET_CHOICES, resolve_dataset
 from .config import DEFAULT_CHECKPOINTS, ConfigError, RunConfig
 from .errors import BadDataError, DataNotFoundError, StoreError, TrainingDivergedError
-from .registry import LOSSES, METHODS, PROFILES, PROTOCOLS, SCORES, choice_error
+from .registry import (
+    DEFAULT_PRECISION,
+    LOSSES,
+    METHODS,
+    PRECISIONS,
+    PROFILES,
+    PROTOCOLS,
+    SCORES,
+    choice_error,
+)
 from .reproduce import NotebookError
 
 METRICS_SHOWN = ("auc", "ap", "val_auc", "accuracy", "f1", "oracle_accuracy")
@@ -99,7 +108,14 @@ def _add_run(sub) -> None:
                        f"{k}: {v}" for k, v in SCORES.items()))
     p.add_argument("--seed", type=int, default=d.seed,
                    help="seed of the split, the initial weights and the batch order")
+    _add_precision(p)
     _add_common(p)
+
+
+def _add_precision(p) -> None:
+    p.add_argument("--precision", default=DEFAULT_PRECISION, type=_choice("precision", PRECISIONS),
+                   help="arithmetic of autoencoder training and scoring (part of the key unless "
+                        "fp32): " + "; ".join(f"{k}: {v}" for k, v in PRECISIONS.items()))
 
 
 def _add_common(p) -> None:
@@ -121,7 +137,8 @@ def _cmd_run(a) -> int:
                     protocol=a.protocol, contamination=a.contamination, epochs=a.epochs,
                     checkpoints=a.checkpoints, batch_size=a.batch_size, lr=a.lr,
                     latent_dim=a.latent_dim, hidden=a.hidden, val_fraction=a.val_fraction,
-                    max_train=a.max_train, max_test=a.max_test, seed=a.seed, score=a.score)
+                    max_train=a.max_train, max_test=a.max_test, seed=a.seed, score=a.score,
+                    precision=a.precision)
     from .experiment import run_configs
     from .results import ResultsStore
     from .train import pick_device
@@ -164,6 +181,15 @@ def _add_grid(sub) -> None:
                    help="train in N processes that share the cores and the results table "
                         "(each claims its groups); more throughput than one process's threads "
                         "on a small CPU (docs/performance.md)")
+    p.add_argument("--order", default="profile", choices=("profile", "priority"),
+                   help="profile: block by block as the profile lists them; priority: MNIST "
+                        "before CIFAR-10, then the cheapest groups first (timed on this machine "
+                        "before training, as --dry-run does)")
+    p.add_argument("--budget", type=float, default=None, metavar="SECONDS",
+                   help="with --order priority: start no group whose estimate exceeds the wall "
+                        "time left of this many seconds (counted from the start, timing "
+                        "included); a later call trains the rest")
+    _add_precision(p)
     _add_common(p)
 
 
@@ -184,6 +210,12 @@ def _run_workers(a, store) -> int:
         args += ["--shard", a.shard]
     if a.device:
         args += ["--device", a.device]
+    if a.precision != DEFAULT_PRECISION:
+        args += ["--precision", a.precision]
+    if a.order != "profile":
+        args += ["--order", a.order]
+    if a.budget is not None:
+        args += ["--budget", f"{_budget_left(a):.1f}"]
     print(f"{a.workers} workers x {threads} thread(s), one line per finished group", flush=True)
     procs = [subprocess.Popen(args, env={**os.environ, "OMP_NUM_THREADS": str(threads),
                                          "AEUTILS_WORKER": str(i + 1)})
@@ -196,21 +228,39 @@ def _run_workers(a, store) -> int:
         raise
 
 
-def _cmd_grid(a) -> int:
-    from .experiment import pending
-    from .grid import parse_shard, profile_blocks, profile_configs, run_profile, shard
-    from .results import ResultsStore, writing
-    from .train import pick_device
-
+def _check_grid(a) -> None:
+    """Refuse option combinations that cannot run, before anything is loaded."""
     if a.max_group < 1:
         raise ConfigError(f"--max-group must be at least 1, got {a.max_group}")
     if a.workers < 1:
         raise ConfigError(f"--workers must be at least 1, got {a.workers}")
+    if a.budget is not None and a.order != "priority":
+        raise ConfigError("--budget needs --order priority (the order that estimates each group)")
+    if a.budget is not None and a.budget <= 0:
+        raise ConfigError(f"--budget must be a positive number of seconds, got {a.budget:g}")
+    if a.order == "priority" and a.shard:
+        raise ConfigError("--order priority runs the whole profile; --shard deals its groups "
+                          "round-robin instead: give one")
+
+
+def _budget_left(a) -> float | None:
+    """Seconds left of ``--budget`` (None without one), counted from the command's start."""
+    return None if a.budget is None else a.budget - (time.monotonic() - a.started)
+
+
+def _cmd_grid(a) -> int:
+    from .experiment import pending
+    from .grid import parse_shard, profile_blocks, profile_configs, shard
+    from .results import ResultsStore, writing
+    from .train import pick_device
+
+    a.started = time.monotonic()
+    _check_grid(a)
     pick_device(a.device)  # an unknown or absent device fails before anything else
     dataset_map = _dataset_map(a.dataset_map)
     store = ResultsStore(a.results, keep_scores=a.keep_scores)
     shard_of = parse_shard(a.shard) if a.shard else None
-    configs = profile_configs(a.profile, dataset_map, a.block, store=store)
+    configs = profile_configs(a.profile, dataset_map, a.block, store=store, precision=a.precision)
     if shard_of:
         configs = shard(configs, *shard_of, a.max_group)
     configs = list({c.key(): c for c in configs}.values())  # blocks may share runs
@@ -233,17 +283,30 @@ def _cmd_grid(a) -> int:
             return rc
         # Derived blocks whose source finished while a worker was elsewhere, and anything
         # a worker could not claim in time, run here with every thread.
-    times = run_profile(a.profile, dataset_map, store, a.block, shard_of, device=a.device,
-                        max_group=a.max_group, progress=not a.no_progress, log=a.no_progress)
+    times = _train(a, dataset_map, store, shard_of)
     with writing(store.path):
         store.path.parent.mkdir(parents=True, exist_ok=True)
         store.path.touch()  # a shard with nothing to train still leaves a table to merge
-    print(f"{'block':<26}{'trained':>8}{'seconds':>10}")
+    what = "dataset" if a.order == "priority" else "block"
+    print(f"{what:<26}{'trained':>8}{'seconds':>10}")
     for name, (n, seconds) in times.items():
         print(f"{name:<26}{n:>8}{seconds:>10.1f}")
     print(f"{'total':<26}{sum(n for n, _ in times.values()):>8}"
           f"{sum(s for _, s in times.values()):>10.1f}")
     return 0
+
+
+def _train(a, dataset_map, store, shard_of) -> dict[str, tuple[int, float]]:
+    """The grid in this process: in profile order, or in priority order within the budget."""
+    from .grid import run_priority, run_profile
+
+    common = dict(device=a.device, max_group=a.max_group, progress=not a.no_progress,
+                  log=a.no_progress, precision=a.precision)
+    if a.order == "priority":
+        left = _budget_left(a)
+        return run_priority(a.profile, dataset_map, store, a.block,
+                            budget=None if left is None else max(left, 0.0), **common)
+    return run_profile(a.profile, dataset_map, store, a.block, shard_of, **common)
 
 
 def _print_estimate(a, dataset_map, store, shard_of, blocks) -> None:
@@ -260,7 +323,8 @@ def _print_estimate(a, dataset_map, store, shard_of, blocks) -> None:
     print(f"{'block':<26}{'runs':>6}{'to train':>9}{'groups':>7}{'est. hours':>11}")
     rows = []
     for name in blocks:
-        configs = profile_configs(a.profile, dataset_map, [name], store=store)
+        configs = profile_configs(a.profile, dataset_map, [name], store=store,
+                                  precision=a.precision)
         if shard_of:
             configs = shard(configs, *shard_of, a.max_group)
         todo = pending(configs, store)

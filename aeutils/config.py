@@ -23,10 +23,12 @@ from .registry import (
     AUTOENCODERS,
     BASELINE_OPTIONS,
     DEFAULT_HIDDEN,
+    DEFAULT_PRECISION,
     KEYED_WHEN_SET,
     LOSSES,
     METHODS,
     ONE_SHOT,
+    PRECISIONS,
     PROTOCOLS,
     SCORES,
     ConfigError,
@@ -55,6 +57,9 @@ class RunConfig:
     for every class, seed and method; ``None`` = the whole test set, the default).
     ``checkpoints`` are the epochs at which the model is evaluated inside one run;
     epochs beyond ``epochs`` are ignored and ``epochs`` itself is always included.
+    ``precision`` is the arithmetic of an autoencoder's training and scoring
+    (:data:`aeutils.registry.PRECISIONS`); it came after records had been stored, so its
+    default is in neither the key nor the record, and every stored key stays valid.
     """
 
     dataset: str = "mnist"
@@ -75,6 +80,7 @@ class RunConfig:
     seed: int = 0
     score: str = "error"
     extra: tuple[tuple[str, object], ...] = field(default=())
+    precision: str = DEFAULT_PRECISION
 
     def __post_init__(self) -> None:
         # Accept lists from JSON/CLI and normalise them, so equal configs hash equally.
@@ -96,6 +102,8 @@ class RunConfig:
             raise choice_error("score", self.score, SCORES)
         if self.protocol not in PROTOCOLS:
             raise choice_error("protocol", self.protocol, PROTOCOLS)
+        if self.precision not in PRECISIONS:
+            raise choice_error("precision", self.precision, PRECISIONS)
         if not 0.0 <= self.contamination <= 100.0:
             raise ConfigError(f"contamination must be a percentage in 0-100, got {self.contamination}")
         if self.epochs < 1:
@@ -142,6 +150,8 @@ class RunConfig:
         d["hidden"] = list(self.hidden)
         d["checkpoints"] = list(self.checkpoints)
         d["extra"] = dict(self.extra)
+        if self.precision == DEFAULT_PRECISION:  # records look as they did before the field
+            del d["precision"]
         return d
 
     @classmethod
@@ -187,7 +197,8 @@ def config_key(fields: dict, dataset_id: str) -> str:
     Hashes the fields with defaults resolved (model sizes, baseline options), the
     dataset's identity instead of its name or path, and the implementation versions
     of the code involved; drops what a method ignores (``loss`` and ``score`` for
-    baselines, ``score`` for losses without a BCE term). Needs no data, so a stored
+    baselines, ``score`` for losses without a BCE term, ``precision`` at its default or for
+    baselines, which ignore it). Needs no data, so a stored
     record's key can be re-checked from the record alone (``dataset_id`` is stored).
     """
     d = {k: v for k, v in fields.items() if k not in ("dataset", "epochs", "checkpoints")}
@@ -197,6 +208,8 @@ def config_key(fields: dict, dataset_id: str) -> str:
     extra = {**BASELINE_OPTIONS.get(model, {}), **dict(d.get("extra") or {})}
     d["extra"] = {k: v for k, v in extra.items()
                   if v is not None or k not in KEYED_WHEN_SET.get(model, ())}
+    if d.get("precision", DEFAULT_PRECISION) == DEFAULT_PRECISION or model not in AUTOENCODERS:
+        d.pop("precision", None)  # stored keys predate the field: the default hashes as before
     if model in AUTOENCODERS:
         if "bce" not in loss_terms(loss):
             d.pop("score", None)

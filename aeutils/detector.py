@@ -332,7 +332,8 @@ class AutoEncoderDetector(BaseDetector):
         return self._score(xs)[self.member_]
 
     def _score(self, xs: Sequence[Tensor]) -> list[np.ndarray]:
-        out = score_images(self.model_, self.config.loss, xs, self.device, score=self.config.score)
+        out = score_images(self.model_, self.config.loss, xs, self.device, score=self.config.score,
+                           precision=self.config.precision)
         return [s.astype(np.float64) for s in out]
 
     @classmethod
@@ -365,7 +366,8 @@ class AutoEncoderDetector(BaseDetector):
 
     @classmethod
     def reconstruct_group(cls, detectors, images) -> list[np.ndarray]:
-        return reconstruct_images(detectors[0].model_, images, detectors[0].device)
+        return reconstruct_images(detectors[0].model_, images, detectors[0].device,
+                                  detectors[0].config.precision)
 
     def record_fields(self, **common) -> dict:
         curve = self.loss_curve_

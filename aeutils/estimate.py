@@ -91,9 +91,9 @@ def _time_group(c: RunConfig, shape, members: int, device, steps: int = 3) -> tu
     model = train_autoencoders(configs, splits, device)
     t_step = (time.perf_counter() - t0) / steps
     imgs = [(torch.rand(512, *shape) * 255).to(torch.uint8)] * members
-    score_images(model, c.loss, [i[:64] for i in imgs], device)
+    score_images(model, c.loss, [i[:64] for i in imgs], device, precision=c.precision)
     t0 = time.perf_counter()
-    score_images(model, c.loss, imgs, device, score=c.score)
+    score_images(model, c.loss, imgs, device, score=c.score, precision=c.precision)
     return t_step, (time.perf_counter() - t0) / 512
 
 
@@ -215,6 +215,19 @@ def estimate(configs: Sequence[RunConfig], max_group: int = 10,
         paid.add(test_set)
         out.append(cost)
     return out
+
+
+def group_seconds(group: Sequence[RunConfig], device: torch.device | str | None = None) -> float:
+    """Estimated seconds of one group as :func:`aeutils.experiment.run_configs` trains it:
+    a batched autoencoder group or one baseline run (timed as :func:`estimate` times it).
+    A classical one-shot baseline (kNN, OC-SVM, …) is not timed, since timing it costs as
+    much as running it: NaN, for the caller to fill from what such runs took."""
+    c = group[0]
+    if c.is_autoencoder:
+        return autoencoder_costs(group, len(group), device)[0].seconds
+    if c.model in ONE_SHOT and not getattr(detector_class(c.model), "cost_per_image", False):
+        return math.nan
+    return estimate([c], device=device)[0].seconds
 
 
 class Eta:

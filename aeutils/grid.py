@@ -17,6 +17,7 @@ checkpoints inside each run, so they cost no extra training.
 from __future__ import annotations
 
 import itertools
+import math
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -24,8 +25,8 @@ from dataclasses import dataclass, field, replace
 
 from .config import DEFAULT_CHECKPOINTS, ConfigError, RunConfig, choice_error
 from .data import resolve_dataset
-from .experiment import batched_groups, log_line, pending, run_configs
-from .registry import AUTOENCODERS, BASELINES, LOSSES
+from .experiment import batch_order, batched_groups, log_line, pending, run_configs
+from .registry import AUTOENCODERS, BASELINES, DEFAULT_PRECISION, LOSSES
 from .results import ResultsStore
 from .selection import REPORTED, CriterionMissing, select, selected_configs
 
@@ -252,9 +253,11 @@ def profile_blocks(profile: str, blocks: Sequence[str] | None = None) -> list[Bl
 
 def profile_configs(profile: str, dataset_map: Mapping[str, str] | None = None,
                     blocks: Sequence[str] | None = None, store: ResultsStore | None = None,
-                    only_datasets: Sequence[str] | None = None, **overrides) -> list[RunConfig]:
+                    only_datasets: Sequence[str] | None = None, precision: str | None = None,
+                    **overrides) -> list[RunConfig]:
     """Every config of ``profile`` (optionally some blocks, only the logical datasets
-    ``only_datasets``; axes overridable by keyword).
+    ``only_datasets``; axes overridable by keyword; ``precision`` for every block, its
+    derived blocks selecting among runs of that precision).
 
     Derived (``select_from``) blocks contribute configs only given a ``store`` that
     holds their source blocks complete for a dataset; otherwise none (yet).
@@ -262,23 +265,27 @@ def profile_configs(profile: str, dataset_map: Mapping[str, str] | None = None,
     out = []
     for b in profile_blocks(profile, blocks):
         b = replace(b, **overrides)
+        if precision and precision != DEFAULT_PRECISION:
+            b = replace(b, settings={**b.settings, "precision": precision})
         if only_datasets is not None:
             b = replace(b, datasets=tuple(d for d in b.datasets if d in only_datasets))
         if b.select_from is None:
             out.extend(b.configs(dataset_map))
         elif store is not None:
-            out.extend(selected_block_configs(profile, b, store, dataset_map))
+            out.extend(selected_block_configs(profile, b, store, dataset_map, precision))
     return out
 
 
 def selected_block_configs(profile: str, block: Block, store: ResultsStore,
-                           dataset_map: Mapping[str, str] | None = None) -> list[RunConfig]:
+                           dataset_map: Mapping[str, str] | None = None,
+                           precision: str | None = None) -> list[RunConfig]:
     """A derived block's configs: per dataset whose source blocks are complete in
     ``store``, the validation-selected candidate over ``block.classes`` × ``block.seeds``."""
     import pandas as pd
 
     dataset_map = dataset_map or {}
-    source = profile_configs(profile, dataset_map, block_group(profile, block.select_from))
+    source = profile_configs(profile, dataset_map, block_group(profile, block.select_from),
+                             precision=precision)
     out = []
     for ds in block.datasets:
         name = resolve_dataset(dataset_map.get(ds, ds))
@@ -301,7 +308,8 @@ def run_profile(profile: str, dataset_map: Mapping[str, str] | None = None,
                 store: ResultsStore | None = None, blocks: Sequence[str] | None = None,
                 shard_of: tuple[int, int] | None = None, device: str | None = None,
                 max_group: int = 10, progress: bool = True, log: bool = False,
-                only_datasets: Sequence[str] | None = None) -> dict[str, tuple[int, float]]:
+                only_datasets: Sequence[str] | None = None,
+                precision: str | None = None) -> dict[str, tuple[int, float]]:
     """Run what the store lacks of ``profile``, block by block in profile order.
 
     Returns block name → (runs trained, wall seconds). A derived block runs after
@@ -310,13 +318,13 @@ def run_profile(profile: str, dataset_map: Mapping[str, str] | None = None,
     unsharded call sees the merged store complete.
     """
     store = store or ResultsStore()
-    later = (_later_seconds(profile, dataset_map, store, blocks, only_datasets, max_group, device)
-             if log and not shard_of else {})
+    later = (_later_seconds(profile, dataset_map, store, blocks, only_datasets, max_group, device,
+                            precision) if log and not shard_of else {})
     out = {}
     for b in profile_blocks(profile, blocks):
         t0 = time.perf_counter()
         configs = profile_configs(profile, dataset_map, [b.name], store=store,
-                                  only_datasets=only_datasets)
+                                  only_datasets=only_datasets, precision=precision)
         if shard_of:
             configs = shard(configs, *shard_of, max_group)
         if log:
@@ -331,8 +339,128 @@ def run_profile(profile: str, dataset_map: Mapping[str, str] | None = None,
     return out
 
 
+# Logical datasets in the order a budgeted grid trains them: the cheaper images (and the
+# thesis's first tables) first; a dataset not named here comes after, in profile order.
+PRIORITY_DATASETS = ("mnist", "fashion-mnist", "cifar10")
+ORDERS = ("profile", "priority")
+
+
+def priority_datasets(profile: str, blocks: Sequence[str] | None = None) -> list[str]:
+    """The logical datasets of ``profile`` in :data:`PRIORITY_DATASETS` order."""
+    names = dict.fromkeys(d for b in profile_blocks(profile, blocks) for d in b.datasets)
+    rank = {n: i for i, n in enumerate(PRIORITY_DATASETS)}
+    return sorted(names, key=lambda n: rank.get(n, len(rank)))
+
+
+def prioritized(configs: Sequence[RunConfig], max_group: int = 10, device: str | None = None,
+                cache: dict | None = None) -> list[tuple[float, list[RunConfig]]]:
+    """``configs`` as the groups :func:`aeutils.experiment.run_configs` trains, each with its
+    estimated seconds (:func:`aeutils.estimate.group_seconds`), cheapest first; groups that
+    are not timed (NaN: classical one-shot baselines) last. ``cache`` keeps estimates across
+    calls (a group is timed once)."""
+    from . import estimate
+
+    cache = {} if cache is None else cache
+    groups = batched_groups([c for c in configs if c.is_autoencoder], max_group)
+    groups += [[c] for c in configs if not c.is_autoencoder]
+    out = []
+    for g in groups:
+        ident = (tuple(c.key() for c in g), str(device))
+        if ident not in cache:
+            cache[ident] = estimate.group_seconds(g, device)
+        out.append((cache[ident], g))
+    return sorted(out, key=lambda eg: (math.isnan(eg[0]), 0.0 if math.isnan(eg[0]) else eg[0],
+                                       batch_order(eg[1][0])))
+
+
+@dataclass
+class Budget:
+    """Wall seconds left of a budget (None: no limit), and how estimates compare with what
+    groups took: an estimate is scaled by the ratio measured so far before it is checked,
+    and an untimed group counts as the longest untimed group so far (0 before any)."""
+
+    seconds: float | None
+    start: float = field(default_factory=time.monotonic)
+    estimated: float = 0.0
+    actual: float = 0.0
+    untimed: float = 0.0
+
+    def left(self) -> float:
+        return math.inf if self.seconds is None else self.seconds - (time.monotonic() - self.start)
+
+    def need(self, estimate: float) -> float:
+        if math.isnan(estimate):
+            return self.untimed
+        return estimate * (self.actual / self.estimated if self.estimated else 1.0)
+
+    def spent(self, estimate: float, seconds: float) -> None:
+        if math.isnan(estimate):
+            self.untimed = max(self.untimed, seconds)
+        else:
+            self.estimated, self.actual = self.estimated + estimate, self.actual + seconds
+
+
+def run_priority(profile: str, dataset_map: Mapping[str, str] | None = None,
+                 store: ResultsStore | None = None, blocks: Sequence[str] | None = None,
+                 device: str | None = None, max_group: int = 10, budget: float | None = None,
+                 progress: bool = True, log: bool = False,
+                 precision: str | None = None) -> dict[str, tuple[int, float]]:
+    """Run what the store lacks of ``profile`` in priority order, within ``budget`` seconds.
+
+    Datasets go in :func:`priority_datasets` order; within one, the cheapest group first
+    (:func:`prioritized`), passes repeating while they train something, so derived blocks
+    run once their source is complete. A group is started only if its estimate fits in the
+    wall time left, so the call ends before the budget is spent; what it skipped is what a
+    later call trains (the store is the state). Returns logical dataset → (runs trained,
+    wall seconds); a group another process holds counts for that process."""
+    store = store or ResultsStore()
+    spend, cache = Budget(budget), {}
+    out, skipped = {}, []
+    for ds in priority_datasets(profile, blocks):
+        t0, n = time.perf_counter(), 0
+        while True:
+            todo = pending(profile_configs(profile, dataset_map, blocks, store=store,
+                                           only_datasets=[ds], precision=precision), store)
+            trained, skipped_now = _priority_pass(prioritized(todo, max_group, device, cache),
+                                                  store, spend, device, progress, log)
+            n += trained
+            if not trained:
+                skipped += skipped_now
+                break
+        out[ds] = (n, time.perf_counter() - t0)
+    if log and skipped:
+        need, g = min(skipped, key=lambda ng: ng[0])
+        log_line(f"budget: {len(skipped)} group(s) left for a later call ({sum(map(len, (g for _, g in skipped)))} "
+                 f"runs; the cheapest needs ~{need:.0f} s, {max(spend.left(), 0):.0f} s left)")
+    return out
+
+
+def _priority_pass(ranked: list[tuple[float, list[RunConfig]]], store: ResultsStore,
+                   spend: Budget, device, progress: bool, log: bool):
+    """One pass over ranked groups: train each that fits in the budget left. Returns the
+    runs trained and the (needed seconds, group) of those skipped for the budget."""
+    trained, skipped = 0, []
+    for estimate, group in ranked:
+        need = spend.need(estimate)
+        if need > spend.left():
+            skipped.append((need, group))
+            continue
+        t0, before = time.perf_counter(), len(pending(group, store))
+        run_configs(group, store, device=device, max_group=len(group), progress=progress)
+        seconds, done = time.perf_counter() - t0, before - len(pending(group, store))
+        if done:
+            spend.spent(estimate, seconds)
+        trained += done
+        if log:
+            c0 = group[0]
+            log_line(f"{c0.dataset} {c0.model}/{c0.loss} ×{len(group)} contamination "
+                     f"{c0.contamination:g}%: {done} trained in {seconds:.1f} s (estimated "
+                     f"{need:.1f} s), {spend.left():.0f} s of the budget left")
+    return trained, skipped
+
+
 def _later_seconds(profile: str, dataset_map, store: ResultsStore, blocks, only_datasets,
-                   max_group: int, device) -> dict[tuple[str, str], float]:
+                   max_group: int, device, precision=None) -> dict[tuple[str, str], float]:
     """(block, dataset) → estimated seconds of the autoencoder runs still to train after
     that part of the profile (:func:`aeutils.estimate.autoencoder_costs`), so the ETA of a
     logged run counts the groups still to come; derived blocks, whose runs are known only
@@ -344,7 +472,7 @@ def _later_seconds(profile: str, dataset_map, store: ResultsStore, blocks, only_
         if b.select_from:
             continue
         todo = pending(profile_configs(profile, dataset_map, [b.name],
-                                       only_datasets=only_datasets), store)
+                                       only_datasets=only_datasets, precision=precision), store)
         for ds in dict.fromkeys(c.dataset for c in todo):
             mine = [c for c in todo if c.dataset == ds]
             parts.append(((b.name, ds), sum(g.seconds for g in

@@ -59,6 +59,17 @@ SCORES: dict[str, str] = {
             "the raw form of aeutils before version 2 of the score)",
 }
 
+# Arithmetic of autoencoder training and scoring (``RunConfig.precision``). "fp32", the
+# default, is what every record stored before this setting existed was trained with, so it
+# is left out of the key; on CUDA that arithmetic has always let matmuls and convolutions
+# run in TF32 (float32 storage, 10-bit mantissa products), which "fp32" keeps meaning there.
+PRECISIONS: dict[str, str] = {
+    "fp32": "float32; on CUDA, matmuls and convolutions in TF32 (as every stored CUDA run)",
+    "fp32-strict": "float32 everywhere, TF32 off on CUDA (on a CPU the same arithmetic as fp32)",
+    "bf16": "bfloat16 autocast of the forward pass on CPU or CUDA; losses and Adam in float32",
+}
+DEFAULT_PRECISION = "fp32"
+
 VERSIONS: dict[str, int] = {
     "data": 2,          # dataset identity by content, split (v2: keys name data by content)
     "train": 1,         # the autoencoder training loop and optimiser

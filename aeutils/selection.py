@@ -37,7 +37,7 @@ from .synthetic import KINDS
 
 CANDIDATE_FIELDS = ["dataset_id", "model", "loss", "score", "hidden", "latent_dim", "lr",
                     "batch_size", "max_train", "max_test", "protocol", "contamination",
-                    "val_fraction", "epoch"]
+                    "val_fraction", "precision", "epoch"]
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ def _hashable(df: pd.DataFrame) -> pd.DataFrame:
     for col in ("hidden",):
         if col in df:
             df[col] = df[col].apply(lambda v: tuple(v) if isinstance(v, (list, tuple)) else ())
-    for col in ("max_train", "max_test", "score"):
+    for col in ("max_train", "max_test", "score", "precision"):
         if col in df:
             df[col] = df[col].astype("object").where(df[col].notna(), None)
     return df
@@ -216,8 +216,9 @@ def selected_configs(choice: dict, dataset: str, classes: Sequence[int] = tuple(
     and evaluated there only (so the search run of the same seed is reused as is)."""
     fields = {k: choice[k] for k in ("model", "loss", "latent_dim", "lr", "batch_size",
                                      "protocol", "contamination", "val_fraction")}
-    if choice.get("score"):
-        fields["score"] = choice["score"]
+    for name in ("score", "precision"):  # precision: only in records of a non-default one
+        if choice.get(name):
+            fields[name] = choice[name]
     caps = {k: None if choice.get(k) is None else int(choice[k]) for k in ("max_train", "max_test")}
     epoch = int(choice["epoch"])
     return [RunConfig(dataset=dataset, **fields, hidden=tuple(choice["hidden"]), **caps,

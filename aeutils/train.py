@@ -27,7 +27,7 @@ from .data import Split
 from .errors import TrainingDivergedError  # noqa: F401  (re-exported)
 from .losses import per_sample_loss, per_sample_score
 from .models import build_model
-from .registry import ConfigError
+from .registry import DEFAULT_PRECISION, PRECISIONS, ConfigError, choice_error
 
 Tensor = torch.Tensor
 
@@ -76,20 +76,36 @@ def _checked_device(name: str) -> torch.device:
     return dev
 
 
-def configure_device(device: torch.device) -> None:
-    """Per-device speed settings that do not change results beyond float noise.
+def configure_device(device: torch.device, precision: str = DEFAULT_PRECISION) -> None:
+    """Per-device settings for ``precision`` (:data:`aeutils.registry.PRECISIONS`).
 
     CPU: flush denormals to zero. Saturated sigmoid outputs (always-black MNIST
     pixels) give gradients and Adam moments that underflow into denormal floats,
     and x86 arithmetic on denormals is ~100× slower: measured here, one MNIST
     epoch of the basic autoencoder went from ~9 s to 0.18 s. (Process-wide.)
-    CUDA: TF32 matmuls.
+    CUDA: TF32 matmuls and convolutions unless ``precision`` is ``fp32-strict``. "fp32"
+    keeps TF32 on because every CUDA run stored before precision was a setting trained so
+    (process-wide flags, set again by every training and scoring call).
     """
+    if precision not in PRECISIONS:
+        raise choice_error("precision", precision, PRECISIONS)
     if device.type == "cpu":
         torch.set_flush_denormal(True)
     if device.type == "cuda":
-        torch.backends.cuda.matmul.allow_tf32 = True
-        torch.backends.cudnn.allow_tf32 = True
+        tf32 = precision != "fp32-strict"
+        torch.backends.cuda.matmul.allow_tf32 = tf32
+        torch.backends.cudnn.allow_tf32 = tf32
+
+
+def autocast(device: torch.device, precision: str = DEFAULT_PRECISION):
+    """The forward pass's context for ``precision``: bfloat16 autocast for ``bf16`` (CPU or
+    CUDA), otherwise a no-op context (float32, TF32 as :func:`configure_device` set it)."""
+    if precision != "bf16":
+        return torch.autocast(device.type, enabled=False)
+    if device.type not in ("cpu", "cuda"):
+        raise ConfigError(f"precision 'bf16' runs on cpu or cuda, not {device.type}; valid "
+                          f"choices there: {', '.join(p for p in PRECISIONS if p != 'bf16')}")
+    return torch.autocast(device.type, dtype=torch.bfloat16)
 
 
 def _fused_adam_works() -> bool:
@@ -217,7 +233,8 @@ def _stack_padded(xs: Sequence[Tensor], device) -> Tensor:
 
 @torch.no_grad()
 def score_images(model: nn.Module, loss: str, xs: Sequence[Tensor], device,
-                 chunk: int = 256, score: str = "error") -> list[np.ndarray]:
+                 chunk: int = 256, score: str = "error",
+                 precision: str = DEFAULT_PRECISION) -> list[np.ndarray]:
     """Per-image anomaly scores of each member on its own images (:func:`per_sample_score`).
 
     ``xs`` is a list of K uint8 tensors; when all K are the same tensor (a shared
@@ -226,15 +243,20 @@ def score_images(model: nn.Module, loss: str, xs: Sequence[Tensor], device,
     reconstruction error. ``chunk`` images per member go through at once: small
     enough that activations stay in cache and in the allocator's reused heap
     (large chunks ran at a third of the training throughput, mostly in page faults).
+    ``precision`` as the model was trained (the score itself is computed in float32).
     """
     was_training = model.training
     model.eval()
+    device = torch.device(device)
+    configure_device(device, precision)
+    amp = autocast(device, precision)
     packed = _stack_padded(xs, device)
     parts = []
     for i in range(0, packed.shape[1], chunk):
         xb = packed[:, i: i + chunk].float().div_(255)
-        recon, _ = model(xb)
-        parts.append(per_sample_score(loss, recon, xb, score).float().cpu())
+        with amp:
+            recon, _ = model(xb)
+        parts.append(per_sample_score(loss, recon.float(), xb, score).float().cpu())
     model.train(was_training)
     if not parts:  # no member has an image
         return [np.zeros(0, dtype=np.float32) for _ in xs]
@@ -243,11 +265,16 @@ def score_images(model: nn.Module, loss: str, xs: Sequence[Tensor], device,
 
 
 @torch.no_grad()
-def reconstruct_images(model: nn.Module, xs: Sequence[Tensor], device) -> list[np.ndarray]:
+def reconstruct_images(model: nn.Module, xs: Sequence[Tensor], device,
+                       precision: str = DEFAULT_PRECISION) -> list[np.ndarray]:
     """Each member's reconstructions (uint8 N×C×H×W) of its own few uint8 images."""
     was_training = model.training
     model.eval()
-    recon, _ = model(_stack_padded(xs, device).float().div_(255))
+    device = torch.device(device)
+    configure_device(device, precision)
+    with autocast(device, precision):
+        recon, _ = model(_stack_padded(xs, device).float().div_(255))
+    recon = recon.float()
     model.train(was_training)
     out = recon.mul(255).round_().clamp_(0, 255).to(torch.uint8).cpu().numpy()
     return [out[k, : len(x)] for k, x in enumerate(xs)]
@@ -281,7 +308,7 @@ def train_autoencoders(configs: Sequence[RunConfig], data: Sequence[Split | Tens
         if group_signature(c) != group_signature(c0):
             raise ValueError("configs trained together must share model, loss, sizes and optimiser")
     device = device or pick_device()
-    configure_device(device)
+    configure_device(device, c0.precision)
     run = _GroupTraining(configs, [d.train_x if isinstance(d, Split) else d for d in data], device)
     if resume is not None:
         run.load(resume, progress)
@@ -317,7 +344,7 @@ class _GroupTraining:
         self.max_epochs = max(c.epochs for c in configs)
         self.steps = math.ceil(max(self.counts) / c0.batch_size)
         self.rows = torch.arange(len(configs), device=device).unsqueeze(1)
-        self.amp = _autocast(device)
+        self.amp = autocast(device, c0.precision)
         self.history: list[list[float]] = [[] for _ in configs]
         self.train_seconds, self.first = 0.0, 1
 
@@ -389,16 +416,12 @@ class _GroupTraining:
             self.history[k].append(mean_loss[k])
 
 
-def _autocast(device: torch.device):
-    """bf16 autocast on CUDA when ``AEUTILS_AMP=bf16``; otherwise a no-op context."""
-    if device.type == "cuda" and os.environ.get("AEUTILS_AMP", "") == "bf16":
-        return torch.autocast("cuda", dtype=torch.bfloat16)
-    return torch.autocast(device.type, enabled=False)
-
-
 def group_signature(c: RunConfig) -> tuple:
-    """Configs with equal signatures can be trained as one batched ensemble."""
-    return (c.dataset, c.model, c.loss, c.hidden, c.latent_dim, c.lr, c.batch_size, c.extra)
+    """Configs with equal signatures can be trained as one batched ensemble. A precision
+    other than the default is appended, so the default's signature (which orders groups
+    and deals shards) is what it was before precision was a setting."""
+    sig = (c.dataset, c.model, c.loss, c.hidden, c.latent_dim, c.lr, c.batch_size, c.extra)
+    return sig if c.precision == DEFAULT_PRECISION else (*sig, c.precision)
 
 
 def describe(c: RunConfig) -> str:

@@ -23,6 +23,32 @@ def matmul_gflops(n: int = 2048, repeats: int = 7) -> float:
     return 2 * n**3 / float(np.median(times)) / 1e9
 
 
+def matmul_rate(n: int = 2048, repeats: int = 7, device: str = "cpu",
+                arithmetic: str = "fp32") -> float:
+    """Median GFLOP/s of an n×n matmul on ``device`` in ``arithmetic``: ``fp32`` (IEEE float32,
+    TF32 off), ``tf32`` (float32 tensors, TF32 tensor cores; CUDA only) or ``bf16``
+    (bfloat16 tensors). The device is synchronised around each product."""
+    dtype = torch.bfloat16 if arithmetic == "bf16" else torch.float32
+    a = torch.randn(n, n, device=device).to(dtype)
+    b = torch.randn(n, n, device=device).to(dtype)
+    cuda = torch.device(device).type == "cuda"
+    sync = torch.cuda.synchronize if cuda else (lambda: None)
+    before = torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = arithmetic == "tf32"
+    try:
+        a @ b
+        times = []
+        for _ in range(repeats):
+            sync()
+            t = time.perf_counter()
+            a @ b
+            sync()
+            times.append(time.perf_counter() - t)
+    finally:
+        torch.backends.cuda.matmul.allow_tf32 = before
+    return 2 * n**3 / float(np.median(times)) / 1e9
+
+
 def write_json(path: str | None, numbers: dict) -> None:
     """Write a benchmark's numbers where the documents' tables read them (no-op without a path)."""
     if path:

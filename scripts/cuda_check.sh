@@ -16,6 +16,6 @@ print("torch", torch.__version__, "on", torch.cuda.get_device_name(0))
 PY
 AEUTILS_TEST_DEVICE=cuda "$py" -m pytest -q -p no:cacheprovider ${PYTEST_WORKERS:+-n "$PYTEST_WORKERS"} \
     tests/test_ssim.py tests/test_train.py tests/test_models_losses.py tests/test_pipeline.py \
-    tests/test_baselines.py tests/test_detector.py tests/test_estimate.py \
+    tests/test_baselines.py tests/test_detector.py tests/test_estimate.py tests/test_precision.py \
     2>&1 | tee "$out/pytest-cuda.log" | tail -25
 exit "${PIPESTATUS[0]}"

@@ -6,24 +6,31 @@
 #       packs $AEUTILS_DATA's datasets into .devdata/data.tgz, with their digests
 #       (python -m aeutils digest) and the commit, and a piq wheel into .whl/ (both git-ignored);
 #       pack right before the device call, after the last commit: its records name that commit
-#   there:  PROFILE=compare WORKERS=6 LIMIT=480 bash scripts/device_grid.sh run [grid options]
+#   there:  PROFILE=thesis BUDGET=420 bash scripts/device_grid.sh run [grid options]
 #       (carry .devdata, .whl and results/PROFILE/results.jsonl.claims: the claims of this
 #       machine's running grid keep the GPU off the groups it is training.) Installs the
 #       wheel if piq is missing, unpacks the data, stops unless every digest equals the packed
-#       one (same pixels under the same keys), then runs `aeutils grid` for LIMIT seconds at
-#       most; what finished is written to $OUT: results.jsonl, scores.tgz (the score files
-#       written there), grid.log, digests.txt.
+#       one (same pixels under the same keys), then runs the profile's missing runs in
+#       priority order (`aeutils grid --order priority --budget BUDGET`: MNIST before
+#       CIFAR-10, the cheapest groups first, no group started that its estimate says would
+#       not finish in time); LIMIT seconds is the hard stop behind the budget. What finished
+#       is written to $OUT: results.jsonl, scores.tgz (the score files written there),
+#       grid.log, digests.txt. Calling it again (after a merge here) trains what is left.
 #   here:   bash scripts/device_grid.sh merge DIR             (DIR: where $OUT came back)
 #       merges DIR/results.jsonl into the store and unpacks the score files beside it.
 #
-# Env: PROFILE (compare), WORKERS (6), LIMIT (480 s), DEVICE (cuda; cpu tries it here),
-# PYTHON (python3 there, .venv/bin/python here when present), STORE
-# (results/$PROFILE/results.jsonl), OUT (build/device-out).
+# Env: PROFILE (compare), WORKERS (6), BUDGET (420 s), LIMIT (BUDGET + 60 s), DEVICE (cuda;
+# cpu tries it here), PYTHON (python3 there, .venv/bin/python here when present), STORE
+# (results/$PROFILE/results.jsonl), OUT (build/device-out), DEVDATA (.devdata), WHEELS
+# (.whl), WORK (/tmp: the unpacked data, cache and wheel go under it there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile=${PROFILE:-compare}
 store=${STORE:-results/$profile/results.jsonl}
 py=${PYTHON:-$([ -x .venv/bin/python ] && echo .venv/bin/python || echo python3)}
+devdata=${DEVDATA:-.devdata}
+wheels=${WHEELS:-.whl}
+work=${WORK:-/tmp}
 
 pack() {
     local data=${AEUTILS_DATA:?set AEUTILS_DATA to the data root, e.g. ../shared/data}
@@ -34,63 +41,68 @@ pack() {
         [ -n "${folder[$name]:-}" ] || { echo "pack: one of ${!folder[*]}, not $name" >&2; exit 2; }
         folders+=("${folder[$name]}")
     done
-    mkdir -p .devdata .whl
-    : > .devdata/digests.txt
+    mkdir -p "$devdata" "$wheels"
+    : > "$devdata/digests.txt"
     for name in "${names[@]}"; do
-        "$py" -m aeutils digest "$name" | tee -a .devdata/digests.txt
+        "$py" -m aeutils digest "$name" | tee -a "$devdata/digests.txt"
     done
-    tar czf .devdata/data.tgz -C "$data" --exclude='*.gz' "${folders[@]}"
-    git rev-parse --short HEAD > .devdata/commit
+    tar czf "$devdata/data.tgz" -C "$data" --exclude='*.gz' "${folders[@]}"
+    git rev-parse --short HEAD > "$devdata/commit"
     [ -z "$(git status --porcelain --untracked-files=no -- aeutils)" ] || \
-        echo "warning: aeutils/ has uncommitted changes; records will name $(cat .devdata/commit)"
-    ls .whl/piq-*.whl >/dev/null 2>&1 || "$py" -m pip download -q --no-deps piq -d .whl
-    du -sh .devdata/data.tgz .whl
+        echo "warning: aeutils/ has uncommitted changes; records will name $(cat "$devdata/commit")"
+    ls "$wheels"/piq-*.whl >/dev/null 2>&1 || "$py" -m pip download -q --no-deps piq -d "$wheels"
+    du -sh "$devdata/data.tgz" "$wheels"
 }
 
 run() {
-    local out=${OUT:-build/device-out}
+    local out=${OUT:-build/device-out} budget=${BUDGET:-420}
+    local limit=${LIMIT:-$((${budget%.*} + 60))}
     mkdir -p "$out"
-    if ! "$py" -c "import piq" 2>/dev/null; then
-        "$py" -m pip install -q --no-deps --target /tmp/device-site .whl/piq-*.whl
-        export PYTHONPATH=/tmp/device-site${PYTHONPATH:+:$PYTHONPATH}
+    if ! "$py" -c "import importlib.util as u; raise SystemExit(not u.find_spec('piq'))"; then
+        "$py" -m pip install -q --no-deps --target "$work/device-site" "$wheels"/piq-*.whl
+        export PYTHONPATH=$work/device-site${PYTHONPATH:+:$PYTHONPATH}
     fi
-    export AEUTILS_DATA=/tmp/device-data AEUTILS_CACHE=/tmp/device-cache
-    export AEUTILS_COMMIT=${AEUTILS_COMMIT:-$(cat .devdata/commit)}
+    export AEUTILS_DATA=$work/device-data AEUTILS_CACHE=$work/device-cache
+    export AEUTILS_COMMIT=${AEUTILS_COMMIT:-$(cat "$devdata/commit")}
     mkdir -p "$AEUTILS_DATA"
-    tar xzf .devdata/data.tgz -C "$AEUTILS_DATA"
+    tar xzf "$devdata/data.tgz" -C "$AEUTILS_DATA"
     : > "$out/digests.txt"
     while read -r name expected; do
         "$py" -m aeutils digest "$name" --expect "$name $expected" | tee -a "$out/digests.txt"
-    done < .devdata/digests.txt
-    local marker
+    done < "$devdata/digests.txt"
+    local marker scores
     marker=$(mktemp)
-    local scores
     scores=$(dirname "$store")/scores
     mkdir -p "$scores"
-    # The grid's workers are its children: run it as its own process group, so the limit
-    # stops all of them, between groups or not (what a group had not stored is lost).
+    # The grid's workers are its children: run it as its own process group, so the hard
+    # limit stops all of them, between groups or not (what a group had not stored is lost).
     set +e
     setsid "$py" -m aeutils grid --profile "$profile" --device "${DEVICE:-cuda}" \
-        --workers "${WORKERS:-6}" --results "$store" --keep-scores final --no-progress "$@" \
-        > "$out/grid.log" 2>&1 &
+        --workers "${WORKERS:-6}" --results "$store" --keep-scores final --no-progress \
+        --order priority --budget "$budget" "$@" > "$out/grid.log" 2>&1 &
     local pid=$! waited=0
-    while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt "${LIMIT:-480}" ]; do
-        sleep 5
-        waited=$((waited + 5))
+    while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt "$limit" ]; do
+        sleep 1
+        waited=$((waited + 1))
     done
-    kill -- -"$pid" 2>/dev/null && echo "stopped at the ${LIMIT:-480} s limit" >> "$out/grid.log"
+    kill -- -"$pid" 2>/dev/null && echo "stopped at the $limit s limit" >> "$out/grid.log"
     wait "$pid"
+    local rc=$?
     set -e
     tail -5 "$out/grid.log"
     cp "$store" "$out/results.jsonl"
-    find "$scores" -type f -newer "$marker" -print0 | tar czf "$out/scores.tgz" --null -T -
+    (cd "$scores" && find . -type f -newer "$marker" -print0 | tar czf - --null -T -) \
+        > "$out/scores.tgz"
+    rm -f "$marker"
     echo "$(tar tzf "$out/scores.tgz" | wc -l) score files, records in $out/results.jsonl"
+    return "$rc"
 }
 
 merge() {
     local dir=${1:?usage: device_grid.sh merge DIR (the folder that OUT came back into)}
     "$py" -m aeutils merge "$store" "$dir/results.jsonl"
-    tar xzf "$dir/scores.tgz"
+    mkdir -p "$(dirname "$store")/scores"
+    tar xzf "$dir/scores.tgz" -C "$(dirname "$store")/scores"
 }
 
 cmd=${1:-}

@@ -98,3 +98,104 @@ def test_device_grid_script_names_its_steps_and_datasets(tmp_path):
     merge = subprocess.run(["bash", script, "merge"], capture_output=True, text=True, env=env)
     assert merge.returncode != 0 and "usage: device_grid.sh merge DIR" in merge.stderr
     assert (ROOT / ".devdata").exists() == before, "a refused pack wrote .devdata/"
+
+
+_FAKE_COSTS = '''
+"""Deterministic group estimates for the device script's test: conv groups cost far more
+than any budget of the first call, every other group one second."""
+import importlib.abc
+import importlib.util
+import sys
+
+
+class _Patch(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name != "aeutils.estimate":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        run = spec.loader.exec_module
+
+        def exec_module(module):
+            run(module)
+            module.group_seconds = lambda group, device=None: (
+                1e4 if group[0].model == "conv" else 1.0)
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+sys.meta_path.insert(0, _Patch())
+'''
+
+
+def _write_idx_mnist(root: Path, n_train: int = 30, n_test: int = 6) -> None:
+    """A tiny MNIST in torchvision's raw format (synthetic bars, conftest.class_images)."""
+    from conftest import class_images
+
+    raw = root / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for split, n, seed in (("train", n_train, 0), ("t10k", n_test, 1)):
+        x = np.concatenate([class_images(n, c, seed=seed)[:, 0] for c in range(10)])
+        y = np.repeat(np.arange(10, dtype=np.uint8), n)
+        (raw / f"{split}-images-idx3-ubyte").write_bytes(
+            np.array([2051, len(x), 28, 28], ">u4").tobytes() + x.tobytes())
+        (raw / f"{split}-labels-idx1-ubyte").write_bytes(
+            np.array([2049, len(y)], ">u4").tobytes() + y.tobytes())
+
+
+@pytest.mark.filterwarnings("ignore:block 'selection-flips' selects nothing")  # 3 val images
+def test_device_grid_runs_within_a_budget_resumes_and_merges(tmp_path, monkeypatch):
+    """scripts/device_grid.sh end to end on the CPU, smoke profile, tiny MNIST: pack; a run
+    whose budget leaves the (costly) conv groups out; merge; a second run from a copy of the
+    merged store that trains the rest (conv, then the selection blocks that needed it);
+    merge again: every run of the profile stored once, with the score files of its records."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from aeutils.experiment import pending
+    from aeutils.grid import profile_configs
+
+    data, shim = tmp_path / "data", tmp_path / "shim"
+    _write_idx_mnist(data)
+    shim.mkdir()
+    (shim / "sitecustomize.py").write_text(_FAKE_COSTS)
+    (tmp_path / "whl").mkdir()
+    (tmp_path / "whl/piq-0-py3-none-any.whl").write_bytes(b"")  # pack downloads none
+    home = tmp_path / "home/results.jsonl"
+    env = {**os.environ, "AEUTILS_DATA": str(data), "PYTHON": sys.executable,
+           "PYTHONPATH": f"{shim}:{ROOT}", "PROFILE": "smoke", "DEVICE": "cpu", "WORKERS": "1",
+           "DEVDATA": str(tmp_path / "devdata"), "WHEELS": str(tmp_path / "whl"),
+           "WORK": str(tmp_path / "work")}
+
+    def script(*args, **extra):
+        res = subprocess.run(["bash", str(ROOT / "scripts/device_grid.sh"), *args],
+                             env={**env, **extra}, capture_output=True, text=True)
+        assert res.returncode == 0, res.stdout + res.stderr
+        return res.stdout
+
+    script("pack", "mnist")
+    first = tmp_path / "device1/results.jsonl"
+    script("run", OUT=str(tmp_path / "out1"), STORE=str(first), BUDGET="200")
+    log = (tmp_path / "out1/grid.log").read_text()
+    assert "budget: " in log and "left for a later call" in log, log
+    models = {r["model"] for r in ResultsStore(tmp_path / "out1/results.jsonl").records()}
+    assert "conv" not in models and {"basic", "vae", "knn", "deep-svdd"} <= models
+    script("merge", str(tmp_path / "out1"), STORE=str(home))
+    second = tmp_path / "device2/results.jsonl"  # a fresh copy of the checkout's store
+    second.parent.mkdir()
+    shutil.copy(home, second)
+    script("run", OUT=str(tmp_path / "out2"), STORE=str(second), BUDGET="10000000")
+    script("merge", str(tmp_path / "out2"), STORE=str(home))
+    monkeypatch.setenv("AEUTILS_DATA", str(data))  # the keys name the same pixels here
+    store = ResultsStore(home)
+    configs = profile_configs("smoke", store=store)
+    assert not pending(configs, store)
+    assert any(c.model == "conv" for c in configs)
+    assert len(configs) > len(profile_configs("smoke"))  # selection blocks ran too
+    pairs = [(r["key"], r["epoch"]) for r in store.records()]
+    assert len(pairs) == len(set(pairs)) == len(ResultsStore(second).records())
+    named, left = store.shippable()  # the table and one final score file per run
+    assert not left and len(named) - 1 == len({c.key() for c in configs})
