@@ -20,7 +20,7 @@ _EXPORTS: dict[str, str] = {
     "AutoEncoderDetector": "detector", "BaseDetector": "detector", "make_detector": "detector",
     "reconstruct": "experiment", "run": "experiment", "run_configs": "experiment",
     "trained_model": "experiment",
-    "PROFILES": "grid", "profile_configs": "grid", "run_grid": "grid", "shard": "grid",
+    "PROFILES": "profiles", "profile_configs": "grid", "run_grid": "grid", "shard": "grid",
     "per_sample_loss": "losses",
     "AUTOENCODERS": "registry", "BASELINES": "registry", "LOSSES": "registry",
     "METHODS": "registry",

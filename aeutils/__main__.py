@@ -14,12 +14,12 @@ import time
 from .catalog import DATASET_CHOICES, resolve_dataset
 from .config import DEFAULT_CHECKPOINTS, ConfigError, RunConfig
 from .errors import BadDataError, DataNotFoundError, StoreError, TrainingDivergedError
+from .profiles import PROFILES
 from .registry import (
     DEFAULT_PRECISION,
     LOSSES,
     METHODS,
     PRECISIONS,
-    PROFILES,
     PROTOCOLS,
     SCORES,
     choice_error,

@@ -37,8 +37,9 @@ BASELINES: dict[str, str] = {}             # name → its detector class
 METHODS: dict[str, str] = {}               # every method (autoencoders first) → detector class
 # Baselines fitted in one shot: no epochs, so they are evaluated once (at ``epochs``).
 ONE_SHOT: set[str] = set()
-# Named grids (:data:`aeutils.grid.PROFILES` defines their blocks; a test checks both agree).
-PROFILES: tuple[str, ...] = ("smoke", "quick", "compare", "svdd-budget", "thesis", "full")
+# The selection strategies whose picks the profiles re-run on held-out seeds and the reports
+# show (:data:`aeutils.selection.STRATEGIES` defines every strategy).
+REPORTED_STRATEGIES: tuple[str, ...] = ("label-free", "label-free-flip", "labelled-validation")
 # Default hidden sizes per autoencoder: widths (basic, vae) or two channel counts (conv).
 DEFAULT_HIDDEN: dict[str, tuple[int, ...]] = {}
 # Options of each baseline with their defaults (``RunConfig.extra`` overrides them). They are

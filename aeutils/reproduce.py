@@ -131,7 +131,8 @@ def reproduce(profile: str = "quick", datasets: Iterable[str] | str = DEFAULT_DA
     Paths are taken relative to the caller's working directory and passed to the
     kernels as absolute paths (the kernels run in the repository root).
     """
-    from .registry import PROFILES, choice_error
+    from .profiles import PROFILES
+    from .registry import choice_error
 
     if profile not in PROFILES:  # checked before the slow imports below, as are the others
         raise choice_error("profile", profile, PROFILES)

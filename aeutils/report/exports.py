@@ -22,14 +22,14 @@ from .records import (
 # --- profiles, numbers and exports ----------------------------------------------------
 def block_names(profile: str) -> list[str]:
     """Names of the blocks of ``profile``."""
-    from ..grid import PROFILES
+    from ..profiles import PROFILES
 
     return [b.name for b in PROFILES[profile]]
 
 
 def strategy_blocks(profile: str) -> dict[str, str]:
     """Derived selection blocks of ``profile``: block name → selection strategy."""
-    from ..grid import PROFILES
+    from ..profiles import PROFILES
 
     return {b.name: b.strategy for b in PROFILES[profile] if b.select_from}
 
