@@ -457,11 +457,23 @@ def device_agreement(root: Path, path: str = "benchmarks/results/device_agreemen
     return _table(path, header, rows)
 
 
+def fresh_clone(root: Path, path: str = "benchmarks/results/fresh_clone.json") -> str:
+    """Wall time of the README's two commands on a fresh clone (scripts/time_fresh_clone.py)."""
+    if not (root / path).exists():
+        return f"*Not measured yet* (`python scripts/time_fresh_clone.py --json {path}`).\n"
+    run = _load(root, path)
+    header = ["command (fresh clone, first use)", "wall time, minutes", "machine", "commit"]
+    rows = [[f"`{cmd}`" + (f" (`{run['profile']}`)" if cmd == "make reproduce" else ""),
+             f"{minutes:.2f}", run["machine"], run["commit"]]
+            for cmd, minutes in run["minutes"].items()]
+    return _table(path, header, rows)
+
+
 RENDERERS: dict[str, Callable[..., str]] = {
     "headline": headline, "thesis-table": thesis_table, "thesis-quoted": thesis_quoted,
     "progress": progress, "block-hours": block_hours, "comparison": comparison,
     "convergence": convergence, "optimism": optimism, "ensemble": ensemble, "proxy-study": proxy_study,
-    "device-agreement": device_agreement, "svdd-budget": svdd_budget}
+    "device-agreement": device_agreement, "svdd-budget": svdd_budget, "fresh-clone": fresh_clone}
 
 
 # --- documents -------------------------------------------------------------------------------
