@@ -51,9 +51,9 @@ def main() -> None:
     commit = subprocess.check_output(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True)
     env = {**os.environ, "AEUTILS_DATA": str(Path(data).resolve())}
     env.pop("VIRTUAL_ENV", None)
-    out: dict = {"commit": commit.strip(), "date": time.strftime("%Y-%m-%d"),
-                 "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
-                 "profile": args.profile, "seconds": {}, "minutes": {}}
+    path = Path(args.json)  # --only updates its commands and keeps the others' times
+    out = json.loads(path.read_text()) if args.only and path.exists() else {"commands": {}}
+    out["machine"] = f"{platform.machine()}, {os.cpu_count()} CPU cores"
     with tempfile.TemporaryDirectory() as tmp:
         clone = Path(tmp) / "clone"
         env["AEUTILS_CACHE"] = str(Path(tmp) / "cache")  # no decoded dataset from earlier runs
@@ -61,14 +61,16 @@ def main() -> None:
         for name in args.only or ("test", "reproduce"):
             cmd = ["make", name] + ([f"PROFILE={args.profile}"] if name == "reproduce" else [])
             seconds = timed(cmd, clone, env, Path(tmp) / f"{name}.log")
-            out["seconds"][f"make {name}"] = round(seconds, 1)
-            out["minutes"][f"make {name}"] = round(seconds / 60, 2)
+            row = {"seconds": round(seconds, 1), "minutes": round(seconds / 60, 2),
+                   "commit": commit.strip(), "date": time.strftime("%Y-%m-%d")}
+            if name == "reproduce":
+                row["profile"] = args.profile
+                row["notebook_seconds"] = json.loads(
+                    (clone / "build" / "notebooks" / "timings.json").read_text())
+            out["commands"][" ".join(cmd)] = row
             print(f"{' '.join(cmd)}: {seconds / 60:.1f} min", flush=True)
-        notebooks = clone / "build" / "notebooks" / "timings.json"
-        if notebooks.exists():
-            out["notebook_seconds"] = json.loads(notebooks.read_text())
-    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.json).write_text(json.dumps(out, indent=1) + "\n")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(out, indent=1) + "\n")
     print(f"written {args.json}")
 
 

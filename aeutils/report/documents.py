@@ -462,10 +462,10 @@ def fresh_clone(root: Path, path: str = "benchmarks/results/fresh_clone.json") -
     if not (root / path).exists():
         return f"*Not measured yet* (`python scripts/time_fresh_clone.py --json {path}`).\n"
     run = _load(root, path)
-    header = ["command (fresh clone, first use)", "wall time, minutes", "machine", "commit"]
-    rows = [[f"`{cmd}`" + (f" (`{run['profile']}`)" if cmd == "make reproduce" else ""),
-             f"{minutes:.2f}", run["machine"], run["commit"]]
-            for cmd, minutes in run["minutes"].items()]
+    header = ["command (fresh clone, one after the other)", "wall time, minutes", "machine",
+              "commit"]
+    rows = [[f"`{cmd}`", f"{row['minutes']:.2f}", run["machine"], row["commit"]]
+            for cmd, row in run["commands"].items()]
     return _table(path, header, rows)
 
 
