@@ -20,14 +20,14 @@ export AEUTILS_DATA ?= data
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q --no-compile -e '.[dev]'  # Python compiles what it imports (install 68 s, not 107 s)
+	$(PY) -m pip install -q -e '.[dev]'
 	touch $@
 
 install: $(VENV)/.installed
 
 test: install  ## lint, then the test suite (synthetic data; real MNIST if AEUTILS_DATA has it)
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -q -n $(TEST_WORKERS)
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist worksteal
 
 reproduce: install  ## run every notebook with papermill for PROFILE, regenerating figures/
 	$(PY) -m aeutils reproduce --profile $(PROFILE) $(DATASET_ARGS)
