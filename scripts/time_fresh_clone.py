@@ -65,6 +65,8 @@ def main() -> None:
                    "commit": commit.strip(), "date": time.strftime("%Y-%m-%d")}
             if name == "reproduce":
                 row["profile"] = args.profile
+                log = (Path(tmp) / "reproduce.log").read_text().splitlines()
+                row["verdict"] = [line for line in log if line.startswith("against the shipped")]
                 row["notebook_seconds"] = json.loads(
                     (clone / "build" / "notebooks" / "timings.json").read_text())
             out["commands"][" ".join(cmd)] = row

@@ -44,9 +44,24 @@ def pytest_configure(config):
         torch.set_num_threads(1)
 
 
+def _seconds(item) -> float:
+    mark = item.get_closest_marker("long")
+    return mark.kwargs.get("seconds", 60) if mark else 0
+
+
 def pytest_collection_modifyitems(config, items):
-    """Long tests first: with two workers, the rest of the suite runs beside them."""
-    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+    """The longest test first, the other long ones last (longest first among them).
+
+    ``make test`` runs pytest-xdist's work stealing, which hands each worker one contiguous
+    half of this order: one worker starts on the longest test at once while the other runs
+    the rest, long ones included, and steals the short tests queued behind the longest."""
+    if not items:
+        return
+    longest = max(items, key=_seconds)
+    others = sorted((i for i in items if _seconds(i) and i is not longest), key=_seconds,
+                    reverse=True)
+    short = [i for i in items if not _seconds(i)]
+    items[:] = ([longest] if _seconds(longest) else []) + short + others
 
 
 @pytest.fixture(scope="session")

@@ -61,7 +61,7 @@ def env(tmp_path):
             "OMP_NUM_THREADS": "1"}
 
 
-@pytest.mark.long
+@pytest.mark.long(seconds=14)
 def test_two_processes_never_train_the_same_configuration(synthetic_folder, tmp_path, env):
     table = tmp_path / "store" / "results.jsonl"
     subprocess.run([sys.executable, "-c", "from aeutils.config import RunConfig;"
@@ -83,7 +83,7 @@ def test_two_processes_never_train_the_same_configuration(synthetic_folder, tmp_
     assert not list((table.parent / "results.jsonl.claims").iterdir()), "claims left behind"
 
 
-@pytest.mark.long
+@pytest.mark.long(seconds=20)
 def test_grid_killed_at_random_moments_resumes_to_a_complete_table(synthetic_folder, tmp_path,
                                                                       env):
     table = tmp_path / "store" / "results.jsonl"

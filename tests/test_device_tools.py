@@ -145,7 +145,7 @@ def _write_idx_mnist(root: Path, n_train: int = 30, n_test: int = 6) -> None:
 
 
 @pytest.mark.filterwarnings("ignore:block 'selection-flips' selects nothing")  # 3 val images
-@pytest.mark.long
+@pytest.mark.long(seconds=50)
 def test_device_grid_runs_within_a_budget_resumes_and_merges(tmp_path, monkeypatch):
     """scripts/device_grid.sh end to end on the CPU, smoke profile, tiny MNIST: pack; a run
     whose budget leaves the (costly) conv groups out; merge; a second run from a copy of the

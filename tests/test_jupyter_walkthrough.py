@@ -74,7 +74,7 @@ def _error_outputs(nb) -> list[tuple[int, dict]]:
             for o in c.get("outputs", []) if o.get("output_type") == "error"]
 
 
-@pytest.mark.long
+@pytest.mark.long(seconds=13)
 def test_defaults_run_offline_from_aeutils_data(tmp_path, monkeypatch, lab_repo, grey_data,
                                                 rgb_data):
     from conftest import write_folder

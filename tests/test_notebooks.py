@@ -20,7 +20,7 @@ NOTEBOOKS = ["01_data", "02_models", "03_training", "04_evaluation", "05_compari
 
 
 # --- the whole story on tiny data ------------------------------------------------------
-@pytest.mark.long
+@pytest.mark.long(seconds=200)
 def test_reproduce_smoke_writes_figures_tables_and_numbers(tmp_path, synthetic_folder,
                                                            synthetic_rgb_folder):
     figs, out = tmp_path / "figs", tmp_path / "out"

@@ -205,7 +205,7 @@ def test_cli_grid_and_merge(synthetic_folder, tmp_path, capsys):
     assert "0 to train" in capsys.readouterr().out
 
 
-@pytest.mark.long
+@pytest.mark.long(seconds=8)
 def test_cli_grid_workers_share_one_table(synthetic_folder, tmp_path, capfd):
     """Two worker processes train a grid once between them, with the numbers one process gets."""
     ds = f"mnist=folder:{synthetic_folder}"
