@@ -34,7 +34,10 @@ def timed(cmd: list[str], cwd: Path, env: dict, log: Path) -> float:
         rc = subprocess.call(cmd, cwd=cwd, env=env, stdout=f, stderr=subprocess.STDOUT)
     seconds = time.perf_counter() - t0
     if rc:
-        sys.exit(f"{' '.join(cmd)} failed (exit {rc}); its output: {log}")
+        kept = ROOT / "build" / log.name  # the clone is deleted on exit; its log is not
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.write_bytes(log.read_bytes())
+        sys.exit(f"{' '.join(cmd)} failed (exit {rc}); its output: {kept}")
     return seconds
 
 
@@ -51,6 +54,7 @@ def main() -> None:
     commit = subprocess.check_output(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True)
     env = {**os.environ, "AEUTILS_DATA": str(Path(data).resolve())}
     env.pop("VIRTUAL_ENV", None)
+    env["PYTEST_ADDOPTS"] = "--durations=10"  # printed, not a change to what runs
     path = Path(args.json)  # --only updates its commands and keeps the others' times
     out = json.loads(path.read_text()) if args.only and path.exists() else {"commands": {}}
     out["machine"] = f"{platform.machine()}, {os.cpu_count()} CPU cores"
@@ -63,6 +67,9 @@ def main() -> None:
             seconds = timed(cmd, clone, env, Path(tmp) / f"{name}.log")
             row = {"seconds": round(seconds, 1), "minutes": round(seconds / 60, 2),
                    "commit": commit.strip(), "date": time.strftime("%Y-%m-%d")}
+            if name == "test":  # pytest's slowest tests, for where the time goes
+                log = (Path(tmp) / "test.log").read_text().splitlines()
+                row["slowest"] = [line for line in log if " call " in line][:10]
             if name == "reproduce":
                 row["profile"] = args.profile
                 log = (Path(tmp) / "reproduce.log").read_text().splitlines()
