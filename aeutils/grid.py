@@ -1,17 +1,12 @@
-"""Experiment grids: enumeration of the profiles' blocks, shards and the sweep runner.
+"""Experiment grids: a profile's configs, derived blocks' picks, shards and the sweep runner.
 
-A *block* is a product of axes (datasets × models × losses × classes ×
-contamination × seeds) with shared training settings; a *profile* is a list of
-blocks (``smoke`` for tests, ``quick`` for a 2-core CPU, ``compare`` for the
-measured comparison, ``thesis`` for the thesis's own experiment, ``full`` for its
-protocol at every contamination level). A block with ``select_from`` is *derived*:
-per dataset it re-runs, over its ``seeds``, the autoencoder configuration and epoch
-that its ``strategy`` (:data:`aeutils.selection.STRATEGIES`) picks on seed 0 from
-another block; its configs exist once that block is complete in the results store,
-so :func:`run_profile` runs blocks in profile order. Dataset names in profiles are
-logical (``mnist``, ``cifar10``), resolved by :func:`aeutils.data.resolve_dataset`
-(offline: the CIFAR-10 JPEG copy) and can be remapped. Epoch studies come from
-checkpoints inside each run, so they cost no extra training.
+Profiles and blocks are defined in :mod:`aeutils.profiles` (re-exported here). A derived
+block's configs exist once its source block is complete in the results store, so
+:func:`run_profile` runs blocks in profile order (or, with a budget, in priority order:
+:func:`run_priority`). Dataset names in profiles are logical (``mnist``, ``cifar10``),
+resolved by :func:`aeutils.data.resolve_dataset` (offline: the CIFAR-10 JPEG copy) and
+can be remapped. Epoch studies come from checkpoints inside each run, so they cost no
+extra training.
 """
 
 from __future__ import annotations
