@@ -179,3 +179,15 @@ def test_ensemble_and_seed_noise_sentences_follow_the_numbers():
             {"class": "mean of the 2 measured classes", "beyond_noise": None}]
     said = " ".join(evaluation_findings({"mnist": {"label": "M", "thesis_table": rows}}))
     assert "1 of the 2 per-class differences" in said and "(0 a)" in said
+
+
+def test_a_selection_still_training_is_not_quoted():
+    from aeutils.report.findings import comparison_findings
+
+    pick = {"config": "conv/bce+ssim", "epoch": 100, "seeds": [1, 2, 3], "mean_auc": 0.9636,
+            "std_auc": 0.001, "classes": 7, "even": False}
+    numbers = {"mnist": {"label": "MNIST", "selection": {"label-free": pick}}}
+    said = " ".join(comparison_findings(numbers))
+    assert "still training" in said and "0.9636" not in said
+    numbers["mnist"]["selection"]["label-free"] = {**pick, "classes": 10, "even": True}
+    assert "0.9636 ± 0.0010 on seeds 1, 2, 3" in " ".join(comparison_findings(numbers))

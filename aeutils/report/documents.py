@@ -25,6 +25,7 @@ import pandas as pd
 
 from ..config import ConfigError
 from .exports import markdown_table
+from .findings import selection_complete
 from .records import config_name
 
 BLOCK = re.compile(r"(<!-- generated: (?P<spec>[^>]*?) -->\n)(?P<body>.*?)(<!-- end generated -->)",
@@ -104,12 +105,6 @@ def _protocol_rows(evaluation: dict) -> list[list[str]]:
             ["the thesis's AVG-row configuration, run here", *cells["avg"]]]
 
 
-def _complete(selection: dict) -> bool:
-    """Every class ran on every seed: a block still training averages different classes per
-    seed, and its mean ± std is not yet the number to quote."""
-    return selection.get("even", True) and selection.get("classes", 10) >= 10
-
-
 def _label_free_row(root: Path, profile: str) -> tuple[list[str], str] | None:
     """Label-free selection's mean ± std over the seeds that did not choose, and the numbers
     file it comes from; None until ``profile``'s numbers hold it."""
@@ -118,7 +113,7 @@ def _label_free_row(root: Path, profile: str) -> tuple[list[str], str] | None:
         return None
     numbers = _load(root, source)
     picks = [numbers.get(ds, {}).get("selection", {}).get("label-free") for ds in DATASETS]
-    picks = [p if p and _complete(p) else None for p in picks]
+    picks = [p if p and selection_complete(p) else None for p in picks]
     if not any(picks):
         return None
     seeds = next(p["seeds"] for p in picks if p)
@@ -287,7 +282,7 @@ class _Comparison:
         sel = self.numbers.get(ds, {}).get("selection", {}).get(name)
         if not sel or proto != "one-vs-rest":
             return "–"
-        if not _complete(sel):
+        if not selection_complete(sel):
             return f"– (still training: {sel['classes']} classes so far)"
         return (f"**{sel['mean_auc']:.4f}** ± {sel['std_auc']:.4f} "
                 f"({sel['config']}, epoch {sel['epoch']})")

@@ -170,6 +170,14 @@ def _ensemble_sentences(label: str, ensembles: list, label_free: Mapping | None)
     return out
 
 
+def selection_complete(summary: Mapping) -> bool:
+    """Every class ran on every seed (the ``even`` and ``classes`` of
+    :func:`aeutils.report.comparison.selection_summary`): a block
+    still training averages different classes per seed, so its mean ± std is not yet the
+    number to quote."""
+    return bool(summary.get("even", True)) and summary.get("classes", 10) >= 10
+
+
 def comparison_findings(numbers: Mapping) -> list[str]:
     """05: where each selection strategy lands against the best on test, and the baselines."""
     out = []
@@ -178,6 +186,11 @@ def comparison_findings(numbers: Mapping) -> list[str]:
         gaps = {g["strategy"]: g for g in d.get("optimism", [])}
         for strategy, s in d.get("selection", {}).items():
             seeds = ", ".join(map(str, s.get("seeds", [])))
+            if not selection_complete(s):
+                out.append(f"{label}, {strategy} selection: {s['config']} at epoch "
+                           f"{s['epoch']}, still training on seeds {seeds} ({s['classes']} "
+                           f"classes so far); no mean until every class ran on every seed.")
+                continue
             spread = f" ± {s['std_auc']:.4f}" if s.get("std_auc") == s.get("std_auc") else ""
             g = gaps.get(strategy)
             vs = ("" if g is None else
