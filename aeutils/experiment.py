@@ -113,8 +113,7 @@ def run_configs(configs: Sequence[RunConfig], store: ResultsStore | None = None,
     preflight(todo)
     bar = tqdm(total=sum(c.epochs for c in todo), unit="model-epoch", desc="runs",
                disable=not progress or not todo, dynamic_ncols=True)
-    groups = batched_groups([c for c in todo if c.is_autoencoder], max_group)
-    groups += [[c] for c in todo if not c.is_autoencoder]
+    groups = training_groups(todo, max_group)
     tracker = eta(groups) if eta and log and groups else None
     t_start = time.perf_counter()
     for n, group in enumerate(groups, 1):
@@ -191,6 +190,14 @@ def batched_groups(configs: Iterable[RunConfig], max_group: int = 10) -> list[li
     ordered = sorted(configs, key=batch_order)
     return [same[i: i + max_group] for _, g in itertools.groupby(ordered, key=group_signature)
             for same in [list(g)] for i in range(0, len(same), max_group)]
+
+
+def training_groups(configs: Iterable[RunConfig], max_group: int = 10) -> list[list[RunConfig]]:
+    """The groups :func:`run_configs` trains, in its order: the autoencoder runs batched
+    (:func:`batched_groups`), then each baseline run alone."""
+    configs = list(configs)
+    return (batched_groups([c for c in configs if c.is_autoencoder], max_group)
+            + [[c] for c in configs if not c.is_autoencoder])
 
 
 def run(config: RunConfig, store: ResultsStore | None = None, **kwargs) -> dict:

@@ -19,7 +19,14 @@ from dataclasses import dataclass, field, replace
 
 from .config import ConfigError, RunConfig
 from .data import resolve_dataset
-from .experiment import batch_order, batched_groups, log_line, pending, run_configs
+from .experiment import (
+    batch_order,
+    batched_groups,
+    log_line,
+    pending,
+    run_configs,
+    training_groups,
+)
 from .profiles import (  # noqa: F401  (re-exported: the grid's public names)
     ALL_CLASSES,
     CLASSICAL,
@@ -145,10 +152,8 @@ def prioritized(configs: Sequence[RunConfig], max_group: int = 10, device: str |
     from . import estimate
 
     cache = {} if cache is None else cache
-    groups = batched_groups([c for c in configs if c.is_autoencoder], max_group)
-    groups += [[c] for c in configs if not c.is_autoencoder]
     out = []
-    for g in groups:
+    for g in training_groups(configs, max_group):
         ident = (tuple(c.key() for c in g), str(device))
         if ident not in cache:
             cache[ident] = estimate.group_seconds(g, device)
