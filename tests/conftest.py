@@ -39,9 +39,12 @@ def make_image_data(n_train: int = 40, n_test: int = 12, channels: int = 1, size
 
 
 def pytest_configure(config):
-    # Two xdist workers share the two cores: one torch thread each, not two each.
+    # Two xdist workers share the two cores: one torch thread each, not two each, and
+    # the same for the processes they start (papermill kernels, CLI runs), which would
+    # otherwise each spin two threads against the other worker.
     if os.environ.get("PYTEST_XDIST_WORKER"):
         torch.set_num_threads(1)
+        os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = "1"
 
 
 def _seconds(item) -> float:
