@@ -354,14 +354,34 @@ def _add_merge(sub) -> None:
                        formatter_class=HelpFormatter)
     p.add_argument("output", help="the table to merge into (created if missing)")
     p.add_argument("inputs", nargs="+", help="tables to merge in")
+    p.add_argument("--profile", type=_choice("profile", PROFILES),
+                   help="merge only the runs of this profile's configurations, e.g. a block "
+                        "that two profiles share")
+    p.add_argument("--block", action="append",
+                   help="with --profile: only these blocks of it (repeatable)")
+    p.add_argument("--dataset-map", action="append", metavar="NAME=DATASET",
+                   help="with --profile: the dataset replacements its grid ran with")
 
 
 def _cmd_merge(a) -> int:
     from .results import ResultsStore
 
     store = ResultsStore(a.output)
-    n = store.merge(a.inputs)
-    print(f"merged {n} new records into {a.output}")
+    keys = None
+    if (a.block or a.dataset_map) and not a.profile:
+        raise ConfigError("--block and --dataset-map need --profile (the profile whose runs "
+                          "to merge)")
+    if a.profile:
+        from .grid import profile_configs
+
+        # selection blocks' runs follow from their search: read it in each input
+        keys = {c.key() for src in a.inputs
+                for c in profile_configs(a.profile, _dataset_map(a.dataset_map), a.block,
+                                         store=ResultsStore(src))}
+    n = store.merge(a.inputs, keys)
+    print(f"merged {n} new records into {a.output}"
+          + (f" (only {a.profile}{' ' + ', '.join(a.block) if a.block else ''} runs)"
+             if a.profile else ""))
     if store.skipped_merging:
         print(f"warning: skipped {store.skipped_merging} line(s) of {', '.join(a.inputs)} that "
               "are not results records (not JSON, or no key and epoch)", file=sys.stderr)

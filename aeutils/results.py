@@ -24,7 +24,7 @@ import functools
 import json
 import os
 import socket
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -203,10 +203,12 @@ class ResultsStore:
         self._stamp = None  # re-read lazily; other processes may append too
         return len(new)
 
-    def merge(self, paths: Iterable[str | os.PathLike]) -> int:
-        """Append every record of the stores at ``paths`` (and their score files); returns
-        how many were new. Lines of theirs that are not records are counted in
-        :attr:`skipped_merging`; a table with no record at all is refused."""
+    def merge(self, paths: Iterable[str | os.PathLike],
+              keys: Collection[str] | None = None) -> int:
+        """Append every record of the stores at ``paths`` (and their score files), or only
+        those of the configurations ``keys``; returns how many were new. Lines of theirs
+        that are not records are counted in :attr:`skipped_merging`; a table with no
+        record at all is refused."""
         paths = list(paths)
         for p in paths:
             if not Path(p).is_file():
@@ -218,6 +220,8 @@ class ResultsStore:
             if other.skipped and not records:
                 raise StoreError(f"cannot merge {p}: none of its {other.skipped} line(s) is a "
                                  "results record (not JSON, or no key and epoch)")
+            if keys is not None:
+                records = [r for r in records if r["key"] in keys]
             added += self.append(records)
             self.skipped_merging += other.skipped
             src = other.path.parent / "scores"
@@ -225,6 +229,8 @@ class ResultsStore:
                 with writing(self.path):
                     self.scores_dir.mkdir(parents=True, exist_ok=True)
                     for f in src.glob("*.npz"):
+                        if keys is not None and f.name.rsplit("-e", 1)[0] not in keys:
+                            continue
                         dst = self.scores_dir / f.name
                         if not dst.exists():
                             atomic_write(dst, f.read_bytes())

@@ -203,6 +203,16 @@ def test_cli_grid_and_merge(synthetic_folder, tmp_path, capsys):
     assert main(["grid", "--profile", "smoke", "--block", "contamination", "--dataset-map", ds,
                  "--results", str(merged), "--dry-run"]) == 0
     assert "0 to train" in capsys.readouterr().out
+    # only one block's runs: a block two profiles share, or one taken out of a larger store
+    one = tmp_path / "one/r.jsonl"
+    assert main(["merge", str(one), str(merged), "--profile", "smoke", "--block", "main",
+                 "--dataset-map", ds]) == 0
+    assert not one.exists() or not ResultsStore(one).records()
+    assert main(["merge", str(one), str(merged), "--profile", "smoke", "--block", "contamination",
+                 "--dataset-map", ds]) == 0
+    assert len(ResultsStore(one).records()) == n
+    assert main(["merge", str(one), str(merged), "--block", "main"]) == 2
+    assert "--block and --dataset-map need --profile" in capsys.readouterr().err
 
 
 @pytest.mark.long(seconds=8)

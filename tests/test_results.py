@@ -55,6 +55,18 @@ def test_merge_is_idempotent(tmp_path):
     assert list(out.load_scores(c2.key(), 1)["labels"]) == [0, 1]
 
 
+def test_merge_of_some_keys_takes_only_their_records_and_score_files(tmp_path):
+    src = ResultsStore(tmp_path / "a/r.jsonl")
+    c1, c2 = RunConfig(seed=1, epochs=1), RunConfig(seed=2, epochs=1)
+    src.append([rec(c1, 1), rec(c2, 1)])
+    for c in (c1, c2):
+        src.save_scores(c.key(), 1, [0.1, 0.2], [0, 1])
+    out = ResultsStore(tmp_path / "m/r.jsonl")
+    assert out.merge([src.path], keys={c2.key()}) == 1
+    assert [r["key"] for r in out.records()] == [c2.key()]
+    assert sorted(p.name for p in out.scores_dir.glob("*.npz")) == [f"{c2.key()}-e1.npz"]
+
+
 def test_a_claim_is_taken_over_only_from_a_dead_process_of_this_machine(tmp_path):
     import socket
 

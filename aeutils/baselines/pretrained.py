@@ -23,7 +23,7 @@ weights' digest and the input size, so the test set is encoded once for every cl
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -108,6 +108,65 @@ def _cache_path(x: torch.Tensor, tag: str) -> Path:
     h.update(str(tuple(x.shape)).encode())
     h.update(x.detach().float().cpu().contiguous().numpy().tobytes())
     return cache_dir() / "features" / f"{h.hexdigest()[:24]}.npy"
+
+
+# CIFAR-10's vehicle classes and the ImageNet-1k classes that depict them (spelled as in
+# torchvision's ImageNet category list), fixed before any prediction was looked at; the
+# sets are disjoint. The six animal classes are the contrast: how often they land there.
+IMAGENET_MATCHES: dict[str, tuple[str, ...]] = {
+    "airplane": ("airliner", "warplane", "wing", "airship", "space shuttle"),
+    "automobile": ("sports car", "convertible", "cab", "limousine", "minivan", "jeep",
+                   "beach wagon", "racer", "Model T", "car wheel", "grille", "ambulance"),
+    "ship": ("container ship", "liner", "fireboat", "lifeboat", "speedboat", "yawl",
+             "catamaran", "trimaran", "schooner", "aircraft carrier", "wreck", "pirate",
+             "submarine"),
+    "truck": ("trailer truck", "tow truck", "moving van", "garbage truck", "fire engine",
+              "pickup", "police van", "tractor"),
+}
+CIFAR10_ANIMALS = ("bird", "cat", "deer", "dog", "frog", "horse")
+
+
+def imagenet_categories() -> list[str]:
+    """The 1,000 ImageNet-1k class names in index order (torchvision's list; no download)."""
+    from torchvision.models import ResNet18_Weights
+
+    return list(ResNet18_Weights.IMAGENET1K_V1.meta["categories"])
+
+
+@torch.inference_mode()
+def top5(model: torch.nn.Module, x: torch.Tensor, size: int = 224, batch: int = 64) -> np.ndarray:
+    """The five highest-scoring ImageNet classes (N×5 indices) of float N×C×H×W images."""
+    device = next(model.parameters()).device
+    out = [model(_prepare(x[i:i + batch].to(device).float(), size)).topk(5, dim=1).indices.cpu()
+           for i in range(0, len(x), batch)]
+    return torch.cat(out).numpy() if out else np.zeros((0, 5), np.int64)
+
+
+def head_check(x: torch.Tensor, labels: Sequence[str], model: torch.nn.Module | None = None,
+               size: int = 224) -> dict:
+    """Do the weights classify like ImageNet weights? For each class of
+    :data:`IMAGENET_MATCHES` among ``labels`` (one name per image of ``x``), the share of
+    its images whose top-1 / top-5 ImageNet prediction lies in the matching set, beside
+    the same share for the animal images and the uniform chance (set size / 1,000)."""
+    model = backbone("imagenet") if model is None else model
+    labels = np.asarray(labels)
+    top = top5(model, x, size)
+    names = imagenet_categories()
+    animals = np.isin(labels, CIFAR10_ANIMALS)
+    out = {}
+    for cls, matches in IMAGENET_MATCHES.items():
+        ids = [names.index(m) for m in matches]
+        hit1, hit5 = np.isin(top[:, 0], ids), np.isin(top, ids).any(axis=1)
+        mine = labels == cls
+        if not mine.any():
+            continue
+        out[cls] = {"images": int(mine.sum()), "imagenet_classes": list(matches),
+                    "top1": float(hit1[mine].mean()), "top5": float(hit5[mine].mean()),
+                    "animal_images": int(animals.sum()),
+                    "top1_animals": float(hit1[animals].mean()) if animals.any() else None,
+                    "top5_animals": float(hit5[animals].mean()) if animals.any() else None,
+                    "chance_top1": len(ids) / len(names)}
+    return out
 
 
 class PretrainedKNN(BaseDetector):

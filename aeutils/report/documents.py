@@ -461,6 +461,29 @@ def device_agreement(root: Path, path: str = "benchmarks/results/device_agreemen
     return _table(path, header, rows)
 
 
+def pretrained_weights(root: Path,
+                       path: str = "results/pretrained-weights/pretrained_weights.json") -> str:
+    """The pretrained baseline's weights check: the strict load, then how often CIFAR-10's
+    vehicles land in the matching ImageNet classes (studies/pretrained_weights.py)."""
+    if not (root / path).exists():
+        return f"*Not measured yet* (`python studies/pretrained_weights.py --json {path}`).\n"
+    check = _load(root, path)
+    w = check["weights"]
+    header = ["CIFAR-10 class", "ImageNet classes counted", "test images",
+              "top-1 in them", "top-5 in them", "animal images: top-1 in them",
+              "animal images: top-5 in them", "uniform chance, top-1"]
+    rows = [[cls, ", ".join(r["imagenet_classes"]), str(r["images"]), f"{r['top1']:.1%}",
+             f"{r['top5']:.1%}", f"{r['top1_animals']:.1%}", f"{r['top5_animals']:.1%}",
+             f"{r['chance_top1']:.1%}"] for cls, r in check["classes"].items()]
+    load = (f"`{w['file']}`: SHA-256 `{w['sha256'][:16]}…` "
+            f"({'the keyed digest' if w['sha256'] == w['expected_sha256'] else 'NOT the keyed digest'}), "
+            f"{w['parameters']:,} parameters, {len(w['missing_keys'])} missing and "
+            f"{len(w['unexpected_keys'])} unexpected keys in a strict load; "
+            f"{check['images_per_class']} test images of each class at {check['image_size']} px "
+            f"(`{check['command']}`, commit {check['commit']}).\n\n")
+    return load + _table(path, header, rows)
+
+
 def fresh_clone(root: Path, path: str = "benchmarks/results/fresh_clone.json") -> str:
     """Wall time of the README's two commands on a fresh clone (scripts/time_fresh_clone.py)."""
     if not (root / path).exists():
@@ -477,7 +500,8 @@ RENDERERS: dict[str, Callable[..., str]] = {
     "headline": headline, "thesis-table": thesis_table, "thesis-quoted": thesis_quoted,
     "progress": progress, "block-hours": block_hours, "comparison": comparison,
     "convergence": convergence, "optimism": optimism, "ensemble": ensemble, "proxy-study": proxy_study,
-    "device-agreement": device_agreement, "svdd-budget": svdd_budget, "fresh-clone": fresh_clone}
+    "device-agreement": device_agreement, "svdd-budget": svdd_budget, "fresh-clone": fresh_clone,
+    "pretrained-weights": pretrained_weights}
 
 
 # --- documents -------------------------------------------------------------------------------
