@@ -25,7 +25,6 @@ Kinds (images uint8 N×C×H×W in, same out):
 from __future__ import annotations
 
 import torch
-import torchvision.transforms.functional as TF
 
 KINDS: tuple[str, ...] = ("noise", "blur", "patch", "mix", "flip")
 
@@ -53,7 +52,10 @@ def _corrupt(kind: str, x: torch.Tensor, other: torch.Tensor, g: torch.Generator
     if kind == "noise":
         return x + torch.randn(x.shape, generator=g) * 0.2 * 255
     if kind == "blur":
-        return TF.gaussian_blur(x, kernel_size=7, sigma=1.5)
+        # imported here: torchvision pulls in torch._dynamo (seconds), and only this needs it
+        from torchvision.transforms.functional import gaussian_blur
+
+        return gaussian_blur(x, kernel_size=7, sigma=1.5)
     if kind == "mix":
         return (x + other) / 2
     if kind == "flip":
