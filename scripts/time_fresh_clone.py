@@ -70,6 +70,10 @@ def main() -> None:
             if name == "test":  # pytest's slowest tests, for where the time goes
                 log = (Path(tmp) / "test.log").read_text().splitlines()
                 row["slowest"] = [line for line in log if " call " in line][:10]
+                # the tests write nothing into the work tree (ignored paths aside: .venv/, build/)
+                row["untracked_after"] = subprocess.check_output(
+                    ["git", "status", "--porcelain", "--untracked-files=all"], cwd=clone,
+                    text=True).splitlines()
             if name == "reproduce":
                 row["profile"] = args.profile
                 log = (Path(tmp) / "reproduce.log").read_text().splitlines()
@@ -78,6 +82,9 @@ def main() -> None:
                     (clone / "build" / "notebooks" / "timings.json").read_text())
             out["commands"][" ".join(cmd)] = row
             print(f"{' '.join(cmd)}: {seconds / 60:.1f} min", flush=True)
+            if row.get("untracked_after"):
+                print(f"warning: {name} left {len(row['untracked_after'])} changed or untracked "
+                      f"path(s) in the clone: {row['untracked_after'][:5]}", flush=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(out, indent=1) + "\n")
     print(f"written {args.json}")
