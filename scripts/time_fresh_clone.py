@@ -64,9 +64,11 @@ def main() -> None:
         subprocess.check_call(["git", "clone", "-q", str(ROOT), str(clone)])
         for name in args.only or ("test", "reproduce"):
             cmd = ["make", name] + ([f"PROFILE={args.profile}"] if name == "reproduce" else [])
+            created = not (clone / ".venv").exists()  # the first command creates it
             seconds = timed(cmd, clone, env, Path(tmp) / f"{name}.log")
             row = {"seconds": round(seconds, 1), "minutes": round(seconds / 60, 2),
-                   "commit": commit.strip(), "date": time.strftime("%Y-%m-%d")}
+                   "commit": commit.strip(), "date": time.strftime("%Y-%m-%d"),
+                   "created_environment": created}
             if name == "test":  # pytest's slowest tests, for where the time goes
                 log = (Path(tmp) / "test.log").read_text().splitlines()
                 row["slowest"] = [line for line in log if " call " in line][:10]

@@ -489,7 +489,7 @@ def fresh_clone(root: Path, path: str = "benchmarks/results/fresh_clone.json") -
     if not (root / path).exists():
         return f"*Not measured yet* (`python scripts/time_fresh_clone.py --json {path}`).\n"
     run = _load(root, path)
-    header = ["command (fresh clone, one after the other)", "wall time, minutes", "machine",
+    header = ["command (on a fresh clone)", "wall time, minutes", "machine",
               "commit"]
     rows = [[f"`{cmd}`", f"{row['minutes']:.2f}", run["machine"], row["commit"]]
             for cmd, row in run["commands"].items()]
