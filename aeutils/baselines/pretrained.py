@@ -90,15 +90,22 @@ def _prepare(x: torch.Tensor, size: int) -> torch.Tensor:
 
 
 @torch.inference_mode()
+def _batched(model: torch.nn.Module, x: torch.Tensor, size: int, batch: int,
+             head: Callable[[torch.Tensor], torch.Tensor], empty: np.ndarray) -> np.ndarray:
+    """``head`` of the network's inputs, batch by batch on the model's device, as one array."""
+    device = next(model.parameters()).device
+    out = [head(_prepare(x[i:i + batch].to(device).float(), size)).cpu().numpy()
+           for i in range(0, len(x), batch)]
+    return np.concatenate(out) if out else empty
+
+
 def encode(model: torch.nn.Module, x: torch.Tensor, size: int, batch: int = 64) -> np.ndarray:
     """Spatially averaged, L2-normalised last-block features of float N×C×H×W images."""
-    device = next(model.parameters()).device
-    out = []
-    for i in range(0, len(x), batch):
-        f = model.extract_features(_prepare(x[i:i + batch].to(device).float(), size))
-        f = torch.nn.functional.normalize(f.mean(dim=(2, 3)), dim=1)
-        out.append(f.cpu().numpy().astype(np.float32))
-    return np.concatenate(out) if out else np.zeros((0, 1280), np.float32)
+    def features(inputs: torch.Tensor) -> torch.Tensor:
+        f = model.extract_features(inputs).mean(dim=(2, 3))
+        return torch.nn.functional.normalize(f, dim=1).float()
+
+    return _batched(model, x, size, batch, features, np.zeros((0, 1280), np.float32))
 
 
 def _cache_path(x: torch.Tensor, tag: str) -> Path:
@@ -133,13 +140,10 @@ def imagenet_categories() -> list[str]:
     return list(ResNet18_Weights.IMAGENET1K_V1.meta["categories"])
 
 
-@torch.inference_mode()
 def top5(model: torch.nn.Module, x: torch.Tensor, size: int = 224, batch: int = 64) -> np.ndarray:
     """The five highest-scoring ImageNet classes (N×5 indices) of float N×C×H×W images."""
-    device = next(model.parameters()).device
-    out = [model(_prepare(x[i:i + batch].to(device).float(), size)).topk(5, dim=1).indices.cpu()
-           for i in range(0, len(x), batch)]
-    return torch.cat(out).numpy() if out else np.zeros((0, 5), np.int64)
+    return _batched(model, x, size, batch, lambda inputs: model(inputs).topk(5, dim=1).indices,
+                    np.zeros((0, 5), np.int64))
 
 
 def head_check(x: torch.Tensor, labels: Sequence[str], model: torch.nn.Module | None = None,
