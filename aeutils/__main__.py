@@ -165,6 +165,9 @@ def _add_grid(sub) -> None:
                        formatter_class=HelpFormatter)
     p.add_argument("--profile", default="quick", type=_choice("profile", PROFILES), help=f"named grid, one of: {', '.join(PROFILES)}")
     p.add_argument("--block", action="append", help="only these blocks of the profile")
+    p.add_argument("--dataset", action="append", metavar="NAME",
+                   help="only these datasets of the profile (its names, e.g. mnist; repeatable): "
+                        "a machine that holds one dataset trains its part of the grid")
     p.add_argument("--dataset-map", action="append", metavar="NAME=DATASET",
                    help="replace a dataset of the profile, e.g. cifar10=folder:data/cifar10-jpeg")
     p.add_argument("--shard", default=None, metavar="i/n", help="run only shard i of n")
@@ -204,6 +207,8 @@ def _run_workers(a, store) -> int:
             "--results", str(store.path), "--no-progress"]
     for b in a.block or []:
         args += ["--block", b]
+    for d in a.dataset or []:
+        args += ["--dataset", d]
     for m in a.dataset_map or []:
         args += ["--dataset-map", m]
     if a.shard:
@@ -241,6 +246,15 @@ def _check_grid(a) -> None:
     if a.order == "priority" and a.shard:
         raise ConfigError("--order priority runs the whole profile; --shard deals its groups "
                           "round-robin instead: give one")
+    if a.dataset:
+        from .grid import priority_datasets
+
+        valid = priority_datasets(a.profile, a.block)
+        wrong = [d for d in a.dataset if d not in valid]
+        if wrong:
+            raise ConfigError(f"--dataset {wrong[0]!r} is not a dataset of profile {a.profile!r}"
+                              f"{' (blocks given)' if a.block else ''}; valid choices: "
+                              f"{', '.join(valid)}")
 
 
 def _budget_left(a) -> float | None:
@@ -260,7 +274,8 @@ def _cmd_grid(a) -> int:
     dataset_map = _dataset_map(a.dataset_map)
     store = ResultsStore(a.results, keep_scores=a.keep_scores)
     shard_of = parse_shard(a.shard) if a.shard else None
-    configs = profile_configs(a.profile, dataset_map, a.block, store=store, precision=a.precision)
+    configs = profile_configs(a.profile, dataset_map, a.block, store=store,
+                              only_datasets=a.dataset, precision=a.precision)
     if shard_of:
         configs = shard(configs, *shard_of, a.max_group)
     configs = list({c.key(): c for c in configs}.values())  # blocks may share runs
@@ -301,7 +316,7 @@ def _train(a, dataset_map, store, shard_of) -> dict[str, tuple[int, float]]:
     from .grid import run_priority, run_profile
 
     common = dict(device=a.device, max_group=a.max_group, progress=not a.no_progress,
-                  log=a.no_progress, precision=a.precision)
+                  log=a.no_progress, only_datasets=a.dataset, precision=a.precision)
     if a.order == "priority":
         left = _budget_left(a)
         return run_priority(a.profile, dataset_map, store, a.block,
@@ -324,7 +339,7 @@ def _print_estimate(a, dataset_map, store, shard_of, blocks) -> None:
     rows = []
     for name in blocks:
         configs = profile_configs(a.profile, dataset_map, [name], store=store,
-                                  precision=a.precision)
+                                  only_datasets=a.dataset, precision=a.precision)
         if shard_of:
             configs = shard(configs, *shard_of, a.max_group)
         todo = pending(configs, store)

@@ -193,10 +193,11 @@ def run_priority(profile: str, dataset_map: Mapping[str, str] | None = None,
                  store: ResultsStore | None = None, blocks: Sequence[str] | None = None,
                  device: str | None = None, max_group: int = 10, budget: float | None = None,
                  progress: bool = True, log: bool = False,
+                 only_datasets: Sequence[str] | None = None,
                  precision: str | None = None) -> dict[str, tuple[int, float]]:
     """Run what the store lacks of ``profile`` in priority order, within ``budget`` seconds.
 
-    Datasets go in :func:`priority_datasets` order; within one, the cheapest group first
+    Datasets (all, or only ``only_datasets``) go in :func:`priority_datasets` order; within one, the cheapest group first
     (:func:`prioritized`), passes repeating while they train something, so derived blocks
     run once their source is complete. A group is started only if its estimate fits in the
     wall time left, so the call ends before the budget is spent; what it skipped is what a
@@ -206,6 +207,8 @@ def run_priority(profile: str, dataset_map: Mapping[str, str] | None = None,
     spend, cache = Budget(budget), {}
     out, skipped = {}, []
     for ds in priority_datasets(profile, blocks):
+        if only_datasets is not None and ds not in only_datasets:
+            continue
         t0, n = time.perf_counter(), 0
         while True:
             todo = pending(profile_configs(profile, dataset_map, blocks, store=store,

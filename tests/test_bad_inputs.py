@@ -101,6 +101,7 @@ CASES = [
     (["grid", "--profile", "smoke", "--shard", "5/4"], "need 0 <= i < n"),
     (["grid", "--profile", "smoke", "--shard", "abc"], "i/n"),
     (["grid", "--profile", "smoke", "--dataset-map", "cifar10"], "NAME=DATASET"),
+    (["grid", "--profile", "smoke", "--dataset", "cifar10"], "valid choices: mnist"),
     (["grid", "--profile", "smoke", "--max-group", "0"], "at least 1"),
     (["grid", "--profile", "smoke", "--keep-scores", "some"], "invalid choice"),
     (["grid", "--profile", "smoke", "--device", "tpu"], "valid choices here"),

@@ -187,6 +187,19 @@ def test_cli_bad_input_is_one_line(synthetic_folder, capsys, args, msg):
     assert rc == 2 and len(errors) == 1 and errors[0].startswith("error: ") and msg in errors[0]
 
 
+def test_cli_grid_trains_only_the_datasets_given(synthetic_rgb_folder, tmp_path):
+    """--dataset: the other dataset is never loaded (its folder does not exist); priority order,
+    as a GPU machine that holds one dataset runs it (profile order passes the same filter)."""
+    out = tmp_path / "r.jsonl"
+    assert main(["grid", "--profile", "quick", "--block", "baselines", "--dataset", "cifar10",
+                 "--dataset-map", f"cifar10=folder:{synthetic_rgb_folder}",
+                 "--dataset-map", f"mnist=folder:{tmp_path / 'absent'}", "--order", "priority",
+                 "--results", str(out), "--no-progress"]) == 0
+    records = ResultsStore(out).records()
+    assert len(records) == 10 * 5 and {r["dataset"] for r in records} == {
+        f"folder:{synthetic_rgb_folder}"}
+
+
 def test_cli_grid_and_merge(synthetic_folder, tmp_path, capsys):
     ds = f"mnist=folder:{synthetic_folder}"
     for i in range(2):
