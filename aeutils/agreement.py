@@ -53,13 +53,24 @@ def accelerator_runs(store: ResultsStore, profile: str, group: str) -> list[RunC
     if not found:
         raise ConfigError(f"--group {group!r}: no run of profile {profile!r} in {store.path} "
                           f"matches it and was trained on an accelerator")
-    return list({c.key(): c for c in found}.values())
+    widest: dict[str, RunConfig] = {}  # blocks that share a run may store other checkpoints
+    for c in found:
+        if len(c.eval_epochs) > len(widest.get(c.key(), c).eval_epochs) or c.key() not in widest:
+            widest[c.key()] = c
+    return list(widest.values())
 
 
 def compare_group(store: ResultsStore, configs: list[RunConfig], epochs: int,
                   scratch: ResultsStore) -> dict:
-    """Retrain the first ``epochs`` epochs on the CPU; AUC pairs at the shared checkpoints."""
+    """Retrain the first ``epochs`` epochs on the CPU; AUC pairs at the shared checkpoints.
+    Runs with no checkpoint within those epochs (a selected run stores only its picked
+    epoch) have nothing to compare and are left out."""
     from .experiment import run_configs
+
+    configs = [c for c in configs if any(e <= epochs for e in c.eval_epochs)]
+    if not configs:
+        raise ConfigError(f"no run of the group has a checkpoint within its first {epochs} "
+                          "epochs: nothing to compare")
 
     short = [replace(c, epochs=epochs, checkpoints=tuple(e for e in c.checkpoints if e < epochs))
              for c in configs]

@@ -243,7 +243,7 @@ def _priority_pass(ranked: list[tuple[float, list[RunConfig]]], store: ResultsSt
         if done:
             spend.spent(estimate, seconds)
         trained += done
-        if log:
+        if log and done:  # nothing trained: another worker holds the group, and logs it
             c0 = group[0]
             log_line(f"{c0.dataset} {c0.model}/{c0.loss} ×{len(group)} contamination "
                      f"{c0.contamination:g}%: {done} trained in {seconds:.1f} s (estimated "

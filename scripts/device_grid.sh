@@ -15,9 +15,10 @@
 #       CIFAR-10, the cheapest groups first, no group started that its estimate says would
 #       not finish in time); LIMIT seconds is the hard stop behind the budget. What finished
 #       is written to $OUT: results.jsonl, scores.tgz (the score files written there),
-#       grid.log, digests.txt. Calling it again (after a merge here) trains what is left.
+#       grid.log, digests.txt, profile. Calling it again (after a merge here) trains what is left.
 #   here:   bash scripts/device_grid.sh merge DIR             (DIR: where $OUT came back)
-#       merges DIR/results.jsonl into the store and unpacks the score files beside it.
+#       merges DIR/results.jsonl into the store of the profile that `run` trained for
+#       (DIR/profile; a different PROFILE is refused) and unpacks the score files beside it.
 #
 # Env: PROFILE (compare), WORKERS (6), BUDGET (420 s), LIMIT (BUDGET + 60 s), DEVICE (cuda;
 # cpu tries it here), PYTHON (python3 there, .venv/bin/python here when present), STORE
@@ -58,6 +59,7 @@ run() {
     local out=${OUT:-build/device-out} budget=${BUDGET:-420}
     local limit=${LIMIT:-$((${budget%.*} + 60))}
     mkdir -p "$out"
+    echo "$profile" > "$out/profile"  # merge reads it: the runs go back into this profile's store
     if ! "$py" -c "import importlib.util as u; raise SystemExit(not u.find_spec('piq'))"; then
         "$py" -m pip install -q --no-deps --target "$work/device-site" "$wheels"/piq-*.whl
         export PYTHONPATH=$work/device-site${PYTHONPATH:+:$PYTHONPATH}
@@ -100,6 +102,15 @@ run() {
 
 merge() {
     local dir=${1:?usage: device_grid.sh merge DIR (the folder that OUT came back into)}
+    if [ -f "$dir/profile" ]; then  # the profile the runs were trained for, not a default
+        local trained
+        trained=$(cat "$dir/profile")
+        if [ -n "${PROFILE:-}" ] && [ "$PROFILE" != "$trained" ]; then
+            echo "merge: $dir holds runs of profile $trained, not PROFILE=$PROFILE" >&2
+            exit 2
+        fi
+        store=${STORE:-results/$trained/results.jsonl}
+    fi
     "$py" -m aeutils merge "$store" "$dir/results.jsonl"
     mkdir -p "$(dirname "$store")/scores"
     tar xzf "$dir/scores.tgz" -C "$(dirname "$store")/scores"

@@ -8,7 +8,7 @@ the CPU), and an autoencoder's epoch e does not depend on how many epochs follow
 only float arithmetic differs: agreement within float noise means the GPU's records
 stand for the CPU's.
 
-    AEUTILS_DATA=../shared/data python studies/device_agreement.py \\
+    AEUTILS_DATA=data python studies/device_agreement.py \\
         --group mnist/basic/bce+ssim/50 --group cifar10/conv/ssim/0 --epochs 10 \\
         --json benchmarks/results/device_agreement.json
 """
@@ -32,16 +32,22 @@ def main() -> int:
     ap.add_argument("--group", action="append", required=True,
                     help="dataset/model/loss/contamination, e.g. mnist/basic/bce+ssim/50")
     ap.add_argument("--epochs", type=int, default=10, help="epochs retrained on the CPU")
+    ap.add_argument("--seed", type=int, action="append",
+                    help="only the group's runs of these seeds (repeatable; default: all)")
     ap.add_argument("--json", help="write the numbers here")
     args = ap.parse_args()
     store = ResultsStore(args.results)
     out = {"results": args.results, "profile": args.profile, "epochs_retrained": args.epochs,
+           "seeds": args.seed,
            "groups": {}}
     with tempfile.TemporaryDirectory() as tmp:
         scratch = ResultsStore(Path(tmp) / "cpu.jsonl", keep_scores="none")
         for group in args.group:
-            res = compare_group(store, accelerator_runs(store, args.profile, group), args.epochs,
-                                scratch)
+            runs = [c for c in accelerator_runs(store, args.profile, group)
+                    if args.seed is None or c.seed in args.seed]
+            if not runs:
+                ap.error(f"--group {group}: no accelerator run of seed(s) {args.seed}")
+            res = compare_group(store, runs, args.epochs, scratch)
             out["groups"][group] = res
             print(f"{group}: {res['runs']} runs, {res['pairs']} (class, epoch) pairs: "
                   f"mean AUC difference GPU − CPU {res['mean_diff']:+.4f}, "

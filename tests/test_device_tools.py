@@ -3,6 +3,7 @@
 machine be merged, checked against this one, and shipped."""
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -56,10 +57,15 @@ def test_agreement_of_runs_retrained_on_the_same_arithmetic_is_exact(synthetic_f
     lines = [dict(json.loads(line), device="cuda") for line in store.path.read_text().splitlines()]
     store.path.write_text("".join(json.dumps(r) + "\n" for r in lines))
     store = ResultsStore(store.path)
-    res = tool.compare_group(store, configs, 2, ResultsStore(tmp_path / "cpu.jsonl"))
+    # A block that stores only the last epoch of the same run (same key) adds nothing to compare.
+    last_only = [replace(c, checkpoints=()) for c in configs]
+    assert {c.key() for c in last_only} == {c.key() for c in configs}
+    res = tool.compare_group(store, configs + last_only, 2, ResultsStore(tmp_path / "cpu.jsonl"))
     assert res["runs"] == 2 and res["pairs"] == 4  # 2 classes × epochs {1, 2}
     assert res["mean_diff"] == 0 and res["max_abs_diff"] == 0
     assert set(res["per_epoch"]) == {"1", "2"}
+    with pytest.raises(ConfigError, match="no run of the group has a checkpoint"):
+        tool.compare_group(store, last_only, 2, ResultsStore(tmp_path / "cpu2.jsonl"))
 
 
 def test_agreement_names_a_group_without_accelerator_runs(tmp_path):
@@ -184,6 +190,10 @@ def test_device_grid_runs_within_a_budget_resumes_and_merges(tmp_path, monkeypat
     assert "budget: " in log and "left for a later call" in log, log
     models = {r["model"] for r in ResultsStore(tmp_path / "out1/results.jsonl").records()}
     assert "conv" not in models and {"basic", "vae", "knn", "deep-svdd"} <= models
+    wrong = subprocess.run(["bash", str(ROOT / "scripts/device_grid.sh"), "merge",
+                            str(tmp_path / "out1")], env={**env, "PROFILE": "compare"},
+                           capture_output=True, text=True)
+    assert wrong.returncode == 2 and "holds runs of profile smoke" in wrong.stderr
     script("merge", str(tmp_path / "out1"), STORE=str(home))
     second = tmp_path / "device2/results.jsonl"  # a fresh copy of the checkout's store
     second.parent.mkdir()

@@ -205,7 +205,15 @@ def test_bad_inputs(x, y, kwargs, match):
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
-def test_cuda_matches_cpu():
+def test_cuda_matches_cpu(monkeypatch):
+    """In IEEE float32 on both devices. The banded filter is a matmul, so TF32 (which any
+    earlier "fp32" training call in the process switches on) would round its products to
+    10 bits: on an H200 that moved SSIM by 5.3e-5 and failed this bound."""
+    from aeutils.train import configure_device
+
+    for flags in (torch.backends.cuda.matmul, torch.backends.cudnn):
+        monkeypatch.setattr(flags, "allow_tf32", flags.allow_tf32)  # restored afterwards
+    configure_device(torch.device("cuda"), "fp32-strict")
     x, y = _images("noisy", (4, 3, 32, 32), dtype=torch.float32)
     xc = x.cuda().requires_grad_(True)
     out = ssim(xc, y.cuda())
