@@ -268,3 +268,26 @@ def test_generated_svdd_budget_table(tmp_path):
     assert "| 0.9300 | – | 0.9300 | 1.23 |" in table
     assert "| Ruff et al. (quoted) | Ruff; their preprocessing | – | – | 0.9800 | 0.9970 | 0.9885 | – |" in table
     assert missing_numbers(table.replace(path, str(tmp_path / path))) == []
+
+
+def test_ensemble_table_says_when_its_members_scores_are_a_reruns(tmp_path):
+    """The ensemble block names a re-run's score files (results/<profile>/rerun_scores.json)
+    and how far its AUCs were from the stored records; without that file it says nothing."""
+    numbers = tmp_path / "figures/p/numbers"
+    numbers.mkdir(parents=True)
+    ensemble = [{"strategy": "ensemble-validation", "epoch": 30, "members": 10, "classes": 10,
+                 "auc": 0.97123}]
+    (numbers / "05_comparison_numbers.json").write_text(json.dumps(
+        {"mnist": {"ensemble": ensemble, "optimism": []}}))
+    plain = documents.ensemble(tmp_path, "p")
+    assert "| 0.9712 |" in plain and "re-run" not in plain
+    (tmp_path / "results/p").mkdir(parents=True)
+    (tmp_path / "results/p/rerun_scores.json").write_text(json.dumps(
+        {"commit": "abc1234", "pairs": 400, "identical": 80, "mean_abs_diff": 0.00071,
+         "max_abs_diff": 0.0153, "float_noise": 0.0123, "beyond_float_noise": 2,
+         "worst": "MNIST vae/mse class 8 epoch 10", "tolerance": 0.03}))
+    noted = documents.ensemble(tmp_path, "p")
+    assert noted.startswith(plain.rstrip("\n")) and "re-run of the search (commit abc1234" in noted
+    assert "0.0007 on average and 0.0153 at most (400 (run, epoch) pairs, 80 identical; 2 of " \
+           "them beyond the float noise of 0.0123 measured between devices, the most MNIST " \
+           "vae/mse class 8 epoch 10)" in noted

@@ -36,8 +36,11 @@ def _shipped_files() -> list[Path]:
 
 
 def test_shipped_stores_are_small():
+    """A clone stays light: records plus the score files figures and ensembles read (the
+    ensembles' members, float16 and without example images, are about 9 MiB of compare's
+    and most of thesis's score files: 42 MiB in all when they were added)."""
     total = sum(f.stat().st_size for f in _shipped_files())
-    assert total < 40 * 2**20, f"shipped results take {total / 2**20:.1f} MiB"
+    assert total < 45 * 2**20, f"shipped results take {total / 2**20:.1f} MiB"
 
 
 @pytest.mark.parametrize("table", STORES, ids=[p.parent.name for p in STORES])

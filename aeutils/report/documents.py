@@ -378,7 +378,24 @@ def ensemble(root: Path, profile: str) -> str:
     if not rows:
         return (f"*No ensemble of the `{profile}` profile: its search kept no score files at "
                 f"one epoch for every configuration* (`{path}`).\n")
-    return _table(path, header, rows)
+    return _table(path, header, rows) + _rerun_note(root, profile)
+
+
+def _rerun_note(root: Path, profile: str) -> str:
+    """Where the members' score files came from a re-run (studies/rerun_scores.py), say so."""
+    path = root / "results" / profile / "rerun_scores.json"
+    if not path.exists():
+        return ""
+    r = json.loads(path.read_text())
+    beyond = r.get("beyond_float_noise", 0)
+    noise = (f"within the float noise of {r['float_noise']:.4f}" if not beyond else
+             f"{beyond} of them beyond the float noise of {r['float_noise']:.4f} measured "
+             f"between devices, the most {r['worst']}")
+    return (f"\nThe members' score files come from a re-run of the search (commit {r['commit']}; "
+            f"`studies/rerun_scores.py`), since the search kept none: at the epochs above its "
+            f"test AUCs differ from the stored records by {r['mean_abs_diff']:.4f} on average "
+            f"and {r['max_abs_diff']:.4f} at most ({r['pairs']} (run, epoch) pairs, "
+            f"{r['identical']} identical; {noise}). The other columns are the stored runs'.\n")
 
 
 def convergence(root: Path, profile: str) -> str:

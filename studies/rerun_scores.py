@@ -1,0 +1,109 @@
+"""Give a shipped store the search score files it did not keep, from a re-run of the same runs.
+
+The label-free ensemble (:mod:`aeutils.ensemble`) reads every search configuration's test
+scores at the epochs it is reported at. A store whose search ran without ``--keep-scores``
+has the records but not the scores. This re-runs the search's blocks into a scratch store
+with every checkpoint's scores (float32), checks that the re-run's test AUCs agree with the
+shipped records within float noise (:func:`aeutils.verdict.float_noise_tolerance`, the
+largest difference measured between two devices), and only then copies the score files at
+the ensemble's epochs into the shipped store, in float16 as a shipped store keeps them. The
+agreement is written beside the store, so the ensemble's rows can say their members are a
+re-run's.
+
+    AEUTILS_DATA=data python -m aeutils grid --profile compare --block main-mnist \\
+        --block main-cifar10 --block main-cifar10-vae --results build/compare-search/results.jsonl \\
+        --keep-scores all --workers 2
+    AEUTILS_DATA=data python studies/rerun_scores.py --profile compare \\
+        --rerun build/compare-search/results.jsonl --tolerance 0.03
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import numpy as np
+
+from aeutils.ensemble import ensemble_epochs
+from aeutils.grid import block_group, profile_blocks, profile_configs
+from aeutils.results import ResultsStore, shipped_path
+from aeutils.verdict import float_noise_tolerance
+
+
+def wanted(profile: str, source: str) -> set[tuple[str, int]]:
+    """(key, epoch) of every search configuration at the epochs its dataset's ensemble is
+    reported at."""
+    blocks = profile_blocks(profile, block_group(profile, source))
+    out = set()
+    for ds in dict.fromkeys(d for b in blocks for d in b.datasets):
+        mine = [b for b in blocks if ds in b.datasets]
+        epochs = {e for b in mine for e in ensemble_epochs(b.epochs, b.checkpoints)}
+        for c in profile_configs(profile, blocks=[b.name for b in mine], only_datasets=[ds]):
+            out.update((c.key(), e) for e in epochs if e in c.eval_epochs)
+    return out
+
+
+def _describe(store: ResultsStore, key: str, epoch: int) -> str:
+    r = next(r for r in store.records() if r["key"] == key and r["epoch"] == epoch)
+    return f"{r['dataset_label']} {r['model']}/{r['loss']} class {r['normal_class']} epoch {epoch}"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--profile", default="compare")
+    ap.add_argument("--source", default="main", help="the search's block group")
+    ap.add_argument("--rerun", required=True, help="the re-run's store (kept every checkpoint)")
+    ap.add_argument("--results", help="the shipped store (default: results/PROFILE/)")
+    ap.add_argument("--tolerance", type=float,
+                    help="largest |AUC difference| accepted (default: the float noise measured "
+                         "between devices); a larger one is recorded beside that noise")
+    args = ap.parse_args()
+    rerun = ResultsStore(args.rerun)
+    shipped = ResultsStore(args.results or shipped_path(args.profile), keep_scores="final")
+    want = wanted(args.profile, args.source)
+    runs = {(r["key"], r["epoch"]): r for r in rerun.records()}
+    ours = {k: r["auc"] for k, r in runs.items()}
+    theirs = {(r["key"], r["epoch"]): r["auc"] for r in shipped.records()}
+    missing = [k for k in want if k not in ours or k not in theirs]
+    if missing:
+        print(f"error: {len(missing)} of {len(want)} (key, epoch) pairs are not in both stores, "
+              f"e.g. {missing[0]}", file=sys.stderr)
+        return 2
+    pairs = sorted(want)
+    diffs = np.array([ours[k] - theirs[k] for k in pairs])
+    noise = float_noise_tolerance()
+    tolerance = noise if args.tolerance is None else args.tolerance
+    worst = pairs[int(np.abs(diffs).argmax())]
+    made = {f"{runs[k]['commit']}{'+dirty' if runs[k].get('dirty') else ''}" for k in pairs}
+    check = {"profile": args.profile, "source": args.source, "commit": ", ".join(sorted(made)),
+             "pairs": len(want), "identical": int((diffs == 0).sum()),
+             "mean_abs_diff": float(np.abs(diffs).mean()),
+             "max_abs_diff": float(np.abs(diffs).max()), "worst": _describe(shipped, *worst),
+             "beyond_float_noise": int((np.abs(diffs) > noise).sum()),
+             "float_noise": noise, "tolerance": tolerance,
+             "epochs": sorted({e for _, e in want})}
+    print(json.dumps(check))
+    if check["max_abs_diff"] > tolerance:
+        print(f"error: the re-run differs from the shipped records by up to "
+              f"{check['max_abs_diff']:.4f} ({check['worst']}), beyond {tolerance:.4f}; "
+              "nothing copied (--tolerance accepts more, on the record)", file=sys.stderr)
+        return 1
+    copied = 0
+    for key, epoch in sorted(want):
+        if (shipped.scores_dir / f"{key}-e{epoch}.npz").exists():
+            continue  # the shipped run's own file stays
+        z = np.load(rerun.scores_dir / f"{key}-e{epoch}.npz")
+        # scores and labels only: the ensemble reads nothing else (example reconstructions
+        # would add a third to the files' size)
+        shipped.save_scores(key, epoch, z["scores"], z["labels"], final=True)
+        copied += 1
+    check["copied"] = copied
+    out = shipped.path.parent / "rerun_scores.json"
+    out.write_text(json.dumps(check, indent=1) + "\n")
+    print(f"copied {copied} score files into {shipped.scores_dir}; the check is in {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
