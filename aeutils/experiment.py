@@ -40,6 +40,7 @@ from .metrics import evaluate
 from .models import build_model
 from .provenance import git_state
 from .results import ResultsStore, writing
+from .runtime import cpu_model
 from .train import group_signature, member_state, pick_device, train_autoencoders
 from .version import __version__
 
@@ -56,7 +57,7 @@ def make_record(config: RunConfig, epoch: int, metrics: dict, split: Split, **ex
     r.update(metrics)
     r.update(extra)
     r.update(aeutils=__version__, torch=torch.__version__, python=platform.python_version(),
-             threads=torch.get_num_threads(),
+             threads=torch.get_num_threads(), cpu=cpu_model(),
              **git_state(),
              finished=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
     return r

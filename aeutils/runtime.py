@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import os
+import platform
 
 M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
@@ -71,6 +73,21 @@ def tune_malloc() -> bool:
 def describe() -> str:
     """Which allocator settings are in force, in words."""
     return _state["malloc"]
+
+
+@functools.lru_cache(maxsize=1)
+def cpu_model() -> str:
+    """The processor's model name, as records name it: float results on a CPU depend on
+    which kernels its instruction set selects, so two hosts of "the same" VM type can give
+    runs of one key that differ by float noise."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown"
 
 
 def cores() -> int:

@@ -4,8 +4,8 @@ The label-free ensemble (:mod:`aeutils.ensemble`) reads every search configurati
 scores at the epochs it is reported at. A store whose search ran without ``--keep-scores``
 has the records but not the scores. This re-runs the search's blocks into a scratch store
 with every checkpoint's scores (float32), checks that the re-run's test AUCs agree with the
-shipped records within float noise (:func:`aeutils.verdict.float_noise_tolerance`, the
-largest difference measured between two devices), and only then copies the score files at
+shipped records within float noise (the largest difference measured between two devices,
+``benchmarks/results/device_agreement*.json``), and only then copies the score files at
 the ensemble's epochs into the shipped store, in float16 as a shipped store keeps them. The
 agreement is written beside the store, so the ensemble's rows can say their members are a
 re-run's.
@@ -28,7 +28,7 @@ import numpy as np
 from aeutils.ensemble import ensemble_epochs
 from aeutils.grid import block_group, profile_blocks, profile_configs
 from aeutils.results import ResultsStore, shipped_path
-from aeutils.verdict import float_noise_tolerance
+from aeutils.verdict import AGREEMENT, float_noise_tolerance
 
 
 def wanted(profile: str, source: str) -> set[tuple[str, int]]:
@@ -72,7 +72,9 @@ def main() -> int:
         return 2
     pairs = sorted(want)
     diffs = np.array([ours[k] - theirs[k] for k in pairs])
-    noise = float_noise_tolerance()
+    # the noise measured between devices, not including re-run checks such as this one
+    noise = max((float_noise_tolerance(f) for f in AGREEMENT.glob("device_agreement*.json")),
+                default=0.0)
     tolerance = noise if args.tolerance is None else args.tolerance
     worst = pairs[int(np.abs(diffs).argmax())]
     made = {f"{runs[k]['commit']}{'+dirty' if runs[k].get('dirty') else ''}" for k in pairs}

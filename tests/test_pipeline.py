@@ -26,9 +26,9 @@ def test_run_stores_and_reuses(synthetic_folder, monkeypatch):
     r = out[0]
     for field in ("key", "epoch", "dataset", "model", "loss", "seed", "auc", "ap", "accuracy",
                   "oracle_accuracy", "train_seconds", "device", "torch", "aeutils", "loss_curve",
-                  "threads", "cpu_seconds"):
+                  "threads", "cpu_seconds", "cpu"):
         assert field in r
-    assert 0 < r["cpu_seconds"] and r["threads"] >= 1
+    assert 0 < r["cpu_seconds"] and r["threads"] >= 1 and r["cpu"] and r["cpu"] != "unknown"
     import aeutils.experiment as ex
 
     def boom(*a, **k):
