@@ -55,7 +55,8 @@ def accelerator_runs(store: ResultsStore, profile: str, group: str) -> list[RunC
                           f"matches it and was trained on an accelerator")
     widest: dict[str, RunConfig] = {}  # blocks that share a run may store other checkpoints
     for c in found:
-        if len(c.eval_epochs) > len(widest.get(c.key(), c).eval_epochs) or c.key() not in widest:
+        kept = widest.get(c.key())
+        if kept is None or len(c.eval_epochs) > len(kept.eval_epochs):
             widest[c.key()] = c
     return list(widest.values())
 

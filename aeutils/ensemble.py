@@ -120,17 +120,23 @@ def ensemble_epochs(epochs: int, checkpoints: Sequence[int]) -> list[int]:
     return [epochs] if early is None else [early, epochs]
 
 
+def search_epochs(profile: str, source: str = "main") -> dict[str, list[int]]:
+    """Per logical dataset of ``profile``'s search blocks (``source`` and ``source-…``), the
+    epochs its ensemble is reported at: :func:`ensemble_epochs` of each of its blocks."""
+    from .grid import block_group, profile_blocks
+
+    out: dict[str, set[int]] = {}
+    for b in profile_blocks(profile, block_group(profile, source)):
+        for ds in b.datasets:
+            out.setdefault(ds, set()).update(ensemble_epochs(b.epochs, b.checkpoints))
+    return {ds: sorted(epochs) for ds, epochs in out.items()}
+
+
 def profile_ensembles(store: ResultsStore, profile: str, datasets: dict[str, str],
                       source: str = "main") -> dict[str, list[dict]]:
     """Per logical dataset, :func:`ensemble_summary` of ``profile``'s search blocks
-    (``source`` and ``source-…``) at :func:`ensemble_epochs`; datasets without stored score
+    (``source`` and ``source-…``) at :func:`search_epochs`; datasets without stored score
     files get an empty list."""
-    from .grid import block_group, profile_blocks
-
-    out = {}
-    blocks = profile_blocks(profile, block_group(profile, source))
-    for key, name in datasets.items():
-        mine = [b for b in blocks if key in b.datasets]
-        epochs = sorted({e for b in mine for e in ensemble_epochs(b.epochs, b.checkpoints)})
-        out[key] = ensemble_summary(store, name, epochs) if mine else []
-    return out
+    epochs = search_epochs(profile, source)
+    return {key: ensemble_summary(store, name, epochs[key]) if key in epochs else []
+            for key, name in datasets.items()}

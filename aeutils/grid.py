@@ -197,11 +197,11 @@ def run_priority(profile: str, dataset_map: Mapping[str, str] | None = None,
                  precision: str | None = None) -> dict[str, tuple[int, float]]:
     """Run what the store lacks of ``profile`` in priority order, within ``budget`` seconds.
 
-    Datasets (all, or only ``only_datasets``) go in :func:`priority_datasets` order; within one, the cheapest group first
-    (:func:`prioritized`), passes repeating while they train something, so derived blocks
-    run once their source is complete. A group is started only if its estimate fits in the
-    wall time left, so the call ends before the budget is spent; what it skipped is what a
-    later call trains (the store is the state). Returns logical dataset → (runs trained,
+    Datasets (all, or only ``only_datasets``) go in :func:`priority_datasets` order; within
+    one, the cheapest group first (:func:`prioritized`), passes repeating while they train
+    something, so derived blocks run once their source is complete. A group is started only
+    if its estimate fits in the wall time left, so the call ends before the budget is spent;
+    what it skipped is what a later call trains (the store is the state). Returns logical dataset → (runs trained,
     wall seconds); a group another process holds counts for that process."""
     store = store or ResultsStore()
     spend, cache = Budget(budget), {}

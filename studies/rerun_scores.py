@@ -25,8 +25,8 @@ import sys
 
 import numpy as np
 
-from aeutils.ensemble import ensemble_epochs
-from aeutils.grid import block_group, profile_blocks, profile_configs
+from aeutils.ensemble import search_epochs
+from aeutils.grid import block_group, profile_configs
 from aeutils.results import ResultsStore, shipped_path
 from aeutils.verdict import AGREEMENT, float_noise_tolerance
 
@@ -34,12 +34,10 @@ from aeutils.verdict import AGREEMENT, float_noise_tolerance
 def wanted(profile: str, source: str) -> set[tuple[str, int]]:
     """(key, epoch) of every search configuration at the epochs its dataset's ensemble is
     reported at."""
-    blocks = profile_blocks(profile, block_group(profile, source))
+    blocks = block_group(profile, source)
     out = set()
-    for ds in dict.fromkeys(d for b in blocks for d in b.datasets):
-        mine = [b for b in blocks if ds in b.datasets]
-        epochs = {e for b in mine for e in ensemble_epochs(b.epochs, b.checkpoints)}
-        for c in profile_configs(profile, blocks=[b.name for b in mine], only_datasets=[ds]):
+    for ds, epochs in search_epochs(profile, source).items():
+        for c in profile_configs(profile, blocks=blocks, only_datasets=[ds]):
             out.update((c.key(), e) for e in epochs if e in c.eval_epochs)
     return out
 
