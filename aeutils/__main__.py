@@ -205,12 +205,9 @@ def _run_workers(a, store) -> int:
     args = [sys.executable, "-m", "aeutils", "grid", "--profile", a.profile,
             "--max-group", str(a.max_group), "--keep-scores", a.keep_scores,
             "--results", str(store.path), "--no-progress"]
-    for b in a.block or []:
-        args += ["--block", b]
-    for d in a.dataset or []:
-        args += ["--dataset", d]
-    for m in a.dataset_map or []:
-        args += ["--dataset-map", m]
+    for flag, values in (("--block", a.block), ("--dataset", a.dataset),
+                         ("--dataset-map", a.dataset_map)):
+        args += [arg for v in values or [] for arg in (flag, v)]
     if a.shard:
         args += ["--shard", a.shard]
     if a.device:
@@ -246,15 +243,13 @@ def _check_grid(a) -> None:
     if a.order == "priority" and a.shard:
         raise ConfigError("--order priority runs the whole profile; --shard deals its groups "
                           "round-robin instead: give one")
-    if a.dataset:
-        from .grid import priority_datasets
+    if a.dataset:  # from the profiles alone: an argument error loads no trainer
+        from .profiles import profile_datasets
 
-        valid = priority_datasets(a.profile, a.block)
-        wrong = [d for d in a.dataset if d not in valid]
-        if wrong:
-            raise ConfigError(f"--dataset {wrong[0]!r} is not a dataset of profile {a.profile!r}"
-                              f"{' (blocks given)' if a.block else ''}; valid choices: "
-                              f"{', '.join(valid)}")
+        valid = profile_datasets(a.profile, a.block)
+        for d in a.dataset:
+            if d not in valid:
+                raise choice_error(f"--dataset of profile {a.profile!r}", d, valid)
 
 
 def _budget_left(a) -> float | None:
@@ -263,13 +258,14 @@ def _budget_left(a) -> float | None:
 
 
 def _cmd_grid(a) -> int:
+    a.started = time.monotonic()
+    _check_grid(a)  # before the trainers load: an argument error answers at once
+
     from .experiment import pending
     from .grid import parse_shard, profile_blocks, profile_configs, shard
     from .results import ResultsStore, writing
     from .train import pick_device
 
-    a.started = time.monotonic()
-    _check_grid(a)
     pick_device(a.device)  # an unknown or absent device fails before anything else
     dataset_map = _dataset_map(a.dataset_map)
     store = ResultsStore(a.results, keep_scores=a.keep_scores)

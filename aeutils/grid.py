@@ -35,6 +35,7 @@ from .profiles import (  # noqa: F401  (re-exported: the grid's public names)
     Block,
     block_group,
     profile_blocks,
+    profile_datasets,
     selection_blocks,
 )
 from .registry import DEFAULT_PRECISION
@@ -138,9 +139,8 @@ ORDERS = ("profile", "priority")
 
 def priority_datasets(profile: str, blocks: Sequence[str] | None = None) -> list[str]:
     """The logical datasets of ``profile`` in :data:`PRIORITY_DATASETS` order."""
-    names = dict.fromkeys(d for b in profile_blocks(profile, blocks) for d in b.datasets)
     rank = {n: i for i, n in enumerate(PRIORITY_DATASETS)}
-    return sorted(names, key=lambda n: rank.get(n, len(rank)))
+    return sorted(profile_datasets(profile, blocks), key=lambda n: rank.get(n, len(rank)))
 
 
 def prioritized(configs: Sequence[RunConfig], max_group: int = 10, device: str | None = None,

@@ -231,6 +231,11 @@ def block_group(profile: str, prefix: str) -> list[str]:
             if b.name == prefix or b.name.startswith(prefix + "-")]
 
 
+def profile_datasets(profile: str, blocks: Sequence[str] | None = None) -> list[str]:
+    """The logical datasets of ``profile`` (or of some of its blocks), in profile order."""
+    return list(dict.fromkeys(d for b in profile_blocks(profile, blocks) for d in b.datasets))
+
+
 def profile_blocks(profile: str, blocks: Sequence[str] | None = None) -> list[Block]:
     if profile not in PROFILES:
         raise choice_error("profile", profile, PROFILES)

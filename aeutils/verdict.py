@@ -18,31 +18,29 @@ ROOT = Path(__file__).resolve().parent.parent
 AGREEMENT = ROOT / "benchmarks" / "results"
 
 
-def float_noise_tolerance(path: str | Path | None = None) -> float:
+def float_noise_tolerance(path: str | Path | None = None, reruns: bool = True) -> float:
     """Largest |AUC difference| measured between the same runs on two machines: in one
     numbers file of ``studies/device_agreement.py`` (GPU against CPU) or of
     ``studies/rerun_scores.py`` (a stored search against its re-run on another CPU host),
-    or, by default, over all of them (``benchmarks/results/device_agreement*.json``,
-    ``results/*/rerun_scores.json``); 0.0 when none is there: then only identical numbers
-    agree."""
-    if path is None:
-        files = [*sorted(AGREEMENT.glob("device_agreement*.json")),
-                 *sorted((ROOT / "results").glob("*/rerun_scores.json"))]
-    else:
+    or, by default, over all of them (``benchmarks/results/device_agreement*.json``, and
+    ``results/*/rerun_scores.json`` unless ``reruns`` is false); 0.0 when none is there:
+    then only identical numbers agree."""
+    if path is not None:
         files = [Path(path)]
+    else:
+        files = sorted(AGREEMENT.glob("device_agreement*.json"))
+        files += sorted((ROOT / "results").glob("*/rerun_scores.json")) if reruns else []
     return max((_largest(f) for f in files), default=0.0)
 
 
 def _largest(path: Path) -> float:
+    """A check's largest difference: of each group (device agreement) or of the whole."""
     try:
         check = json.loads(path.read_text())
-        if "groups" not in check:
-            return float(check["max_abs_diff"])
-        groups = check["groups"]
+        return max([g["max_abs_diff"] for g in check.get("groups", {}).values()]
+                   or [check["max_abs_diff"]])
     except (OSError, KeyError, ValueError, TypeError):
         return 0.0
-    return max((abs(p["auc_gpu"] - p["auc_cpu"]) for g in groups.values()
-                for p in g["pairs_list"]), default=0.0)
 
 
 def classify(diffs: list[float], tolerance: float) -> str:

@@ -28,7 +28,7 @@ import numpy as np
 from aeutils.ensemble import search_epochs
 from aeutils.grid import block_group, profile_configs
 from aeutils.results import ResultsStore, shipped_path
-from aeutils.verdict import AGREEMENT, float_noise_tolerance
+from aeutils.verdict import float_noise_tolerance
 
 
 def wanted(profile: str, source: str) -> set[tuple[str, int]]:
@@ -42,9 +42,37 @@ def wanted(profile: str, source: str) -> set[tuple[str, int]]:
     return out
 
 
-def _describe(store: ResultsStore, key: str, epoch: int) -> str:
-    r = next(r for r in store.records() if r["key"] == key and r["epoch"] == epoch)
-    return f"{r['dataset_label']} {r['model']}/{r['loss']} class {r['normal_class']} epoch {epoch}"
+def _describe(r: dict) -> str:
+    return f"{r['dataset_label']} {r['model']}/{r['loss']} class {r['normal_class']} epoch {r['epoch']}"
+
+
+def agreement(want: set[tuple[str, int]], rerun: dict, stored: dict) -> dict:
+    """How the re-run's test AUCs compare with the stored ones at ``want`` (records by
+    (key, epoch) in ``rerun`` and ``stored``)."""
+    pairs = sorted(want)
+    diffs = np.abs([rerun[k]["auc"] - stored[k]["auc"] for k in pairs])
+    noise = float_noise_tolerance(reruns=False)  # between devices: not this check's own kind
+    made = {f"{rerun[k]['commit']}{'+dirty' if rerun[k].get('dirty') else ''}" for k in pairs}
+    return {"commit": ", ".join(sorted(made)), "pairs": len(pairs),
+            "identical": int((diffs == 0).sum()), "mean_abs_diff": float(diffs.mean()),
+            "max_abs_diff": float(diffs.max()), "worst": _describe(stored[pairs[diffs.argmax()]]),
+            "beyond_float_noise": int((diffs > noise).sum()), "float_noise": noise,
+            "epochs": sorted({e for _, e in pairs})}
+
+
+def copy_scores(want: set[tuple[str, int]], rerun: ResultsStore, shipped: ResultsStore) -> int:
+    """The re-run's score files at ``want`` that the shipped store lacks, copied in as the
+    shipped store keeps them (float16). Returns how many."""
+    copied = 0
+    for key, epoch in sorted(want):
+        if (shipped.scores_dir / f"{key}-e{epoch}.npz").exists():
+            continue  # the shipped run's own file stays
+        z = rerun.load_scores(key, epoch)
+        # scores and labels only: the ensemble reads nothing else (example reconstructions
+        # would add a third to the files' size)
+        shipped.save_scores(key, epoch, z["scores"], z["labels"], final=True)
+        copied += 1
+    return copied
 
 
 def main() -> int:
@@ -60,48 +88,25 @@ def main() -> int:
     rerun = ResultsStore(args.rerun)
     shipped = ResultsStore(args.results or shipped_path(args.profile), keep_scores="final")
     want = wanted(args.profile, args.source)
-    runs = {(r["key"], r["epoch"]): r for r in rerun.records()}
-    ours = {k: r["auc"] for k, r in runs.items()}
-    theirs = {(r["key"], r["epoch"]): r["auc"] for r in shipped.records()}
+    ours = {(r["key"], r["epoch"]): r for r in rerun.records()}
+    theirs = {(r["key"], r["epoch"]): r for r in shipped.records()}
     missing = [k for k in want if k not in ours or k not in theirs]
     if missing:
         print(f"error: {len(missing)} of {len(want)} (key, epoch) pairs are not in both stores, "
               f"e.g. {missing[0]}", file=sys.stderr)
         return 2
-    pairs = sorted(want)
-    diffs = np.array([ours[k] - theirs[k] for k in pairs])
-    # the noise measured between devices, not including re-run checks such as this one
-    noise = max((float_noise_tolerance(f) for f in AGREEMENT.glob("device_agreement*.json")),
-                default=0.0)
-    tolerance = noise if args.tolerance is None else args.tolerance
-    worst = pairs[int(np.abs(diffs).argmax())]
-    made = {f"{runs[k]['commit']}{'+dirty' if runs[k].get('dirty') else ''}" for k in pairs}
-    check = {"profile": args.profile, "source": args.source, "commit": ", ".join(sorted(made)),
-             "pairs": len(want), "identical": int((diffs == 0).sum()),
-             "mean_abs_diff": float(np.abs(diffs).mean()),
-             "max_abs_diff": float(np.abs(diffs).max()), "worst": _describe(shipped, *worst),
-             "beyond_float_noise": int((np.abs(diffs) > noise).sum()),
-             "float_noise": noise, "tolerance": tolerance,
-             "epochs": sorted({e for _, e in want})}
+    check = {"profile": args.profile, "source": args.source, **agreement(want, ours, theirs)}
+    check["tolerance"] = check["float_noise"] if args.tolerance is None else args.tolerance
     print(json.dumps(check))
-    if check["max_abs_diff"] > tolerance:
+    if check["max_abs_diff"] > check["tolerance"]:
         print(f"error: the re-run differs from the shipped records by up to "
-              f"{check['max_abs_diff']:.4f} ({check['worst']}), beyond {tolerance:.4f}; "
+              f"{check['max_abs_diff']:.4f} ({check['worst']}), beyond {check['tolerance']:.4f}; "
               "nothing copied (--tolerance accepts more, on the record)", file=sys.stderr)
         return 1
-    copied = 0
-    for key, epoch in sorted(want):
-        if (shipped.scores_dir / f"{key}-e{epoch}.npz").exists():
-            continue  # the shipped run's own file stays
-        z = np.load(rerun.scores_dir / f"{key}-e{epoch}.npz")
-        # scores and labels only: the ensemble reads nothing else (example reconstructions
-        # would add a third to the files' size)
-        shipped.save_scores(key, epoch, z["scores"], z["labels"], final=True)
-        copied += 1
-    check["copied"] = copied
+    check["copied"] = copy_scores(want, rerun, shipped)
     out = shipped.path.parent / "rerun_scores.json"
     out.write_text(json.dumps(check, indent=1) + "\n")
-    print(f"copied {copied} score files into {shipped.scores_dir}; the check is in {out}")
+    print(f"copied {check['copied']} score files into {shipped.scores_dir}; the check is in {out}")
     return 0
 
 

@@ -27,6 +27,7 @@ cases = [["--help"], *[[c, "--help"] for c in COMMANDS], ["nope"],
          ["run", "--model", "resnet"], ["run", "--loss", "l1"], ["run", "--epochs", "abc"],
          ["run", "--dataset", "imagenet"], ["run", "--checkpoints", "1,9", "--epochs", "2"],
          ["grid", "--profile", "nope"], ["grid", "--keep-scores", "some"],
+         ["grid", "--profile", "smoke", "--dataset", "cifar10"],
          ["reproduce", "--profile", "nope"]]
 codes = []
 for argv in cases:
