@@ -211,6 +211,15 @@ PROFILES: dict[str, list[Block]] = {
         *_thesis_seed_blocks("cifar10", ("vae", "mse+ssim"), ("conv", "bce+ssim")),
         *selection_blocks(("mnist", "cifar10"))[1:],
         _PRETRAINED,
+        # The comparison systems measured at this protocol (one-vs-rest, all training images
+        # of the class, whole test sets, seed 0) at compare's budgets; MNIST's runs share
+        # their keys with compare's seed 0 (aeutils merge copies them).
+        Block("baselines", datasets=("mnist", "cifar10"), models=CLASSICAL, epochs=1,
+              checkpoints=(1,)),
+        Block("baselines-ganomaly", datasets=("mnist", "cifar10"), models=("ganomaly",),
+              **_GANOMALY),
+        Block("baselines-deep-svdd", datasets=("mnist", "cifar10"), models=("deep-svdd",),
+              **_SVDD),
     ],
     # The thesis's protocol (meant for a GPU): 3,300 runs of 200 epochs, plus the comparison.
     "full": [
