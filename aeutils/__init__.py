@@ -6,10 +6,12 @@ The public API, re-exported for notebooks and scripts::
     record = ae.run(ae.RunConfig(dataset="mnist", model="basic", loss="bce", epochs=10))
 """
 
+from . import moved as _moved
 from . import runtime as _runtime
 from .version import __version__
 
 _runtime.tune_malloc()  # before any tensor is allocated: see aeutils/runtime.py
+_moved.install()  # the import paths of the flat layout keep working
 
 # The public API, imported on first use (PEP 562): ``import aeutils`` and the command
 # line's --help stay fast, while ``from aeutils import run`` loads torch as it needs to.
@@ -17,17 +19,17 @@ _EXPORTS: dict[str, str] = {
     "PROTOCOLS": "config", "ConfigError": "config", "RunConfig": "config",
     "DataNotFoundError": "data", "display_name": "data", "load_dataset": "data",
     "make_split": "data", "split_for": "data",
-    "AutoEncoderDetector": "detector", "BaseDetector": "detector", "make_detector": "detector",
-    "reconstruct": "experiment", "run": "experiment", "run_configs": "experiment",
-    "trained_model": "experiment",
-    "PROFILES": "profiles", "profile_configs": "grid", "run_grid": "grid", "shard": "grid",
-    "per_sample_loss": "losses",
+    "AutoEncoderDetector": "detectors", "BaseDetector": "detectors", "make_detector": "detectors",
+    "reconstruct": "experiments.runs", "run": "experiments.runs", "run_configs": "experiments.runs",
+    "trained_model": "experiments.runs",
+    "PROFILES": "experiments.profiles", "profile_configs": "experiments.grid", "run_grid": "experiments.grid", "shard": "experiments.grid",
+    "per_sample_loss": "detectors.losses",
     "AUTOENCODERS": "registry", "BASELINES": "registry", "LOSSES": "registry",
     "METHODS": "registry",
-    "evaluate": "metrics", "roc_points": "metrics",
-    "MODELS": "models", "build_model": "models",
-    "ResultsStore": "results",
-    "pick_device": "train", "train_autoencoders": "train",
+    "evaluate": "detectors.metrics", "roc_points": "detectors.metrics",
+    "MODELS": "detectors.networks", "build_model": "detectors.networks",
+    "ResultsStore": "experiments.store",
+    "pick_device": "detectors.training", "train_autoencoders": "detectors.training",
 }
 
 

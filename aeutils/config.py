@@ -18,7 +18,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from .catalog import check_dataset_name, dataset_identity
+from .data.catalog import check_dataset_name, dataset_identity
 from .registry import (
     AUTOENCODERS,
     BASELINE_OPTIONS,

@@ -51,7 +51,7 @@ KEYED_WHEN_SET: dict[str, tuple[str, ...]] = {}
 # What a row of a method must say beside its name: methods that see more than the one-class
 # training images (the comparison tables print it on every such row).
 METHOD_NOTES: dict[str, str] = {}
-AUTOENCODER_DETECTOR = "aeutils.detector:AutoEncoderDetector"
+AUTOENCODER_DETECTOR = "aeutils.detectors.autoencoder:AutoEncoderDetector"
 
 SCORES: dict[str, str] = {
     "error": "reconstruction error: the per-image loss minus its value for a perfect "
@@ -175,15 +175,15 @@ def register_baseline(name: str, detector, options: dict[str, object], version: 
 
 
 # --- what aeutils ships ---------------------------------------------------------------
-register_autoencoder("basic", "aeutils.models:BasicAE", hidden=(128,))
-register_autoencoder("conv", "aeutils.models:ConvAE", hidden=(32, 64))
-register_autoencoder("vae", "aeutils.models:VAE", hidden=(128,))
-register_loss_term("mse", "aeutils.losses:mse")
-register_loss_term("bce", "aeutils.losses:bce")
-register_loss_term("ssim", "aeutils.losses:ssim_loss")
+register_autoencoder("basic", "aeutils.detectors.networks:BasicAE", hidden=(128,))
+register_autoencoder("conv", "aeutils.detectors.networks:ConvAE", hidden=(32, 64))
+register_autoencoder("vae", "aeutils.detectors.networks:VAE", hidden=(128,))
+register_loss_term("mse", "aeutils.detectors.losses:mse")
+register_loss_term("bce", "aeutils.detectors.losses:bce")
+register_loss_term("ssim", "aeutils.detectors.losses:ssim_loss")
 register_loss("mse+ssim")
 register_loss("bce+ssim")
-_CLASSICAL = "aeutils.baselines.classical"
+_CLASSICAL = "aeutils.detectors.classical"
 register_baseline("knn", f"{_CLASSICAL}:KNNBaseline", {"k": 5, "pca": None, "max_fit": None},
                   one_shot=True)
 register_baseline("kmeans", f"{_CLASSICAL}:KMeansBaseline",
@@ -194,10 +194,10 @@ register_baseline("iforest", f"{_CLASSICAL}:IForestBaseline",
                   {"trees": 100, "pca": None, "max_fit": None}, one_shot=True)
 register_baseline("pca", f"{_CLASSICAL}:PCABaseline", {"components": 32, "max_fit": None},
                   one_shot=True)
-register_baseline("ganomaly", "aeutils.baselines.ganomaly:GANomaly",
+register_baseline("ganomaly", "aeutils.detectors.ganomaly:GANomaly",
                   {"ndf": 64, "lr_gan": 2e-4, "w_adv": 1.0, "w_con": 50.0, "w_enc": 1.0,
                    "precise_bn": True})
-register_baseline("deep-svdd", "aeutils.baselines.deep_svdd:DeepSVDD",
+register_baseline("deep-svdd", "aeutils.detectors.deep_svdd:DeepSVDD",
                   {"pretrain_epochs": 10, "lr_pretrain": 1e-4, "lr_svdd": 1e-4,
                    "weight_decay": 1e-6, "center_eps": 0.1, "channels": None,
                    "lr_drop_pretrain": None, "lr_drop_svdd": None},
@@ -205,9 +205,9 @@ register_baseline("deep-svdd", "aeutils.baselines.deep_svdd:DeepSVDD",
                   keyed_when_set=("lr_drop_pretrain", "lr_drop_svdd"))
 # Frozen EfficientNet-Lite0 features (ImageNet weights / random ones) + kNN, k = 2 and
 # 224-pixel inputs as in Bergman, Cohen & Hoshen (2020): aeutils.baselines.pretrained.
-register_baseline("pretrained-knn", "aeutils.baselines.pretrained:PretrainedKNN",
+register_baseline("pretrained-knn", "aeutils.detectors.pretrained:PretrainedKNN",
                   {"k": 2, "image_size": 224}, one_shot=True,
                   note="ImageNet-pretrained (external data)")
-register_baseline("untrained-knn", "aeutils.baselines.pretrained:UntrainedKNN",
+register_baseline("untrained-knn", "aeutils.detectors.pretrained:UntrainedKNN",
                   {"k": 2, "image_size": 224}, one_shot=True,
                   note="the same network, random weights")

@@ -21,7 +21,7 @@ from common import matmul_gflops, repeated, spread, write_json  # benchmarks/com
 from torch.utils.flop_counter import FlopCounterMode
 
 from aeutils.config import RunConfig
-from aeutils.detector import config_detector
+from aeutils.detectors import config_detector
 
 SHAPES = {"1x28x28": (1, 28, 28), "3x32x32": (3, 32, 32)}
 SETTINGS = {"deep-svdd": {"extra": {"pretrain_epochs": 1}}, "ganomaly": {}}

@@ -2,9 +2,9 @@
 
 For every model (basic, conv, vae) and image shape (1×28×28, 3×32×32) it trains a
 batched group of ``--members`` one-class models (batch 128, MSE, the real
-:func:`aeutils.train.train_autoencoders` loop on synthetic uint8 images) and
+:func:`aeutils.detectors.training.train_autoencoders` loop on synthetic uint8 images) and
 scores ``--score-images`` images per member with the real
-:func:`aeutils.train.score_images`. It prints, per row:
+:func:`aeutils.detectors.training.score_images`. It prints, per row:
 
 - training and scoring throughput in GFLOP/s (FLOPs counted by
   ``torch.utils.flop_counter.FlopCounterMode`` on one forward + backward, resp.
@@ -57,11 +57,11 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from aeutils import runtime
 from aeutils.config import RunConfig
-from aeutils.estimate import random_split
-from aeutils.losses import per_sample_loss
-from aeutils.models import MODELS, build_model
+from aeutils.detectors.losses import per_sample_loss
+from aeutils.detectors.networks import MODELS, build_model
+from aeutils.detectors.training import score_images, train_autoencoders
+from aeutils.experiments.estimate import random_split
 from aeutils.registry import DEFAULT_PRECISION, PRECISIONS
-from aeutils.train import score_images, train_autoencoders
 
 SHAPES = {"1x28x28": (1, 28, 28), "3x32x32": (3, 32, 32)}
 

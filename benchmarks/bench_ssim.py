@@ -1,10 +1,10 @@
-"""Benchmark: ``aeutils.ssim.ssim`` against ``piq.ssim``, and what SSIM costs a training epoch.
+"""Benchmark: ``aeutils.detectors.ssim.ssim`` against ``piq.ssim``, and what SSIM costs a training epoch.
 
 Section 1 times forward + backward of SSIM on a batch of 128 (median and min–max of
 repeated calls after warm-up, default torch thread count). Section 2 times one training epoch of the basic
 autoencoder (784-128-32-128-784) on MNIST class 0 with the losses ``mse``, ``ssim`` and
 ``bce+ssim``. ``--variants`` adds the filter implementations that were compared when
-choosing the one in :mod:`aeutils.ssim`.
+choosing the one in :mod:`aeutils.detectors.ssim`.
 
 Run from the project root::
 
@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 from common import write_json  # benchmarks/common.py
 
-from aeutils.ssim import _band, ssim
+from aeutils.detectors.ssim import _band, ssim
 
 SHAPES = [(1, 28, 28), (3, 32, 32)]
 EPOCH_LOSSES = ["mse", "ssim", "bce+ssim"]
@@ -36,7 +36,7 @@ def _piq_ssim(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
                     k2=0.03, reduction="none", downsample=True)
 
 
-# --- the alternatives measured when choosing aeutils.ssim's implementation -------------
+# --- the alternatives measured when choosing aeutils.detectors.ssim's implementation -------------
 
 def _finish(mu_x, mu_y, e_sq, e_xy, c1=0.01**2, c2=0.03**2):
     mu_xy, mu_sq = mu_x * mu_y, mu_x * mu_x + mu_y * mu_y
@@ -115,8 +115,8 @@ def section_ssim(batch: int, repeats: int, variants: bool) -> dict:
 def _project_parts():
     """The project's model, losses and data loader: (load_class0, make_model, loss_fn, note)."""
     from aeutils.data import load_dataset
-    from aeutils.losses import per_sample_loss
-    from aeutils.models import build_model
+    from aeutils.detectors.losses import per_sample_loss
+    from aeutils.detectors.networks import build_model
 
     def load_class0() -> torch.Tensor:
         data = load_dataset("mnist")
@@ -129,7 +129,7 @@ def _project_parts():
         recon, _ = model(xb.unsqueeze(0))  # ensemble of K=1 models: K×B×C×H×W
         return per_sample_loss(name, recon, xb.unsqueeze(0)).mean()
 
-    return load_class0, make_model, loss_fn, "aeutils.models 'basic' + aeutils.losses"
+    return load_class0, make_model, loss_fn, "aeutils.detectors.networks 'basic' + aeutils.detectors.losses"
 
 
 def _standalone_parts():

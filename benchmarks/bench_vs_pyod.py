@@ -30,8 +30,8 @@ from torch import nn
 
 from aeutils.config import RunConfig
 from aeutils.data import load_dataset, make_split
-from aeutils.experiment import run_configs
-from aeutils.results import ResultsStore
+from aeutils.experiments.runs import run_configs
+from aeutils.experiments.store import ResultsStore
 
 LAYERS = [(784, 128), (128, 32), (32, 128), (128, 784)]
 

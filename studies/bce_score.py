@@ -19,8 +19,8 @@ from pathlib import Path
 
 from aeutils.config import RunConfig
 from aeutils.data import display_name, resolve_dataset
-from aeutils.experiment import run_configs
-from aeutils.results import ResultsStore
+from aeutils.experiments.runs import run_configs
+from aeutils.experiments.store import ResultsStore
 
 VARIANTS = {"bce, raw (score=loss)": ("bce", "loss"), "bce, error (score=error)": ("bce", "error"),
             "mse": ("mse", "error")}

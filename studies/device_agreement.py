@@ -21,8 +21,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from aeutils.agreement import accelerator_runs, compare_group
-from aeutils.results import ResultsStore
+from aeutils.experiments.agreement import accelerator_runs, compare_group
+from aeutils.experiments.store import ResultsStore
 
 
 def main() -> int:

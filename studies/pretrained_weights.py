@@ -3,7 +3,7 @@
 1. The wheel's state dict loads into EfficientNet-Lite0 with no key missing or left over,
    and its SHA-256 is the one the baseline is keyed on.
 2. With the ImageNet head on, CIFAR-10 test images of the four vehicle classes land in the
-   matching ImageNet classes (``aeutils.baselines.pretrained.IMAGENET_MATCHES``, fixed up
+   matching ImageNet classes (``aeutils.detectors.pretrained.IMAGENET_MATCHES``, fixed up
    front) far more often than the six animal classes do, and than uniform chance.
 
     AEUTILS_DATA=../shared/data python studies/pretrained_weights.py --per-class 200
@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from aeutils.baselines.pretrained import head_check, weights_check
 from aeutils.data import load_dataset, resolve_dataset, to_float
+from aeutils.detectors.pretrained import head_check, weights_check
 from aeutils.provenance import stamp
 
 DEFAULT_JSON = "results/pretrained-weights/pretrained_weights.json"

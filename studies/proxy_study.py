@@ -1,7 +1,7 @@
 """Which synthetic anomalies stand in for real ones: label-free criteria on a held-out dataset.
 
-Label-free selection (:mod:`aeutils.selection`) scores a candidate by how well it tells
-validation normals from synthetic anomalies made from them (:mod:`aeutils.synthetic`).
+Label-free selection (:mod:`aeutils.experiments.selection`) scores a candidate by how well it tells
+validation normals from synthetic anomalies made from them (:mod:`aeutils.data.corruptions`).
 Which kinds of synthetic anomaly to trust is itself a choice, and making it with the test
 labels of MNIST or CIFAR-10 would be selection on the test set. So this trains one block
 of a profile (default: the ``compare`` profile's MNIST search space) on *another* dataset
@@ -27,7 +27,7 @@ import argparse
 import json
 from pathlib import Path
 
-from aeutils.studies import run_proxy_study
+from aeutils.cli.studies import run_proxy_study
 
 DEFAULT_DIR = "results/proxy-study"
 

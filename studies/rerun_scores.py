@@ -1,6 +1,6 @@
 """Give a shipped store the search score files it did not keep, from a re-run of the same runs.
 
-The label-free ensemble (:mod:`aeutils.ensemble`) reads every search configuration's test
+The label-free ensemble (:mod:`aeutils.experiments.ensemble`) reads every search configuration's test
 scores at the epochs it is reported at. A store whose search ran without ``--keep-scores``
 has the records but not the scores. This re-runs the search's blocks into a scratch store
 with every checkpoint's scores (float32), checks that the re-run's test AUCs agree with the
@@ -25,10 +25,10 @@ import sys
 
 import numpy as np
 
-from aeutils.ensemble import search_epochs
-from aeutils.grid import block_group, profile_configs
-from aeutils.results import ResultsStore, shipped_path
-from aeutils.verdict import float_noise_tolerance
+from aeutils.experiments.ensemble import search_epochs
+from aeutils.experiments.grid import block_group, profile_configs
+from aeutils.experiments.store import ResultsStore, shipped_path
+from aeutils.experiments.verdict import float_noise_tolerance
 
 
 def wanted(profile: str, source: str) -> set[tuple[str, int]]:

@@ -19,7 +19,7 @@ import argparse
 import json
 from pathlib import Path
 
-from aeutils.studies import run_svdd_budget
+from aeutils.cli.studies import run_svdd_budget
 
 DEFAULT_DIR = "results/svdd-budget"
 

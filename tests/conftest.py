@@ -103,7 +103,7 @@ def isolated_env(tmp_path, monkeypatch):
     monkeypatch.setenv("AEUTILS_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("AEUTILS_RESULTS", str(tmp_path / "results" / "results.jsonl"))
     monkeypatch.setenv("AEUTILS_DEVICE", os.environ.get("AEUTILS_TEST_DEVICE", "cpu"))
-    from aeutils import data
+    from aeutils.data import datasets as data
 
     data._MEMORY.clear()
     yield

@@ -1,5 +1,6 @@
 """The package has no import circle (module-level or inside functions, the package's
-``__init__`` included), its registry is a leaf, and its functions stay short."""
+``__init__`` included), its layers import only downward, its registry is a leaf, the
+import paths of the flat layout still work, and its functions stay short."""
 
 from __future__ import annotations
 
@@ -71,8 +72,8 @@ def test_registry_is_a_leaf_and_config_reads_no_trainer():
                 reach(n, seen)
         return seen
 
-    assert not reach("aeutils.config") & {"aeutils.train", "aeutils.models", "aeutils.baselines",
-                                          "aeutils.detector", "aeutils.losses"}
+    assert not reach("aeutils.config") & {"aeutils.detectors.training", "aeutils.detectors.networks", "aeutils.detectors",
+                                          "aeutils.detectors.losses"}
 
 
 def test_the_package_init_is_in_the_graph():
@@ -80,7 +81,7 @@ def test_the_package_init_is_in_the_graph():
     imports (on first use) the modules of the public API: the circle the test above must
     see."""
     graph = import_graph()
-    assert {"aeutils.version", "aeutils.experiment", "aeutils.detector"} <= graph["aeutils"]
+    assert {"aeutils.version", "aeutils.experiments.runs", "aeutils.detectors"} <= graph["aeutils"]
     assert not any("aeutils" in targets for targets in graph.values())
 
 
@@ -91,6 +92,66 @@ def test_the_registry_imports_no_torch():
     names |= {(n.module or "").split(".")[0] for n in ast.walk(tree)
               if isinstance(n, ast.ImportFrom)}
     assert names <= {"__future__", "functools", "importlib"}, names
+
+
+# The layers, bottom first: a module imports only from its own layer or those below it.
+LAYERS = (
+    ("leaves", ("aeutils.registry", "aeutils.errors", "aeutils.files", "aeutils.provenance",
+                "aeutils.runtime", "aeutils.version", "aeutils.lazy", "aeutils.moved")),
+    ("data", ("aeutils.data",)),
+    ("config", ("aeutils.config",)),
+    ("detectors", ("aeutils.detectors",)),
+    ("experiments", ("aeutils.experiments",)),
+    ("plots", ("aeutils.plots",)),
+    ("report", ("aeutils.report",)),
+    ("cli", ("aeutils.cli", "aeutils.__main__")),
+)
+
+
+def layer_of(module: str) -> int:
+    for i, (_, prefixes) in enumerate(LAYERS):
+        if any(module == p or module.startswith(p + ".") for p in prefixes):
+            return i
+    raise AssertionError(f"{module} belongs to no layer: add it to LAYERS (and docs/architecture.md)")
+
+
+def test_imports_point_only_downward():
+    graph = import_graph()
+    upward = [f"{m} ({LAYERS[layer_of(m)][0]}) imports {t} ({LAYERS[layer_of(t)][0]})"
+              for m, targets in graph.items() if m != "aeutils"
+              for t in sorted(targets) if layer_of(t) > layer_of(m)]
+    assert not upward, "imports pointing up a layer:\n" + "\n".join(upward)
+
+
+def test_the_leaves_import_only_leaves():
+    graph = import_graph()
+    leaves = [m for m in graph if m != "aeutils" and layer_of(m) == 0]
+    assert all(layer_of(t) == 0 for m in leaves for t in graph[m]), \
+        {m: graph[m] for m in leaves}
+
+
+def test_every_registered_name_resolves():
+    from aeutils import registry
+    from aeutils.detectors.base import BaseDetector
+
+    for name, path in registry.METHODS.items():
+        assert issubclass(registry.resolve(path), BaseDetector), name
+    for name, path in {**registry.AUTOENCODERS, **registry.LOSS_TERMS}.items():
+        assert callable(registry.resolve(path)), name
+
+
+def test_the_flat_layout_paths_give_the_moved_modules():
+    """``import aeutils.train`` (a user's script of the flat layout) gives the module that
+    now lives at ``aeutils.detectors.training``: the same object, so patches reach it."""
+    import importlib
+
+    from aeutils.moved import MOVED
+
+    for old, new in MOVED.items():
+        assert importlib.import_module(old) is importlib.import_module(new), old
+    from aeutils.detector import AutoEncoderDetector, BaseDetector  # noqa: F401
+    from aeutils.results import ResultsStore  # noqa: F401
+    from aeutils.train import train_autoencoders  # noqa: F401
 
 
 MAX_LINES = 60

@@ -16,9 +16,9 @@ import torch
 from PIL import Image
 
 from aeutils import ConfigError, RunConfig, results, run
-from aeutils.__main__ import main
+from aeutils.cli.main import main
 from aeutils.data import BadDataError, DataNotFoundError, load_dataset, make_split
-from aeutils.results import ResultsStore
+from aeutils.experiments.store import ResultsStore
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import torch
 from sklearn.metrics import roc_auc_score
 
 from aeutils.config import ConfigError, RunConfig
-from aeutils.detector import config_detector, detector_class
+from aeutils.detectors import config_detector, detector_class
 from aeutils.registry import BASELINES
 
 CLASSICAL = ["knn", "kmeans", "ocsvm", "iforest", "pca"]

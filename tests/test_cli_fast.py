@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import aeutils
-import aeutils.__main__
+import aeutils.cli.main
 
 HEAVY = ("torch", "sklearn", "pandas", "matplotlib")
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,7 +22,7 @@ PROBE = """
 import json, sys
 import aeutils
 light = [m for m in HEAVY if m in sys.modules]
-from aeutils.__main__ import COMMANDS, main
+from aeutils.cli.main import COMMANDS, main
 cases = [["--help"], *[[c, "--help"] for c in COMMANDS], ["nope"],
          ["run", "--model", "resnet"], ["run", "--loss", "l1"], ["run", "--epochs", "abc"],
          ["run", "--dataset", "imagenet"], ["run", "--checkpoints", "1,9", "--epochs", "2"],
@@ -51,7 +51,7 @@ def test_import_help_and_argument_errors_load_nothing_heavy():
     result = _probe(PROBE.replace("HEAVY", repr(HEAVY)))
     assert result["import"] == [], f"import aeutils loaded {result['import']}"
     assert result["loaded"] == [], f"--help / argument errors imported {result['loaded']}"
-    n_help = len(aeutils.__main__.COMMANDS) + 1
+    n_help = len(aeutils.cli.main.COMMANDS) + 1
     help_codes, error_codes = result["codes"][:n_help], result["codes"][n_help:]
     assert set(help_codes) == {0} and 0 not in error_codes and None not in error_codes
 

@@ -6,7 +6,7 @@ import argparse
 
 import pytest
 
-from aeutils.__main__ import COMMANDS, build_parser
+from aeutils.cli.main import COMMANDS, build_parser
 
 
 def _subparsers() -> dict[str, argparse.ArgumentParser]:

@@ -54,9 +54,9 @@ def test_differences_finds_moved_numbers():
 @pytest.mark.renders
 @pytest.mark.parametrize("profile", PROFILES)
 def test_committed_numbers_are_what_the_code_makes(profile, tmp_path):
+    from aeutils.cli.reproduce import reproduce
     from aeutils.data import DataNotFoundError, load_dataset, resolve_dataset
-    from aeutils.reproduce import reproduce
-    from aeutils.verdict import float_noise_tolerance
+    from aeutils.experiments.verdict import float_noise_tolerance
 
     try:
         for name in ("mnist", "cifar10"):

@@ -13,14 +13,14 @@ import time
 import pytest
 
 from aeutils.config import RunConfig
-from aeutils.results import ResultsStore
+from aeutils.experiments.store import ResultsStore
 
 SCRIPT = """
 import json, sys
-import aeutils.experiment as ex
+import aeutils.experiments.runs as ex
 from aeutils.config import RunConfig
-from aeutils.grid import run_grid
-from aeutils.results import ResultsStore
+from aeutils.experiments.grid import run_grid
+from aeutils.experiments.store import ResultsStore
 folder, table, epochs = sys.argv[1], sys.argv[2], int(sys.argv[3])
 configs = [RunConfig(dataset="folder:" + folder, model=m, loss="mse", normal_class=c,
                      epochs=epochs, batch_size=16)

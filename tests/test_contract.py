@@ -14,8 +14,8 @@ from sklearn.metrics import roc_auc_score
 
 from aeutils import RunConfig, make_detector, run
 from aeutils.data import split_for
+from aeutils.experiments.store import ResultsStore
 from aeutils.registry import METHODS
-from aeutils.results import ResultsStore
 
 # Small, fast settings; a method added later runs with these plus its defaults.
 COMMON = {"epochs": 4, "batch_size": 16, "latent_dim": 16}

@@ -57,7 +57,7 @@ def test_folder_loader_roundtrip_and_cache(synthetic_folder, grey_data, tmp_path
     assert sorted(d.train_y.tolist()) == sorted(grey_data.train_y.tolist())
     caches = list((tmp_path / "cache").glob("*.pt"))
     assert len(caches) == 1
-    from aeutils import data as data_mod
+    from aeutils.data import datasets as data_mod
 
     data_mod._MEMORY.clear()
     again = load_dataset(f"folder:{synthetic_folder}")  # from the uint8 cache

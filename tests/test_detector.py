@@ -8,7 +8,7 @@ import torch
 
 from aeutils import AutoEncoderDetector, ConfigError, RunConfig, run
 from aeutils.data import load_dataset
-from aeutils.results import ResultsStore
+from aeutils.experiments.store import ResultsStore
 
 
 @pytest.mark.parametrize("model,loss", [("basic", "bce"), ("conv", "mse+ssim")])

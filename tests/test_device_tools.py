@@ -1,4 +1,4 @@
-"""aeutils.agreement (``python -m aeutils digest``, ``studies/device_agreement.py``), the
+"""aeutils.experiments.agreement (``python -m aeutils digest``, ``studies/device_agreement.py``), the
 ``ship`` command and ``scripts/device_grid.sh``: what lets a store trained on another
 machine be merged, checked against this one, and shipped."""
 
@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from aeutils import agreement
-from aeutils.__main__ import main
+from aeutils.cli.main import main
 from aeutils.config import ConfigError, RunConfig
-from aeutils.experiment import run_configs
-from aeutils.results import ResultsStore
+from aeutils.experiments import agreement
+from aeutils.experiments.runs import run_configs
+from aeutils.experiments.store import ResultsStore
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,7 +23,7 @@ def test_the_digest_names_the_images_and_changes_with_one_pixel(synthetic_folder
                                                                 capsys):
     import shutil
 
-    from aeutils import data
+    from aeutils.data import datasets as data
 
     digest = agreement.dataset_digest
     copy = tmp_path / "copy"
@@ -116,7 +116,7 @@ import sys
 
 class _Patch(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path, target=None):
-        if name != "aeutils.estimate":
+        if name != "aeutils.experiments.estimate":
             return None
         sys.meta_path.remove(self)
         spec = importlib.util.find_spec(name)
@@ -162,8 +162,8 @@ def test_device_grid_runs_within_a_budget_resumes_and_merges(tmp_path, monkeypat
     import subprocess
     import sys
 
-    from aeutils.experiment import pending
-    from aeutils.grid import profile_configs
+    from aeutils.experiments.grid import profile_configs
+    from aeutils.experiments.runs import pending
 
     data, shim = tmp_path / "data", tmp_path / "shim"
     _write_idx_mnist(data)

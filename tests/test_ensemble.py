@@ -7,8 +7,8 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from aeutils.config import ConfigError
-from aeutils.ensemble import ensemble_aucs, ensemble_summary, normalise
-from aeutils.results import ResultsStore
+from aeutils.experiments.ensemble import ensemble_aucs, ensemble_summary, normalise
+from aeutils.experiments.store import ResultsStore
 
 
 def _record(key: str, model: str, cls: int, centre: float, p95: float, epoch: int = 10) -> dict:
@@ -67,7 +67,7 @@ def test_summary_leaves_out_classes_without_score_files(store):
 
 
 def test_ensemble_epochs_are_fixed_by_the_schedule_alone():
-    from aeutils.ensemble import ensemble_epochs
+    from aeutils.experiments.ensemble import ensemble_epochs
 
     assert ensemble_epochs(200, (1, 2, 5, 10, 20, 50, 100, 200)) == [20, 200]
     assert ensemble_epochs(30, (5, 10, 20, 30)) == [5, 30]

@@ -2,10 +2,10 @@
 
 import math
 
-from aeutils.__main__ import main
+from aeutils.cli.main import main
 from aeutils.config import RunConfig
 from aeutils.data import split_for
-from aeutils.estimate import BaselineCost, GroupCost, estimate
+from aeutils.experiments.estimate import BaselineCost, GroupCost, estimate
 
 
 def _ae(folder, **kw):
@@ -53,7 +53,7 @@ def test_dry_run_times_baselines_too(synthetic_folder, tmp_path, capsys):
 
 
 def test_an_epoch_is_never_free_when_timing_noise_hides_it():
-    from aeutils.estimate import _increment
+    from aeutils.experiments.estimate import _increment
 
     assert _increment(3.0, 2.0) == 1.0
     assert _increment(1.9, 2.0) == 2.0  # noise: bounded by the shorter fit, not zero

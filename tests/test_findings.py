@@ -6,11 +6,11 @@ import copy
 
 import pytest
 
+from aeutils.cli.notebook import dataset_map, numbers_folder
 from aeutils.config import ConfigError
-from aeutils.notebook import dataset_map, numbers_folder
+from aeutils.experiments.store import ResultsStore
+from aeutils.experiments.verdict import classify, float_noise_tolerance, verdict
 from aeutils.report.findings import findings
-from aeutils.results import ResultsStore
-from aeutils.verdict import classify, float_noise_tolerance, verdict
 
 EVALUATION = {"profile": "quick", "mnist": {
     "label": "MNIST", "mean_auc_per_config": {"basic/mse": 0.90, "vae/mse": 0.95},
@@ -137,7 +137,7 @@ def test_verdict_names_only_differences_beyond_float_noise(tmp_path):
 
 
 def test_eta_counts_the_estimated_groups_still_to_come():
-    from aeutils.estimate import Eta
+    from aeutils.experiments.estimate import Eta
 
     eta = Eta.__new__(Eta)
     eta.estimates, eta.actual, eta.later = [10.0, 10.0, 40.0, None], [None] * 4, 0.0
@@ -149,7 +149,7 @@ def test_eta_counts_the_estimated_groups_still_to_come():
 
 
 def test_a_dataset_list_restricts_the_profile():
-    from aeutils.grid import profile_configs
+    from aeutils.experiments.grid import profile_configs
 
     both = profile_configs("quick", blocks=["main"])
     mnist = profile_configs("quick", blocks=["main"], only_datasets=("mnist",))
@@ -157,8 +157,8 @@ def test_a_dataset_list_restricts_the_profile():
 
 
 def test_published_outputs_link_saved_figures(tmp_path):
-    from aeutils.notebook import FIGURE_METADATA
-    from aeutils.publish import _output
+    from aeutils.cli.notebook import FIGURE_METADATA
+    from aeutils.cli.publish import _output
 
     figures, folder = tmp_path / "figures" / "thesis", tmp_path / "docs" / "notebooks"
     image = {"output_type": "display_data", "data": {"image/png": "AAAA", "text/plain": "<Figure>"},

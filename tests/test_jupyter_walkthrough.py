@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 from nbconvert.preprocessors import CellExecutionError, ExecutePreprocessor
 
-from aeutils.reproduce import repo_root
+from aeutils.cli.reproduce import repo_root
 
 NOTEBOOK = "01_data.ipynb"
 FIGURES = {f"01_{kind}_{key}" for kind in ("examples", "balance", "split")

@@ -8,8 +8,8 @@ import pytest
 
 from aeutils import registry
 from aeutils.config import RunConfig, config_key
-from aeutils.experiment import run_configs
-from aeutils.results import ResultsStore
+from aeutils.experiments.runs import run_configs
+from aeutils.experiments.store import ResultsStore
 
 
 def test_changed_model_default_changes_the_key(monkeypatch):
@@ -53,7 +53,7 @@ def test_folder_key_follows_content_not_path(synthetic_folder, tmp_path):
     assert a.key() == b.key()
     victim = next((copy / "train").rglob("*.png"))
     victim.write_bytes(next((copy / "test").rglob("*.png")).read_bytes())
-    from aeutils import data
+    from aeutils.data import datasets as data
 
     data._IDENTITY.clear()
     assert RunConfig(dataset=f"folder:{copy}").key() != a.key()

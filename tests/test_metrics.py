@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from aeutils.metrics import evaluate, oracle_accuracy, validation_threshold
+from aeutils.detectors.metrics import evaluate, oracle_accuracy, validation_threshold
 
 
 def test_auc_by_hand():

@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from aeutils.losses import per_sample_loss
-from aeutils.models import build_model, n_parameters
+from aeutils.detectors.losses import per_sample_loss
+from aeutils.detectors.networks import build_model, n_parameters
 from aeutils.registry import AUTOENCODERS, LOSSES
 
 
@@ -59,7 +59,7 @@ def test_unknown_loss():
 
 
 def test_bce_error_score_is_zero_for_a_perfect_reconstruction():
-    from aeutils.losses import per_sample_score
+    from aeutils.detectors.losses import per_sample_score
 
     grey = torch.full((2, 1, 28, 28), 0.5)
     crisp = (torch.rand(2, 1, 28, 28) > 0.5).float()
@@ -76,7 +76,7 @@ def test_bce_error_score_is_zero_for_a_perfect_reconstruction():
 
 
 def test_error_score_equals_loss_without_bce_and_keeps_the_bce_gradient():
-    from aeutils.losses import per_sample_score
+    from aeutils.detectors.losses import per_sample_score
 
     x = torch.rand(3, 1, 28, 28)
     r = torch.rand(3, 1, 28, 28, requires_grad=True)

@@ -11,9 +11,10 @@ import pandas as pd
 import pytest
 import torch
 
-from aeutils import plots, reference, report
+from aeutils import plots, report
+from aeutils.cli.reproduce import NotebookError, notebook_paths, reproduce
 from aeutils.config import RunConfig
-from aeutils.reproduce import NotebookError, notebook_paths, reproduce
+from aeutils.report import reference
 
 NOTEBOOKS = ["01_data", "02_models", "03_training", "04_evaluation", "05_comparison",
              "06_your_own_data"]
@@ -111,7 +112,7 @@ def test_reproduce_smoke_writes_figures_tables_and_numbers(tmp_path, synthetic_f
 
 
 def test_compare_stores_confirms_and_names_differences(tmp_path):
-    from aeutils.results import ResultsStore, compare_stores
+    from aeutils.experiments.store import ResultsStore, compare_stores
 
     rows = [{"key": f"k{i}", "epoch": 1, "model": "basic", "loss": "mse", "normal_class": i,
              "auc": 0.9} for i in range(3)]
@@ -135,7 +136,7 @@ def test_reproduce_failure_is_one_line(tmp_path, monkeypatch):
                                  "display_name": "Python 3"}
     path = tmp_path / "99_fails.ipynb"
     nbformat.write(nb, path)
-    monkeypatch.setattr("aeutils.reproduce.notebook_paths", lambda only=None: [path])
+    monkeypatch.setattr("aeutils.cli.reproduce.notebook_paths", lambda only=None: [path])
     with pytest.raises(NotebookError) as err:
         reproduce(profile="smoke", figures=str(tmp_path / "f"), output=str(tmp_path / "o"))
     msg = str(err.value)
@@ -394,7 +395,7 @@ def test_measured_rows_empty_store():
 @pytest.mark.parametrize("model", ["basic", "conv", "vae"])
 @pytest.mark.parametrize("shape", [(1, 28, 28), (3, 32, 32)])
 def test_layer_table_counts_every_parameter(model, shape):
-    from aeutils.models import build_model, n_parameters
+    from aeutils.detectors.networks import build_model, n_parameters
 
     t = report.layer_table(model, shape)
     assert t["parameters"].sum() == n_parameters(build_model(model, shape))

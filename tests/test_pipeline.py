@@ -4,11 +4,11 @@ import os
 
 import pytest
 
-from aeutils.__main__ import main
+from aeutils.cli.main import main
 from aeutils.config import RunConfig
-from aeutils.experiment import run_configs
-from aeutils.grid import block_group, parse_shard, profile_configs, run_grid, shard
-from aeutils.results import ResultsStore
+from aeutils.experiments.grid import block_group, parse_shard, profile_configs, run_grid, shard
+from aeutils.experiments.runs import run_configs
+from aeutils.experiments.store import ResultsStore
 
 
 def cfgs(folder, **kw):
@@ -29,7 +29,7 @@ def test_run_stores_and_reuses(synthetic_folder, monkeypatch):
                   "threads", "cpu_seconds", "cpu"):
         assert field in r
     assert 0 < r["cpu_seconds"] and r["threads"] >= 1 and r["cpu"] and r["cpu"] != "unknown"
-    import aeutils.experiment as ex
+    import aeutils.experiments.runs as ex
 
     def boom(*a, **k):
         raise AssertionError("stored configs must not be retrained")
@@ -41,7 +41,7 @@ def test_run_stores_and_reuses(synthetic_folder, monkeypatch):
 
 
 def test_interrupted_grid_resumes_without_loss_or_duplicates(synthetic_folder, monkeypatch):
-    import aeutils.experiment as ex
+    import aeutils.experiments.runs as ex
 
     configs = cfgs(synthetic_folder) + cfgs(synthetic_folder, loss="bce")
     store = ResultsStore()
@@ -66,7 +66,7 @@ def test_interrupted_grid_resumes_without_loss_or_duplicates(synthetic_folder, m
 
 def test_a_group_stopped_mid_training_resumes_from_its_snapshot(synthetic_folder, tmp_path,
                                                                 monkeypatch):
-    import aeutils.experiment as ex
+    import aeutils.experiments.runs as ex
 
     monkeypatch.setenv("AEUTILS_SNAPSHOT_SECONDS", "0")  # a snapshot after every epoch
     configs = cfgs(synthetic_folder, model="vae", epochs=4, checkpoints=(2, 4))[:2]
@@ -86,7 +86,7 @@ def test_a_group_stopped_mid_training_resumes_from_its_snapshot(synthetic_folder
     assert store.records() == [] and len(list(store.snapshots_dir.glob("*.pt"))) == 1
     monkeypatch.setattr(ex.GroupSnapshot, "maybe_save", real_save)
 
-    import aeutils.detector as detector  # the grid trains autoencoders through it
+    import aeutils.detectors.autoencoder as detector  # the grid trains autoencoders through it
 
     real_train, resumed = detector.train_autoencoders, []
 
@@ -108,7 +108,7 @@ def test_a_group_stopped_mid_training_resumes_from_its_snapshot(synthetic_folder
 
 
 def test_a_torn_snapshot_is_ignored(synthetic_folder, tmp_path):
-    from aeutils.experiment import GroupSnapshot
+    from aeutils.experiments.runs import GroupSnapshot
 
     configs = cfgs(synthetic_folder)
     store = ResultsStore(tmp_path / "run.jsonl")
@@ -121,7 +121,7 @@ def test_a_torn_snapshot_is_ignored(synthetic_folder, tmp_path):
 
 
 def test_records_name_the_commit_the_run_started_with(synthetic_folder, monkeypatch):
-    import aeutils.experiment as ex
+    import aeutils.experiments.runs as ex
     from aeutils import provenance
 
     head = ["abc1234"]
@@ -263,9 +263,9 @@ def test_real_mnist_end_to_end():
 
 def test_selection_blocks_rerun_each_strategys_choice_on_other_seeds(synthetic_folder,
                                                                      monkeypatch):
-    from aeutils import grid
-    from aeutils.grid import Block, run_profile, selection_blocks
-    from aeutils.selection import REPORTED
+    from aeutils.experiments import grid
+    from aeutils.experiments.grid import Block, run_profile, selection_blocks
+    from aeutils.experiments.selection import REPORTED
 
     ds = f"folder:{synthetic_folder}"
     profile = [Block("main", datasets=(ds,), models=("basic",), losses=("mse", "bce"),

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import torch
 
-from aeutils.__main__ import main
+from aeutils.cli.main import main
 from aeutils.config import ConfigError, RunConfig
-from aeutils.experiment import batched_groups, run_configs
-from aeutils.results import ResultsStore
+from aeutils.experiments.runs import batched_groups, run_configs
+from aeutils.experiments.store import ResultsStore
 
 
 def test_the_default_precision_leaves_key_and_record_as_they_were():
@@ -64,7 +64,7 @@ def test_cli_takes_precision_and_refuses_unknown(synthetic_folder, tmp_path, cap
 
 
 def test_bf16_autocast_runs_on_the_cpu():
-    from aeutils.train import autocast
+    from aeutils.detectors.training import autocast
 
     with autocast(torch.device("cpu"), "bf16"):
         y = torch.ones(4, 4) @ torch.ones(4, 4)

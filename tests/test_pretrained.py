@@ -10,10 +10,10 @@ import pytest
 import torch
 
 from aeutils.config import ConfigError, RunConfig
-from aeutils.detector import config_detector
+from aeutils.detectors import config_detector
 
 pytest.importorskip("efficientnet_lite_pytorch")
-from aeutils.baselines.pretrained import WEIGHTS_SHA256, weights_check  # noqa: E402
+from aeutils.detectors.pretrained import WEIGHTS_SHA256, weights_check  # noqa: E402
 
 
 def test_shipped_weights_load_with_no_key_left_over():
@@ -46,7 +46,7 @@ def test_scores_separate_an_easy_case_and_cache_features(model, tmp_path, monkey
 
 def test_random_weights_differ_from_imagenet_and_follow_the_seed():
     x = torch.rand(4, 3, 32, 32, generator=torch.Generator().manual_seed(1))
-    from aeutils.baselines.pretrained import backbone, encode
+    from aeutils.detectors.pretrained import backbone, encode
     a, b = encode(backbone("random", 0), x, 32), encode(backbone("random", 0), x, 32)
     np.testing.assert_array_equal(a, b)
     assert not np.allclose(a, encode(backbone("imagenet"), x, 32))
@@ -59,7 +59,7 @@ def test_missing_extra_is_one_line(monkeypatch):
 
 
 def test_imagenet_matches_are_real_disjoint_imagenet_classes():
-    from aeutils.baselines.pretrained import IMAGENET_MATCHES, imagenet_categories
+    from aeutils.detectors.pretrained import IMAGENET_MATCHES, imagenet_categories
 
     names = imagenet_categories()
     assert len(names) == 1000
@@ -84,7 +84,7 @@ class _FixedHead(torch.nn.Module):
 
 
 def test_head_check_counts_hits_against_the_animals_and_chance():
-    from aeutils.baselines.pretrained import head_check, imagenet_categories
+    from aeutils.detectors.pretrained import head_check, imagenet_categories
 
     x = torch.cat([torch.ones(3, 3, 8, 8), torch.zeros(1, 3, 8, 8), torch.zeros(4, 3, 8, 8),
                    torch.ones(1, 3, 8, 8)])

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import math
 
-from aeutils import estimate, grid
 from aeutils.config import RunConfig
-from aeutils.grid import Block, Budget, prioritized, priority_datasets
+from aeutils.experiments import estimate, grid
+from aeutils.experiments.grid import Block, Budget, prioritized, priority_datasets
 
 
 def test_mnist_comes_before_cifar10_whatever_the_profile_says(monkeypatch):

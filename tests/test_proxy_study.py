@@ -1,10 +1,10 @@
-"""aeutils.studies.run_proxy_study (``studies/proxy_study.py``): trains a block on a
+"""aeutils.cli.studies.run_proxy_study (``studies/proxy_study.py``): trains a block on a
 stand-in dataset and studies the criteria."""
 
 import json
 import math
 
-from aeutils.studies import run_proxy_study
+from aeutils.cli.studies import run_proxy_study
 
 
 def test_proxy_study_trains_the_block_on_the_other_dataset_and_studies_every_criterion(

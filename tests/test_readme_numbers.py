@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from aeutils.__main__ import main
+from aeutils.cli.main import main
 from aeutils.report import documents
 
 ROOT = Path(__file__).resolve().parent.parent

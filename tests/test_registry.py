@@ -12,12 +12,12 @@ import torch
 from test_contract import _images, check_contract
 
 from aeutils import registry
-from aeutils.__main__ import build_parser
+from aeutils.cli.main import build_parser
 from aeutils.config import RunConfig
-from aeutils.detector import BaseDetector, detector_class
-from aeutils.experiment import run_configs
-from aeutils.grid import Block
-from aeutils.results import ResultsStore
+from aeutils.detectors import BaseDetector, detector_class
+from aeutils.experiments.grid import Block
+from aeutils.experiments.runs import run_configs
+from aeutils.experiments.store import ResultsStore
 
 MUTABLE = ("AUTOENCODERS", "LOSS_TERMS", "LOSSES", "BASELINES", "METHODS", "ONE_SHOT",
            "DEFAULT_HIDDEN", "BASELINE_OPTIONS", "KEYED_WHEN_SET", "VERSIONS")
@@ -56,9 +56,9 @@ def test_names_and_builders_agree():
 
 def test_a_name_is_registered_once(scratch_registry):
     with pytest.raises(ValueError, match="already registered"):
-        registry.register_baseline("knn", "aeutils.baselines.classical:KNNBaseline", {})
+        registry.register_baseline("knn", "aeutils.detectors.classical:KNNBaseline", {})
     with pytest.raises(ValueError, match="already registered"):
-        registry.register_loss_term("mse", "aeutils.losses:mse")
+        registry.register_loss_term("mse", "aeutils.detectors.losses:mse")
     with pytest.raises(ValueError, match="loss term"):
         registry.register_loss("mse+nothing")
 

@@ -2,7 +2,7 @@ import json
 import os
 
 from aeutils.config import RunConfig
-from aeutils.results import ResultsStore
+from aeutils.experiments.store import ResultsStore
 
 
 def rec(cfg: RunConfig, epoch: int, auc: float = 0.5) -> dict:
@@ -70,7 +70,7 @@ def test_merge_of_some_keys_takes_only_their_records_and_score_files(tmp_path):
 def test_a_claim_is_taken_over_only_from_a_dead_process_of_this_machine(tmp_path):
     import socket
 
-    from aeutils import results
+    from aeutils.experiments import store as results
 
     store = ResultsStore(tmp_path / "r.jsonl")
     store.claims_dir.mkdir(parents=True)
@@ -93,8 +93,8 @@ def test_a_full_disk_mid_append_leaves_the_table_as_it_was(tmp_path, monkeypatch
 
     import pytest
 
-    from aeutils import results
     from aeutils.errors import StoreError
+    from aeutils.experiments import store as results
 
     store = ResultsStore(tmp_path / "r.jsonl")
     a, b = RunConfig(seed=1, epochs=1), RunConfig(seed=2, epochs=1)

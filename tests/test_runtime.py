@@ -18,7 +18,7 @@ from aeutils import runtime
 # block is reused, after a few early rounds whose number depends on what else the process
 # allocated meanwhile (0-7 measured, more under load): so rounds are counted, not faults.
 ROUNDS = 20
-PROBE = ("import resource, torch, aeutils, aeutils.grid\n"
+PROBE = ("import resource, torch, aeutils, aeutils.experiments.grid\n"
          "torch.empty(48 << 18).fill_(1)\n"
          "faults = []\n"
          f"for _ in range({ROUNDS}):\n"

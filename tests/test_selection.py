@@ -5,7 +5,13 @@ import pandas as pd
 import pytest
 
 from aeutils.config import RunConfig
-from aeutils.selection import candidates, seed_summary, select, selected_configs, thesis_style_best
+from aeutils.experiments.selection import (
+    candidates,
+    seed_summary,
+    select,
+    selected_configs,
+    thesis_style_best,
+)
 
 
 def fake_records(rng, poison_test: bool = False) -> pd.DataFrame:
@@ -69,7 +75,7 @@ def test_strategies_pick_by_their_own_column_and_never_read_test():
 
 
 def test_optimism_uses_the_same_candidates_and_seed():
-    from aeutils.selection import optimism
+    from aeutils.experiments.selection import optimism
 
     df = fake_records(np.random.default_rng(4))
     gap = optimism(df, "mnist").set_index("strategy")
@@ -83,7 +89,7 @@ def test_optimism_uses_the_same_candidates_and_seed():
 
 
 def test_proxy_study_ranks_each_label_free_criterion_against_test():
-    from aeutils.selection import proxy_study
+    from aeutils.experiments.selection import proxy_study
 
     df = fake_records(np.random.default_rng(5))
     df["synth_auc_flip"] = df["auc"]  # a perfect stand-in for the test AUC
@@ -103,7 +109,7 @@ def test_proxy_study_ranks_each_label_free_criterion_against_test():
 
 
 def test_a_strategy_whose_column_no_record_holds_fails_clearly():
-    from aeutils.selection import CriterionMissing
+    from aeutils.experiments.selection import CriterionMissing
 
     df = fake_records(np.random.default_rng(6))  # no per-kind columns
     with pytest.raises(CriterionMissing, match="synth_auc_flip"):

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from aeutils.config import RunConfig, config_key
-from aeutils.results import ResultsStore
+from aeutils.experiments.store import ResultsStore
 
 ROOT = Path(__file__).resolve().parent.parent
 STORES = sorted((ROOT / "results").glob("*/results.jsonl"))

@@ -9,7 +9,7 @@ import pptx  # the dev extra installs it, like the slides extra
 import pytest
 
 from aeutils import plots
-from aeutils.__main__ import main
+from aeutils.cli.main import main
 
 NAMES = ["05_means_mnist", "04_auc_heatmap_mnist", "02_diagram_basic", "01_examples_mnist",
          "04_auc_vs_contamination_mnist", "04_auc_vs_contamination_mnist_vae-mse"]
@@ -53,7 +53,7 @@ def _slide_texts(slide) -> str:
 
 def test_the_deck_follows_the_thesis_order_with_caption_settings_and_source(smoke_figures,
                                                                             tmp_path):
-    from aeutils.slides import build_deck
+    from aeutils.report.slides import build_deck
 
     out = build_deck("smoke", figures=smoke_figures, out=tmp_path / "deck.pptx")
     again = build_deck("smoke", figures=smoke_figures, out=tmp_path / "again.pptx")
@@ -84,7 +84,7 @@ def test_the_deck_follows_the_thesis_order_with_caption_settings_and_source(smok
 
 
 def test_a_curve_that_peaked_early_says_so():
-    from aeutils.slides import _epoch_sentence
+    from aeutils.report.slides import _epoch_sentence
 
     assert _epoch_sentence("x", {"1": 0.9, "20": 0.98, "200": 0.97}) == (
         "x: mean AUC peaks at epoch 20 (0.9800) and ends at 0.9700 at epoch 200.")

@@ -1,4 +1,4 @@
-"""``aeutils.ssim.ssim`` against the reference ``piq.ssim``: values, gradients, edge cases."""
+"""``aeutils.detectors.ssim.ssim`` against the reference ``piq.ssim``: values, gradients, edge cases."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import piq
 import pytest
 import torch
 
-from aeutils.ssim import _band, ssim
+from aeutils.detectors.ssim import _band, ssim
 
 # float64 removes rounding noise, so the two implementations must agree to far better than
 # the 1e-5 requirement. In float32 both carry rounding error in the variances
@@ -209,7 +209,7 @@ def test_cuda_matches_cpu(monkeypatch):
     """In IEEE float32 on both devices. The banded filter is a matmul, so TF32 (which any
     earlier "fp32" training call in the process switches on) would round its products to
     10 bits: on an H200 that moved SSIM by 5.3e-5 and failed this bound."""
-    from aeutils.train import configure_device
+    from aeutils.detectors.training import configure_device
 
     for flags in (torch.backends.cuda.matmul, torch.backends.cudnn):
         monkeypatch.setattr(flags, "allow_tf32", flags.allow_tf32)  # restored afterwards
@@ -228,7 +228,7 @@ def test_cuda_matches_cpu(monkeypatch):
 
 @pytest.mark.parametrize("channels", [1, 3])
 def test_ssim_map_mean_is_ssim(channels):
-    from aeutils.ssim import ssim_map
+    from aeutils.detectors.ssim import ssim_map
 
     g = torch.Generator().manual_seed(0)
     x = torch.rand(2, channels, 28, 28, generator=g)

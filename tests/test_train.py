@@ -5,7 +5,12 @@ import torch
 
 from aeutils.config import RunConfig
 from aeutils.data import make_split
-from aeutils.train import MaskedAdam, TrainingDivergedError, member_state, train_autoencoders
+from aeutils.detectors.training import (
+    MaskedAdam,
+    TrainingDivergedError,
+    member_state,
+    train_autoencoders,
+)
 
 
 def test_masked_adam_matches_torch_adam():
@@ -61,7 +66,7 @@ def test_checkpoints_and_loss_decreases(grey_data):
 
 
 def test_diverging_loss_stops_with_clear_error(grey_data, monkeypatch):
-    import aeutils.train as tr
+    import aeutils.detectors.training as tr
 
     real_build = tr.build_model
 
@@ -87,7 +92,7 @@ def test_seeded_training_is_deterministic(grey_data):
 
 def test_fused_and_public_adam_give_the_same_trajectory(grey_data, monkeypatch):
     """The private fused kernel (when it works) and the public fallback train alike."""
-    from aeutils import train as tr
+    from aeutils.detectors import training as tr
 
     if not tr._fused_adam_works():  # e.g. torch 2.2 has the kernel, but not on the CPU
         pytest.skip(f"torch {torch.__version__}: the fused kernel is not usable, the public path runs")
@@ -101,7 +106,7 @@ def test_fused_and_public_adam_give_the_same_trajectory(grey_data, monkeypatch):
 
 
 def test_a_missing_or_changed_fused_kernel_falls_back(monkeypatch):
-    from aeutils import train as tr
+    from aeutils.detectors import training as tr
 
     monkeypatch.delattr(torch, "_fused_adam_")
     assert not tr._fused_adam_works()
@@ -114,8 +119,8 @@ def test_a_missing_or_changed_fused_kernel_falls_back(monkeypatch):
 
 
 def test_scoring_no_images_gives_empty_scores():
-    from aeutils.models import build_model
-    from aeutils.train import score_images
+    from aeutils.detectors.networks import build_model
+    from aeutils.detectors.training import score_images
 
     net = build_model("basic", (1, 8, 8), [0, 1])
     empty = torch.zeros(0, 1, 8, 8, dtype=torch.uint8)

@@ -13,7 +13,6 @@ import pandas as pd
 import seaborn as sns
 from matplotlib import colors, patches, ticker
 
-from .. import reference
 from .style import (
     CHANCE,
     MIN_PT,
@@ -205,7 +204,7 @@ def auc_vs_epoch(curve: pd.DataFrame, label: str, note: str = "") -> plt.Figure:
 
     ``curve`` has columns ``config``, ``epoch``, ``auc``, ``model`` and ``loss``.
     """
-    from ..losses import LOSSES
+    from ..detectors.losses import LOSSES
 
     models = list(dict.fromkeys(curve["model"]))
     losses = sorted(dict.fromkeys(curve["loss"]),
@@ -354,7 +353,8 @@ def _class_dots(ax, long: pd.DataFrame, x: np.ndarray, hollow: bool) -> None:
 def mean_auc_by_protocol(table: pd.DataFrame, label: str, title: str = "",
                          settings: Mapping[tuple[str, str], str] | None = None) -> plt.Figure:
     """Each row's mean AUC as a dot, a panel per protocol (``table`` from
-    :func:`aeutils.report.comparison_table`, or any frame with method, protocol, mean).
+    :func:`aeutils.report.comparison_table`, or any frame with method, protocol, mean; a
+    boolean ``quoted`` column marks rows taken from papers).
 
     Colour means the method, as everywhere; the protocol is the panel. Rows measured here
     (filled) come first, rows quoted from papers (hollow) below a rule, so the two are
@@ -362,7 +362,8 @@ def mean_auc_by_protocol(table: pd.DataFrame, label: str, title: str = "",
     were made (see :func:`per_class_bars`)."""
     table, foot = _marked(table, settings)
     t = table.dropna(subset=["mean"])
-    t = t.assign(quoted=reference.quoted(t)).sort_values("quoted", kind="stable")
+    t = t.assign(quoted=t["quoted"] if "quoted" in t else False).sort_values("quoted",
+                                                                            kind="stable")
     t = t.reset_index(drop=True)
     protocols = list(dict.fromkeys(t["protocol"]))
     sizes = [int((t["protocol"] == p).sum()) + 1 for p in protocols]

@@ -10,7 +10,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib import patches
 
-from ..ssim import ssim_map
+from ..detectors.ssim import ssim_map
 from .style import MIN_PT, SLIDE, _as_float, _show
 
 

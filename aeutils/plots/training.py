@@ -17,7 +17,7 @@ def training_curves(records: pd.DataFrame, label: str, note: str = "") -> plt.Fi
     """Mean training loss per epoch (band: min–max over classes), one panel per loss in
     the losses' order, one line per autoencoder in its colour. ``records``: final-epoch
     rows with ``loss_curve``."""
-    from ..losses import LOSSES
+    from ..detectors.losses import LOSSES
 
     rows = [{"model": r.model, "loss": r.loss, "class": r.normal_class, "epoch": e + 1, "value": v}
             for r in records.itertuples() for e, v in enumerate(r.loss_curve)]

@@ -7,15 +7,10 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .. import reference
+from ..experiments.selection import STRATEGIES
 from ..registry import AUTOENCODERS, METHOD_NOTES
-from ..selection import STRATEGIES
-from .records import (
-    CLASS_COLUMN,
-    _clean_autoencoders,
-    add_config,
-    same_dataset,
-)
+from . import reference
+from .records import CLASS_COLUMN, _clean_autoencoders, add_config, same_dataset
 from .thesis import best_per_class, best_single_config, validation_selected
 
 
@@ -327,7 +322,7 @@ def _seed_stats(records: pd.DataFrame) -> dict:
     """Seeds, mean ± std over seeds of the class-mean test AUC, and classes of ``records``;
     ``even``: every class ran on every seed (else the seeds' class-means average different
     classes, and their std says little: a grid still running)."""
-    from ..selection import seed_summary
+    from ..experiments.selection import seed_summary
 
     summary = seed_summary(records.to_dict("records")).set_index("normal_class")
     seeds = records.groupby("normal_class")["seed"].agg(frozenset)

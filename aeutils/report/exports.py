@@ -12,24 +12,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..experiments.store import ResultsStore, on_accelerator
 from ..files import atomic_write
-from ..results import ResultsStore, on_accelerator
-from .records import (
-    final_records,
-)
+from .records import final_records
 
 
 # --- profiles, numbers and exports ----------------------------------------------------
 def block_names(profile: str) -> list[str]:
     """Names of the blocks of ``profile``."""
-    from ..profiles import PROFILES
+    from ..experiments.profiles import PROFILES
 
     return [b.name for b in PROFILES[profile]]
 
 
 def strategy_blocks(profile: str) -> dict[str, str]:
     """Derived selection blocks of ``profile``: block name → selection strategy."""
-    from ..profiles import PROFILES
+    from ..experiments.profiles import PROFILES
 
     return {b.name: b.strategy for b in PROFILES[profile] if b.select_from}
 
@@ -45,7 +43,7 @@ def block_records(store: ResultsStore, profile: str, datasets: Mapping[str, str]
                   name: str) -> pd.DataFrame | None:
     """Final-epoch records of the blocks ``name`` and ``name-…`` of ``profile`` (None if the
     profile has no such block); derived blocks are resolved against ``store``."""
-    from ..grid import block_group, profile_configs
+    from ..experiments.grid import block_group, profile_configs
 
     names = block_group(profile, name)
     if not names:
@@ -58,8 +56,8 @@ def profile_progress(profile: str, datasets: Mapping[str, str],
     """How much of ``profile`` ``store`` holds, and what it cost: distinct runs, runs stored
     with every checkpoint and :func:`compute_spent`, in all and per block (a run shared by
     two blocks counts in both)."""
-    from ..experiment import pending
-    from ..grid import profile_configs
+    from ..experiments.grid import profile_configs
+    from ..experiments.runs import pending
 
     def count(configs) -> dict:
         unique = list({c.key(): c for c in configs}.values())
@@ -103,7 +101,7 @@ def compute_spent(store: ResultsStore, keys: set[str]) -> dict:
 
 def profile_note(profile: str, block: str = "main") -> str:
     """E.g. ``quick profile: 10 epochs, 2000 training images per class``."""
-    from ..grid import ALL_CLASSES, profile_blocks
+    from ..experiments.grid import ALL_CLASSES, profile_blocks
     from ..registry import AUTOENCODERS, LOSSES
 
     b = profile_blocks(profile, [block])[0] if block in block_names(profile) else \

@@ -8,14 +8,14 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import torch
 
-from ..models import build_model
+from ..detectors.networks import build_model
 
 
 # --- models and losses ---------------------------------------------------------------
 def layer_table(model: str, shape: Sequence[int], hidden: Sequence[int] | None = None,
                 latent_dim: int = 32) -> pd.DataFrame:
     """Layers of autoencoder ``model`` for images of ``shape``: output shape, size, parameters."""
-    from ..models import EnsembleConv2d, EnsembleLinear
+    from ..detectors.networks import EnsembleConv2d, EnsembleLinear
 
     net = build_model(model, shape, [0], hidden, latent_dim).eval()
     rows = [{"layer": "input", "kind": "image", "output": "×".join(map(str, shape)),
@@ -66,7 +66,7 @@ def perturbations(image: torch.Tensor, seed: int = 0) -> dict[str, torch.Tensor]
 
 def loss_table(image: torch.Tensor, perturbed: Mapping[str, torch.Tensor]) -> pd.DataFrame:
     """The five losses (as per-sample scores) between ``image`` and each perturbed copy."""
-    from ..losses import LOSSES, per_sample_loss
+    from ..detectors.losses import LOSSES, per_sample_loss
 
     x = image.float()[None]
     rows = {}

@@ -6,11 +6,11 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from .. import reference
 from ..config import RunConfig
-from ..data import dataset_identity
-from ..models import MODELS
-from ..results import ResultsStore
+from ..data.datasets import dataset_identity
+from ..detectors.networks import MODELS
+from ..experiments.store import ResultsStore
+from . import reference
 
 CLASS_COLUMN = "normal_class"
 
@@ -76,7 +76,7 @@ def _clean_autoencoders(df: pd.DataFrame, dataset: str | None) -> pd.DataFrame:
 
 
 def _config_order(configs: Iterable[str]) -> list[str]:
-    from ..losses import LOSSES
+    from ..detectors.losses import LOSSES
 
     def rank(c: str) -> tuple:
         m, _, loss = c.partition("/")

@@ -7,14 +7,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .. import reference
-from .records import (
-    CLASS_COLUMN,
-    _clean_autoencoders,
-    _config_order,
-    add_config,
-    same_dataset,
-)
+from . import reference
+from .records import CLASS_COLUMN, _clean_autoencoders, _config_order, add_config, same_dataset
 
 
 # --- the thesis's tables -------------------------------------------------------------
@@ -280,7 +274,7 @@ def thesis_numbers(best: pd.DataFrame, single: Mapping, table: pd.DataFrame) -> 
 
 def roc_panels(store, best: pd.DataFrame, class_names: Sequence[str]) -> dict:
     """``label → (fpr, tpr, auc)`` for the best configuration of each class (stored scores)."""
-    from ..metrics import roc_points
+    from ..detectors.metrics import roc_points
 
     curves = {}
     for r in best.to_dict("records"):

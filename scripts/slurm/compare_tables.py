@@ -2,7 +2,7 @@
 
     python scripts/slurm/compare_tables.py MERGED.jsonl SINGLE.jsonl [--tol 1e-4]
 
-A thin wrapper around :func:`aeutils.results.compare_stores` (the comparison that
+A thin wrapper around :func:`aeutils.experiments.store.compare_stores` (the comparison that
 ``make reproduce`` also ends with). Exit status 0 when both tables hold exactly the
 same (key, epoch) pairs and every |AUC| and |validation AUC| difference is at most
 ``--tol``; 1 otherwise.
@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from aeutils.results import ResultsStore, compare_stores
+from aeutils.experiments.store import ResultsStore, compare_stores
 
 
 def main(argv: list[str] | None = None) -> int:

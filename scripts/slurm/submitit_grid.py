@@ -4,7 +4,7 @@ that merges the shard tables and runs the derived (selection) blocks unsharded.
     pip install submitit        # not a dependency of aeutils; any environment the nodes see
     python scripts/slurm/submitit_grid.py --profile smoke --shards 4 --out /tmp/aeutils-submitit
 
-The tasks call ``aeutils``'s own CLI entry point (``aeutils.__main__.main``) in the
+The tasks call ``aeutils``'s own CLI entry point (``aeutils.cli.main.main``) in the
 interpreter that runs this script, so it must be importable on the compute nodes (a
 shared filesystem, the same virtualenv). On a GPU cluster: ``--gpus 1 --device cuda``
 (plus ``--partition`` as your site requires). The merged table ends up in
@@ -24,7 +24,7 @@ from pathlib import Path
 def run_grid(argv: list[str]) -> str:
     """One ``aeutils`` CLI call on a compute node; raises on a non-zero exit."""
     os.environ.setdefault("OMP_NUM_THREADS", os.environ.get("SLURM_CPUS_PER_TASK", "1"))
-    from aeutils.__main__ import main
+    from aeutils.cli.main import main
 
     print("aeutils " + " ".join(argv), flush=True)
     rc = main(argv)
@@ -36,7 +36,7 @@ def run_grid(argv: list[str]) -> str:
 def merge_and_finish(output: str, inputs: list[str], grid_argv: list[str]) -> str:
     """Merge the shard tables into ``output``, then run the profile unsharded on it
     (only what the shards could not train: derived blocks)."""
-    from aeutils.results import ResultsStore
+    from aeutils.experiments.store import ResultsStore
 
     added = ResultsStore(output).merge(inputs)
     print(f"merged {added} new records into {output}", flush=True)

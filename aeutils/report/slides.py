@@ -201,7 +201,7 @@ def build_deck(profile: str, figures: str | Path | None = None,
     pptx = _pptx()
     from pptx.util import Inches
 
-    from .plots import read_manifest
+    from ..plots import read_manifest
 
     folder = Path(figures or Path("figures") / profile)
     manifest = read_manifest(folder)

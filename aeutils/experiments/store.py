@@ -36,10 +36,11 @@ except ImportError:  # not POSIX: appends are still single writes, but unlocked
 import numpy as np
 import pandas as pd
 
-from .config import RunConfig
-from .errors import StoreError
-from .files import atomic_write
-from .registry import ConfigError
+from ..config import RunConfig
+from ..errors import StoreError
+from ..files import atomic_write
+from ..provenance import ROOT
+from ..registry import ConfigError
 
 
 def default_path() -> Path:
@@ -398,7 +399,7 @@ def on_accelerator(record: dict) -> bool:
 
 def shipped_path(profile: str) -> Path:
     """Where the repository ships the results store of ``profile``."""
-    return Path(__file__).resolve().parent.parent / "results" / profile / "results.jsonl"
+    return ROOT / "results" / profile / "results.jsonl"
 
 
 def compare_stores(mine: ResultsStore, shipped: ResultsStore, tolerance: float = 1e-3,

@@ -25,8 +25,8 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from .config import ConfigError, RunConfig
-from .data import (
+from ..config import ConfigError, RunConfig
+from ..data.datasets import (
     Split,
     dataset_identity,
     display_name,
@@ -35,14 +35,14 @@ from .data import (
     test_subset,
     to_float,
 )
-from .detector import config_detector
-from .metrics import evaluate
-from .models import build_model
-from .provenance import git_state
-from .results import ResultsStore, writing
-from .runtime import cpu_model
-from .train import group_signature, member_state, pick_device, train_autoencoders
-from .version import __version__
+from ..detectors.base import config_detector
+from ..detectors.metrics import evaluate
+from ..detectors.networks import build_model
+from ..detectors.training import group_signature, member_state, pick_device, train_autoencoders
+from ..provenance import git_state
+from ..runtime import cpu_model
+from ..version import __version__
+from .store import ResultsStore, writing
 
 
 def make_record(config: RunConfig, epoch: int, metrics: dict, split: Split, **extra) -> dict:
@@ -164,7 +164,7 @@ def log_line(message: str) -> None:
 def preflight(configs: Sequence[RunConfig]) -> None:
     """Check every config against its data before anything trains or any bar is drawn:
     dataset readable, class present, split feasible, image size fits the model."""
-    from .data import check_split, load_dataset
+    from ..data.datasets import check_split, load_dataset
 
     for c in configs:
         data = load_dataset(c.dataset)

@@ -65,7 +65,7 @@ def notebook_markdown(path: str | os.PathLike, figures: Path, folder: Path) -> s
 def _portable(text: str) -> str:
     """Machine-specific paths made portable: the checkout's root becomes relative, the
     data folder ``$AEUTILS_DATA``, so a render on another machine gives the same text."""
-    from .data import data_root
+    from ..data.datasets import data_root
 
     text = text.replace(f"{data_root().resolve()}/", "$AEUTILS_DATA/")
     return text.replace(f"{REPO_ROOT}/", "")

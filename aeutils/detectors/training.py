@@ -22,12 +22,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from .config import RunConfig
-from .data import Split
-from .errors import TrainingDivergedError  # noqa: F401  (re-exported)
+from ..config import RunConfig
+from ..data.datasets import Split
+from ..errors import TrainingDivergedError  # noqa: F401  (re-exported)
+from ..registry import DEFAULT_PRECISION, PRECISIONS, ConfigError, choice_error
 from .losses import per_sample_loss, per_sample_score
-from .models import build_model
-from .registry import DEFAULT_PRECISION, PRECISIONS, ConfigError, choice_error
+from .networks import build_model
 
 Tensor = torch.Tensor
 

@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
-from .data import dataset_identity
-from .registry import AUTOENCODERS, choice_error
-from .results import ResultsStore
+from ..data.datasets import dataset_identity
+from ..registry import AUTOENCODERS, choice_error
+from .store import ResultsStore
 
 NORMALISATIONS: dict[str, str] = {
     "validation": "each member's test scores minus the mean score of its validation normals, "

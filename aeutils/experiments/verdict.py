@@ -14,7 +14,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from ..provenance import ROOT
+
 AGREEMENT = ROOT / "benchmarks" / "results"
 
 

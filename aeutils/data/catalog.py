@@ -11,9 +11,9 @@ import hashlib
 import os
 from pathlib import Path
 
-from .errors import BadDataError, DataNotFoundError  # noqa: F401  (re-exported)
-from .files import atomic_write
-from .registry import choice_error
+from ..errors import BadDataError, DataNotFoundError  # noqa: F401  (re-exported)
+from ..files import atomic_write
+from ..registry import choice_error
 
 FOLDER_PREFIX = "folder:"
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"}

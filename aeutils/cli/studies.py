@@ -9,7 +9,7 @@ from __future__ import annotations
 
 
 def _grid(args: list[str]) -> None:
-    from .__main__ import main as cli
+    from .main import main as cli
 
     if cli(["grid", *args]) != 0:
         raise SystemExit(f"training failed: python -m aeutils grid {' '.join(args)}")
@@ -20,10 +20,10 @@ def run_proxy_study(dataset: str, profile: str, block: str, stands_for: str, res
     """Train ``block`` of ``profile`` on ``dataset`` in place of ``stands_for``, then
     study each label-free criterion against the test labels of that held-out dataset
     (:func:`aeutils.selection.proxy_study`)."""
-    from .data import display_name
-    from .grid import profile_blocks
-    from .results import ResultsStore
-    from .selection import LABEL_FREE, proxy_study
+    from ..data.datasets import display_name
+    from ..experiments.grid import profile_blocks
+    from ..experiments.selection import LABEL_FREE, proxy_study
+    from ..experiments.store import ResultsStore
 
     _grid(["--profile", profile, "--block", block, "--dataset-map", f"{stands_for}={dataset}",
            "--results", results, "--keep-scores", "none", "--workers", str(workers),
@@ -39,9 +39,9 @@ def run_proxy_study(dataset: str, profile: str, block: str, stands_for: str, res
 def run_svdd_budget(results: str, base: str, workers: int, dataset: str = "mnist") -> dict:
     """Train the ``svdd-budget`` profile, then compare its Deep SVDD runs with those of
     the store ``base`` and the paper's per-class numbers (:func:`aeutils.report.budget_check`)."""
-    from .reference import literature_per_class
-    from .report import budget_check, compute_spent
-    from .results import ResultsStore
+    from ..experiments.store import ResultsStore
+    from ..report import budget_check, compute_spent
+    from ..report.reference import literature_per_class
 
     _grid(["--profile", "svdd-budget", "--results", results, "--keep-scores", "none",
            "--workers", str(workers), "--no-progress"])

@@ -31,9 +31,9 @@ from sklearn.ensemble import IsolationForest
 from sklearn.neighbors import NearestNeighbors
 from sklearn.svm import OneClassSVM
 
-from ..data import to_float
-from ..detector import BaseDetector
+from ..data.datasets import to_float
 from ..registry import ConfigError
+from .base import BaseDetector
 
 
 def flatten(x: torch.Tensor) -> np.ndarray:

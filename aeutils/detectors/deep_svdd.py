@@ -57,10 +57,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..data import to_float
-from ..detector import BaseDetector
+from ..data.datasets import to_float
 from ..registry import ConfigError
-from ..train import TrainingDivergedError, configure_device
+from .base import BaseDetector
+from .training import TrainingDivergedError, configure_device
 
 Tensor = torch.Tensor
 MNIST_CHANNELS = (8, 4)

@@ -20,8 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..registry import AUTOENCODERS, DEFAULT_HIDDEN, choice_error, resolve
 from .losses import kl_divergence
-from .registry import AUTOENCODERS, DEFAULT_HIDDEN, choice_error, resolve
 
 Tensor = torch.Tensor
 Shape = tuple[int, int, int]

@@ -18,8 +18,8 @@ import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .config import DEFAULT_CHECKPOINTS, ConfigError, RunConfig, choice_error
-from .registry import AUTOENCODERS, BASELINES, LOSSES, REPORTED_STRATEGIES
+from ..config import DEFAULT_CHECKPOINTS, ConfigError, RunConfig, choice_error
+from ..registry import AUTOENCODERS, BASELINES, LOSSES, REPORTED_STRATEGIES
 
 ALL_CLASSES = tuple(range(10))
 # The classical detectors on pixels (scikit-learn): named, not derived from ONE_SHOT, since
@@ -60,7 +60,7 @@ class Block:
         if self.select_from:
             raise ConfigError(f"block {self.name!r} is derived from {self.select_from!r}: "
                               "use profile_configs(..., store=...)")
-        from .data import resolve_dataset  # here: it imports torch
+        from ..data.datasets import resolve_dataset  # here: it imports torch
 
         dataset_map = dataset_map or {}
         out: dict[str, RunConfig] = {}  # by key: baselines ignore the loss axis

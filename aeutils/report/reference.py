@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .registry import PROTOCOLS
+from ..registry import PROTOCOLS
 
 # The protocols aeutils runs are registered in aeutils.registry; the literature adds one
 # that it quotes but cannot run (a supervised classifier, not a one-class detector).

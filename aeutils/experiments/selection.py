@@ -30,10 +30,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .config import RunConfig
-from .data import dataset_identity
-from .registry import AUTOENCODERS, REPORTED_STRATEGIES, choice_error
-from .synthetic import KINDS
+from ..config import RunConfig
+from ..data.corruptions import KINDS
+from ..data.datasets import dataset_identity
+from ..registry import AUTOENCODERS, REPORTED_STRATEGIES, choice_error
 
 CANDIDATE_FIELDS = ["dataset_id", "model", "loss", "score", "hidden", "latent_dim", "lr",
                     "batch_size", "max_train", "max_test", "protocol", "contamination",

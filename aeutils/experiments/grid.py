@@ -17,16 +17,9 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from .config import ConfigError, RunConfig
-from .data import resolve_dataset
-from .experiment import (
-    batch_order,
-    batched_groups,
-    log_line,
-    pending,
-    run_configs,
-    training_groups,
-)
+from ..config import ConfigError, RunConfig
+from ..data.datasets import resolve_dataset
+from ..registry import DEFAULT_PRECISION
 from .profiles import (  # noqa: F401  (re-exported: the grid's public names)
     ALL_CLASSES,
     CLASSICAL,
@@ -38,9 +31,9 @@ from .profiles import (  # noqa: F401  (re-exported: the grid's public names)
     profile_datasets,
     selection_blocks,
 )
-from .registry import DEFAULT_PRECISION
-from .results import ResultsStore
+from .runs import batch_order, batched_groups, log_line, pending, run_configs, training_groups
 from .selection import CriterionMissing, select, selected_configs
+from .store import ResultsStore
 
 
 def profile_configs(profile: str, dataset_map: Mapping[str, str] | None = None,

@@ -17,14 +17,16 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..provenance import ROOT
+
 DEFAULT_DATASETS = ("mnist", "cifar10")
-REPO_ROOT = Path(__file__).resolve().parent.parent  # the checkout holding ``aeutils``
+REPO_ROOT = ROOT  # the checkout holding ``aeutils``
 
 
 def dataset_map(entries: Iterable[str] | str) -> dict[str, str]:
     """``["mnist", "cifar10=folder:x"]`` → ``{"mnist": "mnist", "cifar10": "folder:x"}``
     (logical name → what to load, in the given order; a space-separated string works too)."""
-    from .registry import ConfigError
+    from ..registry import ConfigError
 
     if isinstance(entries, str):
         entries = entries.split()
@@ -62,7 +64,7 @@ class Notebook:
 
     def label(self, key: str) -> str:
         """The display label of dataset ``key`` (e.g. "CIFAR-10 (JPEG copy)")."""
-        from .data import display_name
+        from ..data.datasets import display_name
 
         return display_name(self.datasets[key])
 
@@ -70,7 +72,7 @@ class Notebook:
                 **overrides) -> list:
         """The profile's configs of block group ``group`` (or ``blocks``) on this notebook's
         datasets only (derived blocks: once the store holds their source)."""
-        from .grid import block_group, profile_configs
+        from ..experiments.grid import block_group, profile_configs
 
         if group is not None:
             blocks = block_group(self.profile, group)
@@ -81,7 +83,7 @@ class Notebook:
 
     def write(self) -> Path:
         """Write the numbers file (``<figures>/numbers/<notebook>_numbers.json``)."""
-        from .report import write_numbers
+        from ..report import write_numbers
 
         return write_numbers(self.numbers, self.name, numbers_folder(self.figures))
 
@@ -120,10 +122,10 @@ def notebook_setup(name: str, profile: str, datasets: Iterable[str] | str = DEFA
     paths mean the same as for the CLI), save figures into ``figures``, apply the plot
     style, resolve (and with ``load``, load once, so a missing dataset stops the notebook
     here with its one-line fix) the datasets, and open the results store."""
-    from . import plots, report
-    from .data import load_dataset, resolve_dataset
-    from .grid import profile_blocks
-    from .results import ResultsStore
+    from .. import plots, report
+    from ..data.datasets import load_dataset, resolve_dataset
+    from ..experiments.grid import profile_blocks
+    from ..experiments.store import ResultsStore
 
     profile_blocks(profile)  # an unknown profile fails here, with the choices
     os.chdir(REPO_ROOT)  # first: relative paths are the repository's, as for the CLI

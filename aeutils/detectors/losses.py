@@ -19,7 +19,7 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
-from .registry import LOSS_TERMS, LOSSES, SCORES, choice_error, loss_terms, resolve
+from ..registry import LOSS_TERMS, LOSSES, SCORES, choice_error, loss_terms, resolve
 from .ssim import ssim
 
 Tensor = torch.Tensor

@@ -15,17 +15,17 @@ from dataclasses import replace
 
 import numpy as np
 
-from .catalog import dataset_identity, resolve_dataset
-from .config import RunConfig
-from .registry import ConfigError
-from .results import ResultsStore, on_accelerator
+from ..config import RunConfig
+from ..data.catalog import dataset_identity, resolve_dataset
+from ..registry import ConfigError
+from .store import ResultsStore, on_accelerator
 
 
 def dataset_digest(name: str) -> str:
     """``NAME IDENTITY pixels-sha256:…``: the key identity of dataset ``name`` on this
     machine and a SHA-256 of its decoded pixels and labels. Equal lines on two machines
     mean the same images under the same keys."""
-    from .data import load_dataset
+    from ..data.datasets import load_dataset
 
     resolved = resolve_dataset(name)
     data = load_dataset(resolved)
@@ -66,7 +66,7 @@ def compare_group(store: ResultsStore, configs: list[RunConfig], epochs: int,
     """Retrain the first ``epochs`` epochs on the CPU; AUC pairs at the shared checkpoints.
     Runs with no checkpoint within those epochs (a selected run stores only its picked
     epoch) have nothing to compare and are left out."""
-    from .experiment import run_configs
+    from .runs import run_configs
 
     configs = [c for c in configs if any(e <= epochs for e in c.eval_epochs)]
     if not configs:
