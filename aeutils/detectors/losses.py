@@ -14,7 +14,7 @@ that is tested against ``piq.ssim`` and is several times faster. As a loss it is
 from __future__ import annotations
 
 import functools
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
