@@ -179,7 +179,9 @@ def test_headline_gains_a_row_per_profile_with_a_label_free_pick(tmp_path):
     (evaluation / "04_evaluation_numbers.json").write_text(json.dumps(
         {"mnist": {"thesis_table": table, "mean_auc_per_config": {"basic/bce+ssim": 0.96852}}}))
     text = documents.headline(tmp_path, "thesis", "compare")
-    assert "| best of the 15 configurations per class, picked on test | 0.9505 | 0.9742 | – | – |" in text
+    assert ("| best of the 15 configurations per class at epoch 200, picked on test (thesis: the "
+            "mean of its per-class rows) | 0.9505 | 0.9742 | – | – |") in text
+    assert "| CIFAR-10: thesis | CIFAR-10 (JPEG copy): here |" in text
     assert "| 0.9346 (basic/bce+ssim) | 0.9726 (vae/mse) |" in text
     assert "| 0.9346 (basic/bce+ssim) | 0.9685 (basic/bce+ssim) |" in text
     assert "without anomaly labels" not in text
@@ -287,7 +289,30 @@ def test_ensemble_table_says_when_its_members_scores_are_a_reruns(tmp_path):
          "max_abs_diff": 0.0153, "float_noise": 0.0123, "beyond_float_noise": 2,
          "worst": "MNIST vae/mse class 8 epoch 10", "tolerance": 0.03}))
     noted = documents.ensemble(tmp_path, "p")
-    assert noted.startswith(plain.rstrip("\n")) and "re-run of the search (commit abc1234" in noted
-    assert "0.0007 on average and 0.0153 at most (400 (run, epoch) pairs, 80 identical; 2 of " \
-           "them beyond the float noise of 0.0123 measured between devices, the most MNIST " \
-           "vae/mse class 8 epoch 10)" in noted
+    assert noted.startswith(plain.rstrip("\n")) and "re-run of the search on another CPU host (commit abc1234" in noted
+    assert "0.0007 on average and 0.0153 at most (400 (run, epoch) pairs, 80 identical; 2 " \
+           "further apart than GPU- and CPU-trained runs (0.0123), the most MNIST vae/mse " \
+           "class 8 epoch 10)" in noted
+    assert "one of the measurements behind the float-noise tolerance" in noted
+
+
+def test_float_noise_block_states_the_tolerance_make_reproduce_uses(tmp_path):
+    """The float-noise block names the largest difference of every agreement check, and its
+    tolerance is the one the verdict of a reproduction reads (the largest of them)."""
+    from aeutils.experiments.verdict import float_noise_tolerance
+
+    assert "No agreement check" in documents.float_noise(tmp_path)
+    (tmp_path / "benchmarks/results").mkdir(parents=True)
+    (tmp_path / "results/p").mkdir(parents=True)
+    device = tmp_path / "benchmarks/results/device_agreement.json"
+    device.write_text(json.dumps({"groups": {"a": {"max_abs_diff": 0.0119},
+                                             "b": {"max_abs_diff": 0.0071}}}))
+    rerun = tmp_path / "results/p/rerun_scores.json"
+    rerun.write_text(json.dumps({"max_abs_diff": 0.02864, "float_noise": 0.0119}))
+    text = documents.float_noise(tmp_path)
+    assert "differ by at most 0.0286, the largest" in text
+    assert "| GPU against CPU | `benchmarks/results/device_agreement.json` | 0.0119 |" in text
+    assert "| one CPU host against another | `results/p/rerun_scores.json` | 0.0286 |" in text
+    assert max(float_noise_tolerance(device), float_noise_tolerance(rerun)) == 0.02864
+    assert missing_numbers(text.replace("benchmarks/", f"{tmp_path}/benchmarks/")
+                           .replace(" results/", f" {tmp_path}/results/")) == []

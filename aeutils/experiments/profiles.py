@@ -148,7 +148,7 @@ PROFILES: dict[str, list[Block]] = {
     # same images over three seeds (GANomaly at its paper's 15 epochs, Deep SVDD below its
     # paper's budget, to a shown plateau of its test AUC; the svdd-budget profile measures
     # what that costs), both protocols, whole test sets. About 10 machine-hours estimated on
-    # a 2-core CPU (docs/performance.md); it took 19.5 CPU-hours.
+    # a 2-core CPU (docs/performance.md); docs/results.md gives what it took.
     "compare": [
         Block("main-mnist", datasets=("mnist",), models=("basic", "vae"), epochs=30,
               checkpoints=(5, 10, 20, 30)),

@@ -9,7 +9,9 @@ of the documents is typed by hand: after ``make figures PROFILE=thesis``
     python -m aeutils tables --check   # change nothing; exit 1 naming each stale block
 
 Every table begins with the ``numbers-from`` marker that ``tests/test_readme_numbers.py``
-checks: each decimal number in it must be in the files the marker names.
+checks: each decimal number in it must be in the files the marker names. The prose around
+the blocks is checked by ``tests/test_doc_numbers.py``: each of its decimals must be in a
+numbers file or among the thesis's and the literature's numbers (``report.reference``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..config import ConfigError
+from ..experiments.verdict import float_noise_tolerance
 from .exports import markdown_table
 from .findings import selection_complete
 from .records import config_name
@@ -76,7 +79,7 @@ def _avg_row(rows: list[dict]) -> dict:
 
 
 HEADLINE_HEADER = ["mean test AUC over the 10 classes", "MNIST: thesis", "MNIST: here",
-                   "CIFAR-10: thesis", "CIFAR-10: here"]
+                   "CIFAR-10: thesis", "CIFAR-10 (JPEG copy): here"]
 
 
 def _protocol_rows(evaluation: dict) -> list[list[str]]:
@@ -99,8 +102,9 @@ def _protocol_rows(evaluation: dict) -> list[list[str]]:
                             f"{_fmt(avg['our_auc'])} ({ours_single})"]
         cells["avg"] += [f"{_fmt(avg['thesis_auc'])} ({thesis_config})",
                          f"{_fmt(ours_avg) or '–'} ({thesis_config})"]
-    return [["best of the 15 configurations per class, picked on test", *cells["best"]],
-            ["best single configuration, picked on test (the thesis's AVG row)",
+    return [["best of the 15 configurations per class at epoch 200, picked on test (thesis: the "
+             "mean of its per-class rows)", *cells["best"]],
+            ["best single configuration at epoch 200, picked on test (the thesis's AVG row)",
              *cells["single"]],
             ["the thesis's AVG-row configuration, run here", *cells["avg"]]]
 
@@ -211,8 +215,8 @@ def progress(root: Path, profile: str) -> str:
         text += (f" Training and scoring them took {spent['cpu_hours']:.1f} CPU-hours (core-hours: "
                  f"the process CPU time that the records carry")
         if spent["runs_estimated"]:
-            text += (f"; {spent['runs_estimated']} runs stored before records carried it count "
-                     f"their training wall time × threads, {spent['estimated_cpu_hours']:.1f} of "
+            text += (f"; {spent['runs_estimated']} runs whose records lack it count their "
+                     f"training wall time × threads, {spent['estimated_cpu_hours']:.1f} of "
                      f"those hours")
         text += ")."
     if spent and spent.get("accelerator_runs"):
@@ -343,6 +347,11 @@ def comparison(root: Path, profile: str) -> str:
     return _table(path, header, rows)
 
 
+# The best a search holds on test, over every configuration × checkpoint epoch: not the
+# thesis's epoch-200 numbers of the headline and the thesis tables.
+BEST_ON_TEST = ["best config and epoch on test", "best config and epoch per class on test"]
+
+
 def optimism(root: Path, profile: str) -> str:
     """Each strategy's pick against the best on test, same candidates and seed (notebook 05)."""
     path = COMPARISON.format(profile=profile)
@@ -350,8 +359,8 @@ def optimism(root: Path, profile: str) -> str:
     found = [(ds, o) for ds in DATASETS for o in numbers.get(ds, {}).get("optimism", [])]
     if not found:
         return f"*No complete search of the `{profile}` profile is stored yet* (`{path}`).\n"
-    header = ["dataset", "strategy", "its pick", "its test AUC", "best single config on test",
-              "optimism", "best per class on test", "optimism", "candidates"]
+    header = ["dataset", "strategy", "its pick", "its test AUC", *BEST_ON_TEST[:1], "optimism",
+              *BEST_ON_TEST[1:], "optimism", "candidates"]
     rows = [[DATASETS[ds], o["strategy"], f"{o['model']}/{o['loss']}, epoch {o['epoch']}",
              _fmt(o["test_auc"]), _fmt(o["best_single_on_test"]), _fmt(o["gap_single"]),
              _fmt(o["best_per_class_on_test"]), _fmt(o["gap_per_class"]), str(o["candidates"])]
@@ -365,7 +374,7 @@ def ensemble(root: Path, profile: str) -> str:
     path = COMPARISON.format(profile=profile)
     numbers = _load(root, path)
     header = ["dataset", "scorer", "epoch", "members", "classes", "mean test AUC",
-              "label-free pick", "best single config on test", "best per class on test"]
+              "label-free pick", *BEST_ON_TEST]
     rows = []
     for ds in DATASETS:
         picks = {o["strategy"]: o for o in numbers.get(ds, {}).get("optimism", [])}
@@ -388,14 +397,16 @@ def _rerun_note(root: Path, profile: str) -> str:
         return ""
     r = json.loads(path.read_text())
     beyond = r.get("beyond_float_noise", 0)
-    noise = (f"within the float noise of {r['float_noise']:.4f}" if not beyond else
-             f"{beyond} of them beyond the float noise of {r['float_noise']:.4f} measured "
-             f"between devices, the most {r['worst']}")
-    return (f"\nThe members' score files come from a re-run of the search (commit {r['commit']}; "
-            f"`studies/rerun_scores.py`), since the search kept none: at the epochs above its "
-            f"test AUCs differ from the stored records by {r['mean_abs_diff']:.4f} on average "
-            f"and {r['max_abs_diff']:.4f} at most ({r['pairs']} (run, epoch) pairs, "
-            f"{r['identical']} identical; {noise}). The other columns are the stored runs'.\n")
+    device = (f"none further apart than GPU- and CPU-trained runs ({r['float_noise']:.4f})"
+              if not beyond else f"{beyond} further apart than GPU- and CPU-trained runs "
+              f"({r['float_noise']:.4f}), the most {r['worst']}")
+    return (f"\nThe members' score files come from a re-run of the search on another CPU host "
+            f"(commit {r['commit']}; `studies/rerun_scores.py`), since the search kept none: at "
+            f"the epochs above its test AUCs differ from the stored records by "
+            f"{r['mean_abs_diff']:.4f} on average and {r['max_abs_diff']:.4f} at most "
+            f"({r['pairs']} (run, epoch) pairs, {r['identical']} identical; {device}). That "
+            f"largest difference is one of the measurements behind the float-noise tolerance "
+            f"([store.md](store.md#float-noise)). The other columns are the stored runs'.\n")
 
 
 def convergence(root: Path, profile: str) -> str:
@@ -478,6 +489,26 @@ def device_agreement(root: Path, path: str = "benchmarks/results/device_agreemen
     return _table(path, header, rows)
 
 
+def float_noise(root: Path) -> str:
+    """The tolerance within which ``make reproduce`` calls two results float noise, and the
+    checks it is the largest of (:func:`aeutils.experiments.verdict.float_noise_tolerance`
+    of each file)."""
+    checks = {"GPU against CPU": sorted((root / "benchmarks/results").glob("device_agreement*.json")),
+              "one CPU host against another": sorted((root / "results").glob("*/rerun_scores.json"))}
+    rows = [[kind, f"`{f.relative_to(root)}`", _fmt(float_noise_tolerance(f))]
+            for kind, files in checks.items() for f in files]
+    if not rows:
+        return "*No agreement check is stored: only identical numbers count as agreeing.*\n"
+    tolerance = max(float(r[2]) for r in rows)
+    text = textwrap.fill(
+        f"`make reproduce` counts two test AUCs of the same configuration and epoch as float "
+        f"noise when they differ by at most {tolerance:.4f}, the largest difference measured "
+        f"between the same runs trained on two machines:", 90, break_on_hyphens=False)
+    source = " ".join(r[1].strip("`") for r in rows)
+    return text + "\n\n" + _table(source, ["same runs, trained", "check", "largest AUC difference"],
+                                   rows)
+
+
 def pretrained_weights(root: Path,
                        path: str = "results/pretrained-weights/pretrained_weights.json") -> str:
     """The pretrained baseline's weights check: the strict load, then how often CIFAR-10's
@@ -518,7 +549,7 @@ RENDERERS: dict[str, Callable[..., str]] = {
     "progress": progress, "block-hours": block_hours, "comparison": comparison,
     "convergence": convergence, "optimism": optimism, "ensemble": ensemble, "proxy-study": proxy_study,
     "device-agreement": device_agreement, "svdd-budget": svdd_budget, "fresh-clone": fresh_clone,
-    "pretrained-weights": pretrained_weights}
+    "pretrained-weights": pretrained_weights, "float-noise": float_noise}
 
 
 # --- documents -------------------------------------------------------------------------------
