@@ -181,7 +181,9 @@ def _run_all(paths: list[Path], params: dict, out_dir: Path, prune: bool) -> dic
         (out_dir / "scores-read.txt").write_text("")
         env["AEUTILS_SCORES_READ"] = str(out_dir / "scores-read.txt")
     if os.environ.get("AEUTILS_DATA"):
-        env["AEUTILS_DATA"] = _absolute(os.environ["AEUTILS_DATA"])
+        from ..data.catalog import data_root
+
+        env["AEUTILS_DATA"] = str(data_root())
     timings: dict[str, float] = {}
     with _env(**env):
         for i, path in enumerate(paths, 1):
