@@ -87,9 +87,14 @@ def test_data_models_training_and_own_data_sentences():
     text = " ".join(findings(training, "03_training"))
     assert "vae/mse (validation 0.900, test 0.950, +0.050 on test)" in text and "3.0×" in text
 
-    own = {"arrays": {"n_train": 10, "n_test": 20, "auc": 0.8, "flagged_anomalies": 0.5,
-                      "flagged_normals": 0.05}}
-    assert "ROC AUC 0.800" in findings(own, "06_your_own_data")[0]
+    own = {"folder": {"source": "folder mine", "model": "basic", "loss": "mse", "epochs": 3,
+                      "size": [32, 32], "mode": "RGB", "n_train": 10, "n_new": 20,
+                      "threshold": 0.0123, "contamination": 0.05, "n_flagged": 5}}
+    text = findings(own, "06_your_own_data")
+    assert len(text) == 1 and "flags 5 of the 20 images to check (25%)" in text[0]
+    assert "threshold 0.0123" in text[0] and "32×32 RGB" in text[0]
+    own["folder"].update(n_anomalies=8, auc=0.8, flagged_anomalies=0.5, flagged_normals=0.05)
+    assert "ROC AUC is 0.800" in findings(own, "06_your_own_data")[1]
 
 
 def test_dataset_list_maps_logical_names():

@@ -82,6 +82,10 @@ class Notebook:
         return profile_configs(self.profile, self.datasets, blocks, store=self.store,
                                only_datasets=tuple(self.datasets), **overrides)
 
+    def path(self, path: str | os.PathLike | None) -> Path | None:
+        """A path the notebook was given, as the repository's (:func:`repo_path`)."""
+        return None if path is None else repo_path(path)
+
     def export_table(self, df, name: str, caption: str = "", digits: int = 4) -> list[Path]:
         """Write table ``name`` as Markdown and LaTeX into ``<figures>/tables``."""
         from ..report import export_table
