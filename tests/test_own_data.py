@@ -125,3 +125,23 @@ def test_notebook_06_scores_a_user_folder_without_any_dataset(tmp_path, monkeypa
                    if c.cell_type == "code" for o in c.get("outputs", []))
     assert f"{d['n_flagged']} of 24 images flagged" in text
     assert not list(empty.iterdir()), "a dataset was fetched"
+
+
+def test_the_folder_figures_fit_a_slide(user_folder):
+    import matplotlib.pyplot as plt
+
+    from aeutils import plots
+    from aeutils.plots import style
+
+    plots.set_style()
+    table = pd.DataFrame({"file": [f"normal/a_long_file_name_{i}.png" for i in range(20)],
+                          "score": np.linspace(0, 1, 20), "label": ["normal", "anomaly"] * 10})
+    table["flagged"] = table["score"] > 0.9
+    images = class_images(20, 3, 3, 32)
+    for fig in (plots.most_anomalous(images, table, 0.9, "folder x", n=16, note="basic/mse"),
+                plots.score_distribution(table, 0.9, "folder x", note="basic/mse"),
+                plots.score_distribution(table.drop(columns="label"), 0.9, "folder x")):
+        w, h = fig.get_size_inches()
+        assert w <= style.SLIDE[0] + 1e-6 and h <= style.SLIDE[1] + 1e-6
+        assert min(style.slide_text_sizes(fig)) >= style.MIN_PT - 1e-6
+        plt.close(fig)
