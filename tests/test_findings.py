@@ -1,4 +1,4 @@
-"""The generated "What we see" sentences, the reproduce verdict, the dataset list and the ETA."""
+"""The generated "What we see" sentences, the dataset list and the ETA."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ import pytest
 
 from aeutils.cli.notebook import dataset_map, numbers_folder
 from aeutils.config import ConfigError
-from aeutils.experiments.store import ResultsStore
-from aeutils.experiments.verdict import classify, float_noise_tolerance, verdict
 from aeutils.report.findings import findings
 
 EVALUATION = {"profile": "quick", "mnist": {
@@ -105,40 +103,6 @@ def test_dataset_list_maps_logical_names():
         with pytest.raises(ConfigError):
             dataset_map(bad)
     assert numbers_folder("figures/quick").as_posix() == "figures/quick/numbers"
-
-
-def test_verdict_classes():
-    assert classify([], 0.01) == "nothing compared"
-    assert classify([0.0, 0.0], 0.01) == "identical"
-    assert classify([0.0, -0.004, 0.01], 0.01) == "float noise"
-    assert classify([0.0, 0.02], 0.01) == "different"
-    assert 0 < float_noise_tolerance() < 0.05  # the measured device spread is committed
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parent.parent
-    checks = [*(root / "benchmarks/results").glob("device_agreement*.json"),
-              *(root / "results").glob("*/rerun_scores.json")]
-    assert len(checks) >= 3  # every agreement check counts, the largest difference wins
-    each = [float_noise_tolerance(f) for f in checks]
-    assert all(x > 0 for x in each) and float_noise_tolerance() == max(each)
-
-
-def _store(path, aucs):
-    store = ResultsStore(path)
-    store.append([{"key": f"k{i}", "epoch": 1, "model": "basic", "loss": "mse",
-                   "normal_class": i, "auc": a} for i, a in enumerate(aucs)])
-    return store
-
-
-def test_verdict_names_only_differences_beyond_float_noise(tmp_path):
-    shipped = _store(tmp_path / "s.jsonl", [0.9, 0.8, 0.7])
-    same = verdict(_store(tmp_path / "a.jsonl", [0.9, 0.8, 0.7]), shipped, tolerance=0.01)
-    assert len(same) == 1 and "identical" in same[0] and "confirmed" in same[0]
-    noise = verdict(_store(tmp_path / "b.jsonl", [0.905, 0.8, 0.7]), shipped, tolerance=0.01)
-    assert len(noise) == 1 and "within float noise" in noise[0] and "beyond" not in noise[0]
-    beyond = verdict(_store(tmp_path / "c.jsonl", [0.905, 0.6, 0.7]), shipped, tolerance=0.01)
-    assert "1 pairs differ beyond float noise" in beyond[0]
-    assert len(beyond) == 2 and "class 1" in beyond[1] and "class 0" not in " ".join(beyond)
 
 
 def test_eta_counts_the_estimated_groups_still_to_come():

@@ -125,8 +125,10 @@ def reproduce(profile: str = "quick", datasets: Iterable[str] | str = DEFAULT_DA
 
     *Reproduce* (default): the notebooks train what the user's results store lacks;
     at the end, if the repository ships a store for ``profile`` (``results/<profile>/``),
-    every configuration both stores hold is compared and a verdict printed
-    (:func:`aeutils.verdict.verdict`). *Render* (``render=True``): the notebooks read the
+    the runs both stores hold are compared and a verdict printed and written to
+    ``<figures>/numbers/reproduction_verdict_numbers.json``
+    (:func:`aeutils.experiments.verdict.compare`). *Render* (``render=True``): the notebooks
+    read the
     shipped store (or ``results``) and train nothing, so every figure and table of a
     published profile is redrawn in minutes.
 
@@ -176,7 +178,7 @@ def reproduce(profile: str = "quick", datasets: Iterable[str] | str = DEFAULT_DA
                                     Path(params["figures"]))
         print(f"published {len(written)} notebooks as Markdown in {publish}", flush=True)
     if not render and shipped.exists():
-        _report_comparison(results, shipped)
+        _report_comparison(results, shipped, Path(params["figures"]))
     return timings
 
 
@@ -314,14 +316,21 @@ def _summary(timings: dict[str, float], out_dir: Path, figures: Path) -> None:
     print(f"executed notebooks (.ipynb + .html): {out_dir}", flush=True)
 
 
-def _report_comparison(results: str | None, shipped: Path) -> None:
-    """Print how the user's store compares with the shipped one: identical, within float
-    noise, or different beyond it (naming only those)."""
+VERDICT = "reproduction_verdict"  # <figures>/numbers/reproduction_verdict_numbers.json
+
+
+def _report_comparison(results: str | None, shipped: Path, figures: Path) -> None:
+    """Print the verdict on the user's store against the shipped one (three levels, the
+    one-line verdict first: :func:`aeutils.experiments.verdict.compare`) and write it to
+    ``<figures>/numbers/reproduction_verdict_numbers.json``."""
     from ..experiments.store import ResultsStore
-    from ..experiments.verdict import verdict
+    from ..experiments.verdict import compare
+    from ..report import write_numbers
+    from .notebook import numbers_folder
 
     mine = ResultsStore(results)
     if mine.path.resolve() == shipped.resolve():
         return
-    for line in verdict(mine, ResultsStore(shipped)):
-        print(line, flush=True)
+    verdict = compare(mine, ResultsStore(shipped))
+    print("\n".join(verdict.lines), flush=True)
+    write_numbers(verdict.numbers, VERDICT, numbers_folder(figures))
