@@ -156,13 +156,8 @@ def reproduce(profile: str = "quick", datasets: Iterable[str] | str = DEFAULT_DA
     out_dir = Path(output).expanduser().resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     shipped = shipped_path(profile)
-    if render and not results:
-        if not shipped.exists():
-            raise NotebookError(f"no shipped results for profile {profile!r} ({shipped}); "
-                                f"render a store of your own with --results")
-        results = str(shipped)
     if render:
-        check_render(profile, datasets, results)
+        results = _render_store(profile, datasets, results, shipped)
     params = {"profile": profile, "datasets": _dataset_params(datasets),
               "results": _absolute(results) if results else None,
               "figures": _absolute(figures), "train": not render, "progress": False}
@@ -180,6 +175,18 @@ def reproduce(profile: str = "quick", datasets: Iterable[str] | str = DEFAULT_DA
     if not render and shipped.exists():
         _report_comparison(results, shipped, Path(params["figures"]))
     return timings
+
+
+def _render_store(profile: str, datasets: Iterable[str] | str, results: str | None,
+                  shipped: Path) -> str:
+    """The store a render reads (``results``, else the shipped one), checked (:func:`check_render`)."""
+    if not results:
+        if not shipped.exists():
+            raise NotebookError(f"no shipped results for profile {profile!r} ({shipped}); "
+                                f"render a store of your own with --results")
+        results = str(shipped)
+    check_render(profile, datasets, results)
+    return results
 
 
 def check_render(profile: str, datasets: Iterable[str] | str, results: str | None) -> None:
