@@ -98,13 +98,17 @@ def test_demo_folder_needs_a_dataset_and_writes_the_layout(tmp_path, synthetic_f
 def test_notebook_06_scores_a_user_folder_without_any_dataset(tmp_path, monkeypatch, user_folder):
     import papermill
 
+    notebook = repo_root() / "notebooks" / "06_your_own_data.ipynb"
+    declared = set(papermill.inspect_notebook(str(notebook)))  # what reproduce may inject
+    assert {"profile", "datasets", "results", "figures", "folder", "model", "loss", "epochs",
+            "size"} <= declared
     empty = tmp_path / "no-data"
     empty.mkdir()
     monkeypatch.setenv("AEUTILS_DATA", str(empty))
     figures = tmp_path / "figs"
     out = tmp_path / "06.ipynb"
     papermill.execute_notebook(
-        str(repo_root() / "notebooks" / "06_your_own_data.ipynb"), str(out),
+        str(notebook), str(out),
         parameters={"profile": "smoke", "folder": str(user_folder), "figures": str(figures),
                     "epochs": 2, "size": 16, "n_shown": 8},
         kernel_name="python3", cwd=str(tmp_path), progress_bar=False)
