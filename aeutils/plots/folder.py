@@ -16,7 +16,7 @@ from .style import MIN_PT, SLIDE, _fig_titled, _show
 FLAGGED = "#D55E00"  # the frame and score of an image above the threshold
 
 
-def _short(name: str, width: int = 16) -> str:
+def _short(name: str, width: int = 14) -> str:
     return name if len(name) <= width else "…" + name[-(width - 1):]
 
 
@@ -35,7 +35,7 @@ def most_anomalous(images, table: pd.DataFrame, threshold: float, label: str, n:
         _show(ax, images[i])
         color = FLAGGED if row["flagged"] else "0.4"
         ax.set_title(f"{row['score']:.4g}\n{_short(str(row['file']))}", fontsize=MIN_PT,
-                     color=color)
+                     fontweight="normal", color=color)
         for side in ax.spines.values():
             side.set(visible=True, color=color, linewidth=3 if row["flagged"] else 1)
     for ax in list(axes.flat)[len(order):]:
