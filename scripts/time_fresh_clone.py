@@ -78,8 +78,8 @@ def main() -> None:
                     text=True).splitlines()
             if name == "reproduce":
                 row["profile"] = args.profile
-                log = (Path(tmp) / "reproduce.log").read_text().splitlines()
-                row["verdict"] = [line for line in log if line.startswith("against the shipped")]
+                row["verdict"] = json.loads((clone / "figures" / "numbers" /
+                                             "reproduction_verdict_numbers.json").read_text())["lines"]
                 row["notebook_seconds"] = json.loads(
                     (clone / "build" / "notebooks" / "timings.json").read_text())
             out["commands"][" ".join(cmd)] = row

@@ -1,4 +1,4 @@
-"""The generated "What we see" sentences, the reproduce verdict, the dataset list and the ETA."""
+"""The generated "What we see" sentences, the dataset list and the ETA."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ import pytest
 
 from aeutils.cli.notebook import dataset_map, numbers_folder
 from aeutils.config import ConfigError
-from aeutils.experiments.store import ResultsStore
-from aeutils.experiments.verdict import classify, float_noise_tolerance, verdict
 from aeutils.report.findings import findings
 
 EVALUATION = {"profile": "quick", "mnist": {
@@ -87,9 +85,14 @@ def test_data_models_training_and_own_data_sentences():
     text = " ".join(findings(training, "03_training"))
     assert "vae/mse (validation 0.900, test 0.950, +0.050 on test)" in text and "3.0×" in text
 
-    own = {"arrays": {"n_train": 10, "n_test": 20, "auc": 0.8, "flagged_anomalies": 0.5,
-                      "flagged_normals": 0.05}}
-    assert "ROC AUC 0.800" in findings(own, "06_your_own_data")[0]
+    own = {"folder": {"source": "folder mine", "model": "basic", "loss": "mse", "epochs": 3,
+                      "size": [32, 32], "mode": "RGB", "n_train": 10, "n_new": 20,
+                      "threshold": 0.0123, "contamination": 0.05, "n_flagged": 5}}
+    text = findings(own, "06_your_own_data")
+    assert len(text) == 1 and "flags 5 of the 20 images to check (25%)" in text[0]
+    assert "threshold 0.0123" in text[0] and "32×32 RGB" in text[0]
+    own["folder"].update(n_anomalies=8, auc=0.8, flagged_anomalies=0.5, flagged_normals=0.05)
+    assert "ROC AUC is 0.800" in findings(own, "06_your_own_data")[1]
 
 
 def test_dataset_list_maps_logical_names():
@@ -100,40 +103,6 @@ def test_dataset_list_maps_logical_names():
         with pytest.raises(ConfigError):
             dataset_map(bad)
     assert numbers_folder("figures/quick").as_posix() == "figures/quick/numbers"
-
-
-def test_verdict_classes():
-    assert classify([], 0.01) == "nothing compared"
-    assert classify([0.0, 0.0], 0.01) == "identical"
-    assert classify([0.0, -0.004, 0.01], 0.01) == "float noise"
-    assert classify([0.0, 0.02], 0.01) == "different"
-    assert 0 < float_noise_tolerance() < 0.05  # the measured device spread is committed
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parent.parent
-    checks = [*(root / "benchmarks/results").glob("device_agreement*.json"),
-              *(root / "results").glob("*/rerun_scores.json")]
-    assert len(checks) >= 3  # every agreement check counts, the largest difference wins
-    each = [float_noise_tolerance(f) for f in checks]
-    assert all(x > 0 for x in each) and float_noise_tolerance() == max(each)
-
-
-def _store(path, aucs):
-    store = ResultsStore(path)
-    store.append([{"key": f"k{i}", "epoch": 1, "model": "basic", "loss": "mse",
-                   "normal_class": i, "auc": a} for i, a in enumerate(aucs)])
-    return store
-
-
-def test_verdict_names_only_differences_beyond_float_noise(tmp_path):
-    shipped = _store(tmp_path / "s.jsonl", [0.9, 0.8, 0.7])
-    same = verdict(_store(tmp_path / "a.jsonl", [0.9, 0.8, 0.7]), shipped, tolerance=0.01)
-    assert len(same) == 1 and "identical" in same[0] and "confirmed" in same[0]
-    noise = verdict(_store(tmp_path / "b.jsonl", [0.905, 0.8, 0.7]), shipped, tolerance=0.01)
-    assert len(noise) == 1 and "within float noise" in noise[0] and "beyond" not in noise[0]
-    beyond = verdict(_store(tmp_path / "c.jsonl", [0.905, 0.6, 0.7]), shipped, tolerance=0.01)
-    assert "1 pairs differ beyond float noise" in beyond[0]
-    assert len(beyond) == 2 and "class 1" in beyond[1] and "class 0" not in " ".join(beyond)
 
 
 def test_eta_counts_the_estimated_groups_still_to_come():

@@ -3,9 +3,9 @@
 JupyterLab starts the kernel in ``notebooks/``, injects no parameters and passes only
 its environment, so the notebook runs with its defaults: ``mnist``, ``cifar10`` (which
 resolves to ``$AEUTILS_DATA/cifar10-jpeg`` offline) and ``profile`` from
-``$AEUTILS_PROFILE``. The notebook then ``chdir``s to the repository root and writes
-``figures/`` and ``build/notebooks/`` there, so these tests run a copy of the package
-and notebooks in a temporary folder, never touching the checkout. Data is synthetic:
+``$AEUTILS_PROFILE``. The notebook takes its relative paths as the repository's and
+writes ``figures/`` there, so these tests run a copy of the package and notebooks in a
+temporary folder, never touching the checkout. Data is synthetic:
 a fake ``AEUTILS_DATA`` with MNIST in torchvision's raw IDX format and a 32×32 RGB
 ``cifar10-jpeg`` image folder. The browser run of the same walkthrough is
 ``tests/browser_walkthrough.py`` (``pytest -m browser``).

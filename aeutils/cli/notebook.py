@@ -1,4 +1,4 @@
-"""One call that sets up a notebook: working directory, figure folder, style, datasets, numbers.
+"""One call that sets up a notebook: its paths, figure folder, style, datasets, numbers.
 
 Every notebook starts with :func:`notebook_setup` and ends with :meth:`Notebook.conclude`,
 so the parameters a notebook declares (``profile``, ``datasets``, ``figures``, ``results``)
@@ -7,7 +7,8 @@ mean the same in all of them and under ``python -m aeutils reproduce``.
 Datasets are a list: each entry is a logical name of the profile's blocks (``mnist``,
 ``cifar10``) or ``logical=actual`` to load another dataset in its place (e.g.
 ``cifar10=folder:data/cifar10-jpeg``). Numbers files follow one rule, wherever the
-notebook runs: ``<figures>/numbers/<notebook>_numbers.json``.
+notebook runs: ``<figures>/numbers/<notebook>_numbers.json``. Relative paths are the
+repository's, in JupyterLab (kernel in ``notebooks/``) as under papermill.
 """
 
 from __future__ import annotations
@@ -81,6 +82,16 @@ class Notebook:
         return profile_configs(self.profile, self.datasets, blocks, store=self.store,
                                only_datasets=tuple(self.datasets), **overrides)
 
+    def path(self, path: str | os.PathLike | None) -> Path | None:
+        """A path the notebook was given, as the repository's (:func:`repo_path`)."""
+        return None if path is None else repo_path(path)
+
+    def export_table(self, df, name: str, caption: str = "", digits: int = 4) -> list[Path]:
+        """Write table ``name`` as Markdown and LaTeX into ``<figures>/tables``."""
+        from ..report import export_table
+
+        return export_table(df, name, self.figures / "tables", caption, digits)
+
     def write(self) -> Path:
         """Write the numbers file (``<figures>/numbers/<notebook>_numbers.json``)."""
         from ..report import write_numbers
@@ -115,29 +126,52 @@ def _shown_saver(save: Callable) -> Callable:
     return save_and_show
 
 
+def repo_path(path: str | os.PathLike) -> Path:
+    """``path`` as the notebooks mean it: a relative path is the repository's, wherever the
+    kernel runs (JupyterLab starts it in ``notebooks/``, papermill in the repository)."""
+    path = Path(path).expanduser()
+    return (path if path.is_absolute() else REPO_ROOT / path).resolve()
+
+
+def resolve_datasets(datasets: Iterable[str] | str) -> dict[str, str]:
+    """Logical name → what to load on this machine (:func:`dataset_map`, then the offline
+    CIFAR-10 copy), with ``folder:`` paths made the repository's (:func:`repo_path`)."""
+    from ..data.datasets import FOLDER_PREFIX, resolve_dataset
+
+    out = {}
+    for logical, actual in dataset_map(datasets).items():
+        actual = resolve_dataset(actual)
+        if actual.startswith(FOLDER_PREFIX):
+            actual = FOLDER_PREFIX + str(repo_path(actual[len(FOLDER_PREFIX):]))
+        out[logical] = actual
+    return out
+
+
 def notebook_setup(name: str, profile: str, datasets: Iterable[str] | str = DEFAULT_DATASETS,
                    figures: str | os.PathLike = "figures", results: str | None = None,
                    load: bool = True) -> Notebook:
-    """Prepare notebook ``name`` for ``profile``: run from the repository root (relative
-    paths mean the same as for the CLI), save figures into ``figures``, apply the plot
-    style, resolve (and with ``load``, load once, so a missing dataset stops the notebook
-    here with its one-line fix) the datasets, and open the results store."""
+    """Prepare notebook ``name`` for ``profile``: resolve its paths as the repository's
+    (:func:`repo_path`: the figure folder, the results table, image folders), apply the plot
+    style, resolve the datasets (and with ``load``, load them once, so a missing dataset
+    stops the notebook here with its one-line fix) and open the results store. It changes
+    neither the working directory nor the environment: the returned :class:`Notebook`
+    carries the resolved paths, and its ``save`` and ``export_table`` write under
+    ``figures``."""
     from .. import plots, report
-    from ..data.datasets import load_dataset, resolve_dataset
+    from ..data.datasets import load_dataset
     from ..experiments.grid import profile_blocks
-    from ..experiments.store import ResultsStore
+    from ..experiments.store import ResultsStore, default_path
 
     profile_blocks(profile)  # an unknown profile fails here, with the choices
-    os.chdir(REPO_ROOT)  # first: relative paths are the repository's, as for the CLI
-    figures = Path(figures).expanduser().resolve()
-    os.environ["AEUTILS_FIGURES"] = str(figures)
+    figures = repo_path(figures)
     plots.set_style()
-    resolved = {k: resolve_dataset(v) for k, v in dataset_map(datasets).items()}
+    resolved = resolve_datasets(datasets)
     if load:
         for actual in resolved.values():
             load_dataset(actual)
     note = report.profile_note(profile)
     return Notebook(name=name, profile=profile, datasets=resolved, figures=figures,
-                    save=_shown_saver(plots.saver(notebook=name, profile=profile)),
-                    store=ResultsStore(results), note=note,
+                    save=_shown_saver(plots.saver(notebook=name, profile=profile,
+                                                  folder=figures)),
+                    store=ResultsStore(repo_path(results or default_path())), note=note,
                     numbers={"profile": profile, "settings": note})

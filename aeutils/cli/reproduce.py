@@ -75,18 +75,24 @@ def _one_line(text: object) -> str:
     return lines[0] if lines else ""
 
 
-def _dataset_params(datasets: Iterable[str] | str) -> list[str]:
-    """The ``datasets`` parameter for the kernels: ``logical=actual`` entries, resolved
-    here (offline CIFAR-10 copy) and with folders made absolute (kernels run elsewhere)."""
+def _resolved(datasets: Iterable[str] | str) -> dict[str, str]:
+    """Logical name → what the kernels load: resolved here (offline CIFAR-10 copy), with
+    folders made absolute (relative to the caller; the kernels run elsewhere)."""
     from ..data.datasets import FOLDER_PREFIX, resolve_dataset
 
-    out = []
+    out = {}
     for logical, actual in dataset_map(datasets).items():
         actual = resolve_dataset(actual)
         if actual.startswith(FOLDER_PREFIX):
             actual = FOLDER_PREFIX + _absolute(actual[len(FOLDER_PREFIX):])
-        out.append(logical if actual == logical else f"{logical}={actual}")
+        out[logical] = actual
     return out
+
+
+def _dataset_params(datasets: Iterable[str] | str) -> list[str]:
+    """The ``datasets`` parameter for the kernels: ``logical=actual`` entries (:func:`_resolved`)."""
+    return [logical if actual == logical else f"{logical}={actual}"
+            for logical, actual in _resolved(datasets).items()]
 
 
 def _execute(path: Path, executed: Path, params: dict) -> None:
@@ -119,8 +125,10 @@ def reproduce(profile: str = "quick", datasets: Iterable[str] | str = DEFAULT_DA
 
     *Reproduce* (default): the notebooks train what the user's results store lacks;
     at the end, if the repository ships a store for ``profile`` (``results/<profile>/``),
-    every configuration both stores hold is compared and a verdict printed
-    (:func:`aeutils.verdict.verdict`). *Render* (``render=True``): the notebooks read the
+    the runs both stores hold are compared and a verdict printed and written to
+    ``<figures>/numbers/reproduction_verdict_numbers.json``
+    (:func:`aeutils.experiments.verdict.compare`). *Render* (``render=True``): the notebooks
+    read the
     shipped store (or ``results``) and train nothing, so every figure and table of a
     published profile is redrawn in minutes.
 
@@ -148,11 +156,8 @@ def reproduce(profile: str = "quick", datasets: Iterable[str] | str = DEFAULT_DA
     out_dir = Path(output).expanduser().resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     shipped = shipped_path(profile)
-    if render and not results:
-        if not shipped.exists():
-            raise NotebookError(f"no shipped results for profile {profile!r} ({shipped}); "
-                                f"render a store of your own with --results")
-        results = str(shipped)
+    if render:
+        results = _render_store(profile, datasets, results, shipped)
     params = {"profile": profile, "datasets": _dataset_params(datasets),
               "results": _absolute(results) if results else None,
               "figures": _absolute(figures), "train": not render, "progress": False}
@@ -168,8 +173,67 @@ def reproduce(profile: str = "quick", datasets: Iterable[str] | str = DEFAULT_DA
                                     Path(params["figures"]))
         print(f"published {len(written)} notebooks as Markdown in {publish}", flush=True)
     if not render and shipped.exists():
-        _report_comparison(results, shipped)
+        _report_comparison(results, shipped, Path(params["figures"]))
     return timings
+
+
+def _render_store(profile: str, datasets: Iterable[str] | str, results: str | None,
+                  shipped: Path) -> str:
+    """The store a render reads (``results``, else the shipped one), checked (:func:`check_render`)."""
+    if not results:
+        if not shipped.exists():
+            raise NotebookError(f"no shipped results for profile {profile!r} ({shipped}); "
+                                f"render a store of your own with --results")
+        results = str(shipped)
+    check_render(profile, datasets, results)
+    return results
+
+
+def check_render(profile: str, datasets: Iterable[str] | str, results: str | None) -> None:
+    """Before a render: the store holds runs of ``profile`` on ``datasets`` and every score
+    file of it opens; otherwise a one-line :class:`NotebookError` that names what is missing
+    or damaged and what to do, instead of an error deep inside a notebook."""
+    from ..experiments.grid import profile_configs
+    from ..experiments.store import ResultsStore
+
+    store = ResultsStore(results)
+    train = f"train them first (make reproduce PROFILE={profile})"
+    if not store.path.exists():
+        raise NotebookError(f"no results table at {store.path}: render the store that holds "
+                            f"the {profile} runs (--results), or {train}")
+    resolved = _resolved(datasets)
+    wanted = {c.key() for c in profile_configs(profile, resolved)}
+    records = store.records()
+    if not wanted & {r["key"] for r in records}:
+        held = sorted({str(r.get("dataset_label") or r.get("dataset")) for r in records})
+        raise NotebookError(
+            f"the results store {store.path} holds none of the {len(wanted)} runs of profile "
+            f"{profile!r} on {', '.join(resolved.values())} (it holds {len(records)} records"
+            f"{' on ' + ', '.join(held) if held else ''}): render the store they were "
+            f"trained into (--results), or {train}")
+    damaged = damaged_score_files(store)
+    if damaged:
+        path, why = damaged[0]
+        raise NotebookError(
+            f"{len(damaged)} score file(s) of {store.path} cannot be read, e.g. {path} "
+            f"({why}): restore them from where the store came from (a shipped store: "
+            f"git checkout -- {store.scores_dir}), or delete them and retrain their runs")
+
+
+def damaged_score_files(store) -> list[tuple[Path, str]]:
+    """The store's score files that do not open as the archives it writes, each with why."""
+    import zipfile
+
+    damaged = []
+    for path, _, _ in store.score_files():
+        try:
+            with zipfile.ZipFile(path) as z:
+                bad = z.testzip()
+            if bad is not None:
+                damaged.append((path, f"checksum of {bad} wrong"))
+        except (OSError, zipfile.BadZipFile) as exc:
+            damaged.append((path, f"{type(exc).__name__}: {exc}"))
+    return damaged
 
 
 def _run_all(paths: list[Path], params: dict, out_dir: Path, prune: bool) -> dict[str, float]:
@@ -181,7 +245,9 @@ def _run_all(paths: list[Path], params: dict, out_dir: Path, prune: bool) -> dic
         (out_dir / "scores-read.txt").write_text("")
         env["AEUTILS_SCORES_READ"] = str(out_dir / "scores-read.txt")
     if os.environ.get("AEUTILS_DATA"):
-        env["AEUTILS_DATA"] = _absolute(os.environ["AEUTILS_DATA"])
+        from ..data.catalog import data_root
+
+        env["AEUTILS_DATA"] = str(data_root())
     timings: dict[str, float] = {}
     with _env(**env):
         for i, path in enumerate(paths, 1):
@@ -257,14 +323,21 @@ def _summary(timings: dict[str, float], out_dir: Path, figures: Path) -> None:
     print(f"executed notebooks (.ipynb + .html): {out_dir}", flush=True)
 
 
-def _report_comparison(results: str | None, shipped: Path) -> None:
-    """Print how the user's store compares with the shipped one: identical, within float
-    noise, or different beyond it (naming only those)."""
+VERDICT = "reproduction_verdict"  # <figures>/numbers/reproduction_verdict_numbers.json
+
+
+def _report_comparison(results: str | None, shipped: Path, figures: Path) -> None:
+    """Print the verdict on the user's store against the shipped one (three levels, the
+    one-line verdict first: :func:`aeutils.experiments.verdict.compare`) and write it to
+    ``<figures>/numbers/reproduction_verdict_numbers.json``."""
     from ..experiments.store import ResultsStore
-    from ..experiments.verdict import verdict
+    from ..experiments.verdict import compare
+    from ..report import write_numbers
+    from .notebook import numbers_folder
 
     mine = ResultsStore(results)
     if mine.path.resolve() == shipped.resolve():
         return
-    for line in verdict(mine, ResultsStore(shipped)):
-        print(line, flush=True)
+    verdict = compare(mine, ResultsStore(shipped))
+    print("\n".join(verdict.lines), flush=True)
+    write_numbers(verdict.numbers, VERDICT, numbers_folder(figures))

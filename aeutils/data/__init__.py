@@ -11,7 +11,8 @@ from ..lazy import exports
 _CATALOG = ("FOLDER_PREFIX", "IMAGE_EXTENSIONS", "TORCHVISION_DATASETS", "DATASET_CHOICES",
             "OFFLINE_FOLDERS", "BadDataError", "DataNotFoundError", "data_root", "cache_dir",
             "resolve_dataset", "check_dataset_name", "display_name", "dataset_identity")
-_DATASETS = ("ImageData", "Split", "load_dataset", "load_images", "normal_mask", "check_split",
+_DATASETS = ("ImageData", "Split", "load_dataset", "load_images",
+             "save_images", "image_files", "image_mode", "normal_mask", "check_split",
              "holdout", "make_split", "test_subset", "split_for", "example_indices", "to_float")
 _EXPORTS = {**dict.fromkeys(_CATALOG, ".catalog"), **dict.fromkeys(_DATASETS, ".datasets"),
             "KINDS": ".corruptions", "synthetic_anomalies": ".corruptions"}

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..errors import BadDataError, DataNotFoundError  # noqa: F401  (re-exported)
 from ..files import atomic_write
+from ..provenance import ROOT
 from ..registry import choice_error
 
 FOLDER_PREFIX = "folder:"
@@ -32,8 +33,11 @@ DATASET_CHOICES = [*TORCHVISION_DATASETS, f"{FOLDER_PREFIX}<path>"]
 
 
 def data_root() -> Path:
-    """Root folder for torchvision datasets: ``AEUTILS_DATA`` or ``data/``."""
-    return Path(os.environ.get("AEUTILS_DATA", "data"))
+    """Root folder for torchvision datasets: ``AEUTILS_DATA`` or ``data/``. A relative path
+    is the repository's, as every relative path of the Makefile and the notebooks, wherever
+    the process runs (a JupyterLab kernel runs in ``notebooks/``)."""
+    root = Path(os.environ.get("AEUTILS_DATA", "data")).expanduser()
+    return root if root.is_absolute() else ROOT / root
 
 
 def cache_dir() -> Path:

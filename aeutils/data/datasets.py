@@ -190,7 +190,8 @@ def _decode_folder(root: Path) -> dict:
 
 def _check_one_size(imgs: list[np.ndarray], files: list[Path], root: Path) -> None:
     """Refuse a folder whose images differ in size: resizing would silently change the
-    data (aspect ratio, interpolation), so the user decides how to resize them."""
+    data (aspect ratio, interpolation), so the user decides how to resize them (for
+    :func:`load_images`: its ``size``)."""
     from collections import Counter
 
     sizes = Counter(a.shape[1:] for a in imgs)
@@ -199,7 +200,8 @@ def _check_one_size(imgs: list[np.ndarray], files: list[Path], root: Path) -> No
         odd = next(f for a, f in zip(imgs, files) if a.shape[1:] != common)
         listed = ", ".join(f"{h}×{w} ({n})" for (h, w), n in sizes.most_common(4))
         raise BadDataError(f"images in {root} differ in size: {listed}; e.g. {odd}. Resize them "
-                           f"all to one size first (most are {common[0]}×{common[1]})")
+                           f"all to one size first (most are {common[0]}×{common[1]}; "
+                           f"load_images resizes them given size=)")
 
 
 # --- one-class splits ----------------------------------------------------------------
@@ -359,21 +361,90 @@ def to_float(x: torch.Tensor, device=None) -> torch.Tensor:
     return x.to(device).float().div_(255)
 
 
-def load_images(folder: str | os.PathLike) -> np.ndarray:
-    """Every image file directly in ``folder`` (name order) as uint8 N×C×H×W: a user's own
-    images for :class:`aeutils.AutoEncoderDetector`. Grey images stay one channel; all
-    must share one size (the error names the first that does not)."""
-    from PIL import Image
+GREY_MODES = ("1", "L", "LA", "I", "I;16", "F")  # PIL modes read as one grey channel
 
-    files = sorted(f for f in Path(folder).iterdir() if f.suffix.lower() in IMAGE_EXTENSIONS)
+
+def image_files(folder: str | os.PathLike) -> list[Path]:
+    """The image files directly in ``folder``, in name order; a one-line error when the
+    folder is missing or holds none."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataNotFoundError(f"image folder {folder} does not exist")
+    files = sorted(f for f in folder.iterdir()
+                   if f.is_file() and f.suffix.lower() in IMAGE_EXTENSIONS)
     if not files:
         raise DataNotFoundError(f"no images ({', '.join(sorted(IMAGE_EXTENSIONS))}) in {folder}")
-    with Image.open(files[0]) as first:
-        mode = "L" if first.mode in ("1", "L", "I", "I;16", "F") else "RGB"
+    return files
+
+
+def image_mode(files: list[Path]) -> str:
+    """"L" when every image is grey, else "RGB" (grey images then get three equal channels)."""
+    from PIL import Image
+
+    for f in files:
+        try:
+            with Image.open(f) as img:
+                if img.mode not in GREY_MODES:
+                    return "RGB"
+        except (OSError, ValueError) as exc:  # PIL's UnidentifiedImageError is an OSError
+            raise BadDataError(f"cannot read image {f}: {exc}") from None
+    return "L"
+
+
+def load_images(folder: str | os.PathLike, size: int | tuple[int, int] | None = None,
+                mode: str | None = None) -> np.ndarray:
+    """Every image file directly in ``folder`` (name order, :func:`image_files`) as uint8
+    N×C×H×W: a user's own images for :class:`aeutils.AutoEncoderDetector`.
+
+    One rule for folders of mixed images: each is converted to ``mode`` ("L": one grey
+    channel, "RGB": three; default "L" when every image is grey, else "RGB"; transparency
+    is dropped) and, given ``size`` (``s`` or ``(h, w)``), resized to it (bilinear, the
+    aspect ratio not kept). Without ``size`` all images must share one size (the error
+    names the first that does not)."""
+    from PIL import Image
+
+    files = image_files(folder)
+    mode = mode or image_mode(files)
+    if mode not in ("L", "RGB"):
+        raise ConfigError(f"mode must be 'L' (grey) or 'RGB', got {mode!r}")
+    shape = None if size is None else ((size, size) if isinstance(size, int) else tuple(size))
     images = []
     for f in files:
-        with Image.open(f) as img:
-            a = np.asarray(img.convert(mode))
+        try:
+            with Image.open(f) as img:
+                img = img.convert(mode)
+                if shape is not None and img.size != shape[::-1]:
+                    img = img.resize(shape[::-1], Image.Resampling.BILINEAR)
+                a = np.asarray(img, dtype=np.uint8)
+        except (OSError, ValueError) as exc:
+            raise BadDataError(f"cannot read image {f}: {exc}") from None
         images.append(a[None] if a.ndim == 2 else a.transpose(2, 0, 1))
     _check_one_size(images, files, Path(folder))
     return np.stack(images)
+
+
+def save_images(images, folder: str | os.PathLike, names: list[str] | None = None,
+                suffix: str = ".png") -> list[Path]:
+    """Write ``images`` (N×C×H×W or N×H×W, uint8 or float in [0, 1]) as image files into
+    ``folder`` (created): ``names`` or ``00000`` … in order, with ``suffix`` (``.png``,
+    lossless, or ``.jpg``). Returns the paths. The inverse of :func:`load_images`."""
+    from PIL import Image
+
+    x = images.numpy() if torch.is_tensor(images) else np.asarray(images)
+    if x.dtype != np.uint8:
+        x = np.clip(np.rint(x.astype(np.float64) * 255), 0, 255).astype(np.uint8)
+    x = x[:, None] if x.ndim == 3 else x
+    if x.ndim != 4 or x.shape[1] not in (1, 3):
+        raise ConfigError(f"images must be N×H×W or N×C×H×W with 1 or 3 channels, "
+                          f"got shape {tuple(x.shape)}")
+    names = names or [f"{i:05d}" for i in range(len(x))]
+    if len(names) != len(x):
+        raise ConfigError(f"{len(names)} names for {len(x)} images")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for image, name in zip(x, names):
+        path = folder / f"{name}{suffix}"
+        Image.fromarray(image[0] if image.shape[0] == 1 else image.transpose(1, 2, 0)).save(path)
+        paths.append(path)
+    return paths

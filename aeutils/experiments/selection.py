@@ -110,14 +110,16 @@ def _identities(frame: pd.DataFrame, keys: Sequence[str]) -> pd.Series:
         index=False)], index=frame.index)
 
 
-def candidates(df: pd.DataFrame, dataset: str, classes: Sequence[int] = tuple(range(10)),
+def candidates(df: pd.DataFrame, dataset: str | None, classes: Sequence[int] = tuple(range(10)),
                protocol: str = "one-vs-rest", seed: int = 0,
-               by: str = "labelled-validation") -> pd.DataFrame:
+               by: str = "labelled-validation", identity: str | None = None) -> pd.DataFrame:
     """Mean of strategy ``by``'s column per candidate (config fields + epoch) over ``classes``.
 
-    Only autoencoder rows of ``seed`` with all ``classes`` present count. The view holds
-    the candidate fields and that one column, nothing else: a strategy that does not
-    read test labels never sees a test metric (tested by poisoning them).
+    Only autoencoder rows of ``seed`` with all ``classes`` present count, of ``dataset``
+    (or of the records' ``identity``, :func:`~aeutils.data.dataset_identity`, for a
+    dataset not on this machine). The view holds the candidate fields and that one
+    column, nothing else: a strategy that does not read test labels never sees a test
+    metric (tested by poisoning them).
     """
     col = strategy(by).column
     if col not in df:
@@ -126,7 +128,8 @@ def candidates(df: pd.DataFrame, dataset: str, classes: Sequence[int] = tuple(ra
             f"missing when the validation split has fewer images than there are kinds)")
     keep = [c for c in (*CANDIDATE_FIELDS, "normal_class", "seed", col) if c in df]
     view = _hashable(df[keep])
-    view = view[(view.dataset_id == dataset_identity(dataset)) & (view.protocol == protocol)
+    identity = identity or dataset_identity(dataset)
+    view = view[(view.dataset_id == identity) & (view.protocol == protocol)
                 & (view.seed == seed) & (view.contamination == 0)
                 & view.model.isin(AUTOENCODERS) & view.normal_class.isin(list(classes))]
     keys = [c for c in CANDIDATE_FIELDS if c in view]
@@ -136,11 +139,11 @@ def candidates(df: pd.DataFrame, dataset: str, classes: Sequence[int] = tuple(ra
     return grouped.sort_values(col, ascending=False, kind="stable").reset_index(drop=True)
 
 
-def select(df: pd.DataFrame, dataset: str, classes: Sequence[int] = tuple(range(10)),
+def select(df: pd.DataFrame, dataset: str | None, classes: Sequence[int] = tuple(range(10)),
            protocol: str = "one-vs-rest", by: str = "labelled-validation",
-           seed: int = 0) -> dict:
+           seed: int = 0, identity: str | None = None) -> dict:
     """The candidate with the best mean of strategy ``by``'s column (a dict of its fields)."""
-    table = candidates(df, dataset, classes, protocol, seed, by)
+    table = candidates(df, dataset, classes, protocol, seed, by, identity)
     if table.empty:
         raise ValueError(f"no complete autoencoder candidates for {dataset!r} in the results")
     return {k: None if isinstance(v, float) and np.isnan(v) else v

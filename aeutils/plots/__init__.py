@@ -28,6 +28,7 @@ from .evaluation import (  # noqa: F401
     roc_curves,
     score_histograms,
 )
+from .folder import most_anomalous, score_distribution  # noqa: F401
 from .models import (  # noqa: F401
     architecture_diagram,
     perturbation_losses,

@@ -124,14 +124,15 @@ def _write_if_changed(path: Path, data: bytes) -> bool:
 
 
 def save_figure(fig: plt.Figure, name: str, *, notebook: str, profile: str, data: str,
-                caption: str = "") -> dict:
-    """Write ``<figures>/<name>.png`` (``DPI``) and ``.pdf``, upsert the manifest; return the entry.
+                caption: str = "", folder: str | os.PathLike | None = None) -> dict:
+    """Write ``<folder>/<name>.png`` (``DPI``) and ``.pdf``, upsert the manifest; return the
+    entry. ``folder``: default :func:`figures_dir`.
 
     The entry holds a SHA-256 of the files' bytes; ``commit`` and ``created`` name the
     render that last changed the entry (bytes, caption or details), so re-rendering the
     same figure with newer code leaves both files and manifest byte for byte as they were.
     """
-    folder = figures_dir()
+    folder = Path(folder) if folder is not None else figures_dir()
     folder.mkdir(parents=True, exist_ok=True)
     files, digest = [], hashlib.sha256()
     for ext in ("png", "pdf"):
@@ -159,12 +160,14 @@ def save_figure(fig: plt.Figure, name: str, *, notebook: str, profile: str, data
     return entry
 
 
-def saver(*, notebook: str, profile: str):
-    """``save(fig, name, data=…, caption=…)`` bound to a notebook and profile; returns None
-    (so a notebook cell ending with it shows the figure once)."""
+def saver(*, notebook: str, profile: str, folder: str | os.PathLike | None = None):
+    """``save(fig, name, data=…, caption=…)`` bound to a notebook, profile and figure folder
+    (default :func:`figures_dir`); returns None (so a notebook cell ending with it shows the
+    figure once)."""
 
     def save(fig: plt.Figure, name: str, *, data: str, caption: str = "") -> None:
-        save_figure(fig, name, notebook=notebook, profile=profile, data=data, caption=caption)
+        save_figure(fig, name, notebook=notebook, profile=profile, data=data, caption=caption,
+                    folder=folder)
 
     return save
 

@@ -225,16 +225,22 @@ def comparison_findings(numbers: Mapping) -> list[str]:
 
 
 def own_data_findings(numbers: Mapping) -> list[str]:
-    """06: how the detector did on plain arrays and on an image folder."""
-    out = []
-    for key, what in (("arrays", "plain arrays"), ("folder", "an image folder")):
-        d = numbers.get(key)
-        if not d:
-            continue
-        out.append(f"On {what} ({d['n_train']:,} training images, {d['n_test']:,} test images) "
-                   f"the detector reaches ROC AUC {d['auc']:.3f}; its threshold, set on held-out "
-                   f"training images only, flags {d['flagged_anomalies']:.0%} of the anomalies "
-                   f"and {d['flagged_normals']:.0%} of the normal images.")
+    """06: what the detector flags in the folder and, where labels are known, its AUC."""
+    d = numbers.get("folder")
+    if not d:
+        return []
+    height, width = d["size"]
+    out = [f"Trained for {d['epochs']} epochs on {d['n_train']:,} images of {d['source']} "
+           f"({d['model']}/{d['loss']}, {height}×{width} {d['mode']}), the detector flags "
+           f"{d['n_flagged']:,} of the {d['n_new']:,} images to check "
+           f"({d['n_flagged'] / max(d['n_new'], 1):.0%}): those scored above its threshold "
+           f"{d['threshold']:.4g}, which {d['contamination']:.0%} of held-out training images "
+           f"exceed."]
+    if "auc" in d:
+        out.append(f"With the labels of new/normal/ and new/anomaly/ ({d['n_anomalies']:,} "
+                   f"anomalies) its ROC AUC is {d['auc']:.3f}; the threshold flags "
+                   f"{d['flagged_anomalies']:.0%} of the anomalies and "
+                   f"{d['flagged_normals']:.0%} of the normal images.")
     return out
 
 
