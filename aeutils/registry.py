@@ -211,3 +211,12 @@ register_baseline("pretrained-knn", "aeutils.baselines.pretrained:PretrainedKNN"
 register_baseline("untrained-knn", "aeutils.baselines.pretrained:UntrainedKNN",
                   {"k": 2, "image_size": 224}, one_shot=True,
                   note="the same network, random weights")
+# AnoGAN (Schlegl et al., 2017) and EGBAD (Zenati et al., 2018) on GANomaly's DCGAN nets:
+# aeutils.baselines.anogan / .egbad. AnoGAN's iterations count is a score-time option, so
+# runs at different counts have different keys.
+register_baseline("anogan", "aeutils.baselines.anogan:AnoGAN",
+                  {"ndf": 64, "lr_gan": 2e-4, "iterations": 500, "lam": 0.1, "lr_search": 0.01,
+                   "search_chunk": 1000, "precise_bn": True})
+register_baseline("egbad", "aeutils.baselines.egbad:EGBAD",
+                  {"ndf": 64, "lr_gan": 2e-4, "alpha": 0.9, "dis_score": "fm",
+                   "precise_bn": True})

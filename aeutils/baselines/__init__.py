@@ -24,12 +24,18 @@ Registered baselines (options are read from ``config.extra``; see each class):
 - ``pretrained-knn``: mean distance to the 2 nearest training images in frozen
   ImageNet-pretrained EfficientNet-Lite0 features (Bergman et al., 2020): external data.
 - ``untrained-knn``: the same with random weights (what the architecture alone does).
+- ``anogan``: AnoGAN (Schlegl et al., 2017), a DCGAN scored by a latent search per image
+  (500 Adam steps on z, frozen nets): (1 − λ)·|x − G(z)|₁ + λ·|f(x) − f(G(z))|₁, λ = 0.1.
+- ``egbad``: EGBAD (Zenati et al., 2018), a BiGAN scored in one pass:
+  0.9·|x − G(E(x))|₁ + 0.1·|f(x, E(x)) − f(G(E(x)), E(x))|₁.
 
-The classical five and the two feature kNNs are one-shot; ``ganomaly`` and ``deep-svdd`` are iterative.
+The classical five and the two feature kNNs are one-shot; ``ganomaly``, ``deep-svdd``,
+``anogan`` and ``egbad`` are iterative.
 """
 
 from __future__ import annotations
 
+from .anogan import AnoGAN
 from .classical import (
     IForestBaseline,
     KMeansBaseline,
@@ -39,8 +45,10 @@ from .classical import (
     SklearnBaseline,
 )
 from .deep_svdd import DeepSVDD
+from .egbad import EGBAD
 from .ganomaly import GANomaly
 from .pretrained import PretrainedKNN, UntrainedKNN
 
-__all__ = ["DeepSVDD", "GANomaly", "IForestBaseline", "KMeansBaseline", "KNNBaseline",
-           "OCSVMBaseline", "PCABaseline", "PretrainedKNN", "SklearnBaseline", "UntrainedKNN"]
+__all__ = ["AnoGAN", "DeepSVDD", "EGBAD", "GANomaly", "IForestBaseline", "KMeansBaseline",
+           "KNNBaseline", "OCSVMBaseline", "PCABaseline", "PretrainedKNN", "SklearnBaseline",
+           "UntrainedKNN"]
