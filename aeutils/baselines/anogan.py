@@ -4,17 +4,17 @@ A DCGAN is trained on normal images only. A test image x is scored by searching 
 latent space for the z whose generated image G(z) matches it best, with the networks
 frozen; an image the GAN cannot produce stays far from every G(z).
 
-**Search loss and score** (the paper, section 2.2): per image,
+**Search loss and score** (the paper): per image,
 L(z) = (1 − λ)·R(z) + λ·D(z), the residual R(z) = Σ|x − G(z)| (sum over pixels) and the
 discrimination loss D(z) = Σ|f(x) − f(G(z))| on an intermediate feature layer f of the
 discriminator (feature matching, which the paper uses instead of the discriminator's
 output), λ = 0.1 (``lam``), Γ = 500 search steps (``iterations``). The anomaly score is
-that loss at the last step, A(x) = (1 − λ)·R(x) + λ·D(x). Zenati et al.'s AnoGAN code
-(github.com/houssamzenati/Efficient-GAN-Anomaly-Detection, ``gan/run_mnist.py``), the
-code re-implementation closest to the GANomaly paper's comparison, scores the same way
-(L1 norms, weight 0.1 on the feature term, 500 steps, the loss after the last step).
-The GANomaly paper quotes AnoGAN's numbers without stating its settings in the text
-we could consult: that the rows it quotes used exactly these was not verified.
+that loss at the last step, A(x) = (1 − λ)·R(x) + λ·D(x). The AnoGAN baseline in
+Zenati et al.'s code (github.com/houssamzenati/Efficient-GAN-Anomaly-Detection,
+``gan/run_mnist.py``, the EGBAD paper's comparison) scores the same way: L1 norms, weight
+0.1 on the feature term (its README: "as in the original AnoGAN paper"), 500 steps, the
+loss after the last step. How the GANomaly paper ran the AnoGAN whose numbers the thesis
+quotes could not be checked here (its text was not among the sources we could reach).
 
 Choices, with their source:
 
@@ -28,8 +28,9 @@ Choices, with their source:
   BCE(G(z) → 1) with the same z (the non-saturating loss), Adam lr ``lr_gan`` = 2e-4,
   betas (0.5, 0.999) (DCGAN; GANomaly's setting), ``config.epochs`` epochs (GANomaly's
   comparison: 15). Shared with EGBAD in :mod:`aeutils.baselines.gan`.
-- **Search optimiser** (reference code; the paper only says the coefficients of z are
-  updated by back-propagation): Adam (betas (0.9, 0.999)) at lr ``lr_search`` = 0.01 for
+- **Search optimiser** (reference code; the paper, as far as we could check, only says
+  z is updated by back-propagation, and a secondary description says SGD with momentum):
+  Adam (betas (0.9, 0.999)) at lr ``lr_search`` = 0.01 for
   the first 201 updates, lr/10 up to update 301 and lr/20 after (Zenati et al.'s
   piecewise schedule 0.01 / 0.001 / 0.0005 at steps 200 and 300). The schedule is by
   step number, so the loss after k steps of a longer search is exactly the score of a
@@ -45,7 +46,9 @@ Choices, with their source:
 - **Frozen, eval mode** (our choice, as for GANomaly): weights never change during the
   search (``requires_grad`` off) and BatchNorm uses precise population statistics
   (``precise_bn``; :mod:`aeutils.baselines.gan`); the reference code searches with the
-  weights' moving averages (EMA 0.999), which we do not keep.
+  weights' moving averages (EMA decay 0.999), which we do not keep: after GANomaly's 15
+  epochs of one MNIST class (about 630 steps) such an average still holds about half of
+  the initial random weights (0.999⁶³⁰ ≈ 0.53).
 - **Images**: [0, 1] mapped to [-1, 1]; 28×28 zero-padded to 32×32, and the residual is
   summed over the padded image, as GANomaly's contextual loss (:mod:`.ganomaly`).
 
