@@ -38,7 +38,7 @@ METHODS: dict[str, str] = {}               # every method (autoencoders first) â
 # Baselines fitted in one shot: no epochs, so they are evaluated once (at ``epochs``).
 ONE_SHOT: set[str] = set()
 # The selection strategies whose picks the profiles re-run on held-out seeds and the reports
-# show (:data:`aeutils.selection.STRATEGIES` defines every strategy).
+# show (:data:`aeutils.experiments.selection.STRATEGIES` defines every strategy).
 REPORTED_STRATEGIES: tuple[str, ...] = ("label-free", "label-free-flip", "labelled-validation")
 # Default hidden sizes per autoencoder: widths (basic, vae) or two channel counts (conv).
 DEFAULT_HIDDEN: dict[str, tuple[int, ...]] = {}
@@ -125,7 +125,7 @@ def _check_new(name: str, *registries: dict) -> None:
 def register_autoencoder(name: str, model, hidden: tuple[int, ...], version: int = 1) -> None:
     """An autoencoder: its ensemble model class (``(shape, generators, hidden=,
     latent_dim=)`` â†’ module returning ``(reconstruction, kl or None)``), default hidden
-    sizes and version. Trained and scored by :class:`aeutils.detector.AutoEncoderDetector`."""
+    sizes and version. Trained and scored by :class:`aeutils.detectors.AutoEncoderDetector`."""
     _check_new(name, METHODS)
     AUTOENCODERS[name] = model
     METHODS[name] = AUTOENCODER_DETECTOR
@@ -157,7 +157,7 @@ def register_loss(name: str) -> None:
 def register_baseline(name: str, detector, options: dict[str, object], version: int = 1,
                       one_shot: bool = False, keyed_when_set: tuple[str, ...] = (),
                       note: str | None = None) -> None:
-    """A comparison method: its detector class (an :class:`aeutils.detector.BaseDetector`),
+    """A comparison method: its detector class (an :class:`aeutils.detectors.BaseDetector`),
     its options with their defaults, its version, whether it fits in one shot (no epochs),
     which options joined after results were stored (:data:`KEYED_WHEN_SET`) and what its
     rows must say beside its name (:data:`METHOD_NOTES`)."""
@@ -204,10 +204,19 @@ register_baseline("deep-svdd", "aeutils.detectors.deep_svdd:DeepSVDD",
                   version=2,  # v2: pre-training epochs no longer follow config.epochs
                   keyed_when_set=("lr_drop_pretrain", "lr_drop_svdd"))
 # Frozen EfficientNet-Lite0 features (ImageNet weights / random ones) + kNN, k = 2 and
-# 224-pixel inputs as in Bergman, Cohen & Hoshen (2020): aeutils.baselines.pretrained.
+# 224-pixel inputs as in Bergman, Cohen & Hoshen (2020): aeutils.detectors.pretrained.
 register_baseline("pretrained-knn", "aeutils.detectors.pretrained:PretrainedKNN",
                   {"k": 2, "image_size": 224}, one_shot=True,
                   note="ImageNet-pretrained (external data)")
 register_baseline("untrained-knn", "aeutils.detectors.pretrained:UntrainedKNN",
                   {"k": 2, "image_size": 224}, one_shot=True,
                   note="the same network, random weights")
+# AnoGAN (Schlegl et al., 2017) and EGBAD (Zenati et al., 2018) on GANomaly's DCGAN nets:
+# aeutils.detectors.anogan / .egbad. AnoGAN's iterations count is a score-time option, so
+# runs at different counts have different keys.
+register_baseline("anogan", "aeutils.detectors.anogan:AnoGAN",
+                  {"ndf": 64, "lr_gan": 2e-4, "iterations": 500, "lam": 0.1, "lr_search": 0.01,
+                   "search_chunk": 1000, "precise_bn": True})
+register_baseline("egbad", "aeutils.detectors.egbad:EGBAD",
+                  {"ndf": 64, "lr_gan": 2e-4, "alpha": 0.9, "dis_score": "fm",
+                   "precise_bn": True})

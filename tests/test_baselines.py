@@ -11,15 +11,18 @@ import torch
 from sklearn.metrics import roc_auc_score
 
 from aeutils.config import ConfigError, RunConfig
-from aeutils.detectors import config_detector, detector_class
+from aeutils.data import to_float
+from aeutils.detectors import as_images, config_detector, detector_class
 from aeutils.registry import BASELINES
 
 CLASSICAL = ["knn", "kmeans", "ocsvm", "iforest", "pca"]
 NEURAL = ["ganomaly", "deep-svdd"]
 PRETRAINED = ["pretrained-knn", "untrained-knn"]  # tests/test_pretrained.py
+GAN = ["anogan", "egbad"]  # pure GANs: tested below with their own settings
 # Small, fast settings for the neural baselines (the defaults are the papers').
 FAST = {"ganomaly": {"ndf": 16}, "deep-svdd": {"pretrain_epochs": 3, "lr_pretrain": 1e-3,
-                                              "lr_svdd": 1e-3}}
+                                              "lr_svdd": 1e-3},
+        "anogan": {"ndf": 8, "iterations": 5}, "egbad": {"ndf": 8}}
 
 
 def _images(n: int, channels: int, size: int, anomaly: bool, seed: int) -> torch.Tensor:
@@ -82,7 +85,7 @@ def _check(det, test, labels) -> np.ndarray:
 
 
 def test_registry_and_config_accept_every_baseline():
-    assert set(BASELINES) == {*CLASSICAL, *NEURAL, *PRETRAINED}
+    assert set(BASELINES) == {*CLASSICAL, *NEURAL, *PRETRAINED, *GAN}
     for name in BASELINES:
         cls = detector_class(name)
         assert cls.name == name
@@ -163,7 +166,7 @@ def test_deep_svdd_encoder_has_no_bias_and_no_affine(grey):
     assert not any(isinstance(m, torch.nn.BatchNorm2d) and m.affine for m in det.net.modules())
 
 
-@pytest.mark.parametrize("name", NEURAL)
+@pytest.mark.parametrize("name", NEURAL + GAN)
 def test_scoring_mid_training_does_not_change_training(name, grey):
     train, test, _ = grey
     cfg = _config(name, epochs=2, **({"pretrain_epochs": 1} if name == "deep-svdd" else {}))
@@ -213,3 +216,141 @@ def test_deep_svdd_lr_drop_is_at_an_absolute_epoch(grey, monkeypatch):
     assert short.history == det.history[:2]
     with pytest.raises(ValueError, match="at least 1"):
         _detector("deep-svdd", _config("deep-svdd", lr_drop_svdd=0), torch.device("cpu"))
+
+
+# --- AnoGAN and EGBAD ---------------------------------------------------------------------
+# A pure GAN needs a few hundred steps before its generator draws the dark background
+# that makes a bright blob stand out: batches of 8 at lr 1e-3 (the defaults, batch 128 at
+# lr 2e-4 for 15 epochs, are sized for thousands of images). AnoGAN searches 50 steps.
+GAN_FAST = {"anogan": {"ndf": 8, "lr_gan": 1e-3, "iterations": 50, "lr_search": 0.05},
+            "egbad": {"ndf": 8, "lr_gan": 1e-3}}
+
+
+def _gan(name: str, train, epochs: int, seed: int = 0, **extra):
+    cfg = RunConfig(dataset="mnist", model=name, epochs=epochs, batch_size=8, latent_dim=16,
+                    seed=seed, extra={**GAN_FAST[name], **extra})
+    return _detector(name, cfg, torch.device("cpu")).fit(train)
+
+
+@pytest.fixture(scope="module")
+def anogan_grey(grey):
+    return _gan("anogan", grey[0], epochs=10)
+
+
+def test_anogan_detects_anomalies(anogan_grey, grey):
+    """(EGBAD's detection: the colour test below and the contract, both on other data.)"""
+    assert len(anogan_grey.history) == len(anogan_grey.loss_parts) == 10
+    _check(anogan_grey, grey[1], grey[2])
+
+
+@pytest.mark.parametrize("name", GAN)
+def test_gan_baselines_train_and_detect_in_colour(name, rgb):
+    """on_epoch after every epoch; scoring there keeps train mode and weight gradients."""
+    train, test, labels = rgb
+    seen, states = [], []
+
+    def on_epoch(epoch):
+        seen.append(epoch)
+        assert np.isfinite(det.decision_function(test[:8])).all()
+        states.append(all(n.training and all(p.requires_grad for p in n.parameters())
+                          for n in det.nets.values()))
+
+    cfg = RunConfig(dataset="mnist", model=name, epochs=10, batch_size=8, latent_dim=16,
+                    extra=GAN_FAST[name])
+    det = _detector(name, cfg, torch.device("cpu"))
+    det.fit(train, on_epoch=on_epoch)
+    assert seen == list(range(1, 11)) and all(states)
+    _check(det, test, labels)
+
+
+def test_anogan_batched_search_is_each_images_own(anogan_grey, grey):
+    """One z per image, losses summed: each image's search is the one it has alone, in
+    any order or chunk size (its initial z comes from the seed and its own bytes)."""
+    det, test = anogan_grey, grey[1]
+    x = test[[0, 1, 2, 3, -1, -2, -3, -4]]
+    together = det.decision_function(x)
+    alone = np.array([det.decision_function(x[i: i + 1])[0] for i in range(len(x))])
+    np.testing.assert_allclose(together, alone, rtol=1e-4)
+    np.testing.assert_allclose(det.decision_function(x.flip(0)), together[::-1], rtol=1e-4)
+    det.search_chunk = 3
+    try:
+        np.testing.assert_allclose(det.decision_function(x), together, rtol=1e-4)
+    finally:
+        det.search_chunk = det.config.get("search_chunk")
+    assert len(np.unique(together)) == len(x)  # not one shared z: scores differ by image
+
+
+def test_anogan_one_search_gives_every_iteration_count(anogan_grey, grey):
+    """The loss falls along the search, and the loss after k steps of one search is the
+    score of a detector searching k steps (the study reads 5 counts off one search)."""
+    det, test, labels = anogan_grey, grey[1], grey[2]
+    losses = det.search_losses(test, [0, 10, 25, 50])
+    means = [losses[k].mean() for k in (0, 10, 25, 50)]
+    assert all(a > b for a, b in zip(means, means[1:])), means
+    assert (losses[50] <= losses[0]).mean() > 0.9
+    np.testing.assert_array_equal(losses[50], det.decision_function(test))
+    assert roc_auc_score(labels, losses[50]) >= roc_auc_score(labels, losses[0]) - 0.02
+    shorter = _gan("anogan", grey[0], epochs=10, iterations=10)  # same training, 10 steps
+    np.testing.assert_allclose(shorter.decision_function(test), losses[10], rtol=1e-5)
+    with pytest.raises(ConfigError, match="at least 1"):
+        _gan("anogan", grey[0][:16], epochs=1, iterations=0)
+
+
+def test_anogan_scoring_changes_no_weight(anogan_grey, grey):
+    det, test = anogan_grey, grey[1][:8]
+    det.decision_function(test)  # BatchNorm statistics are fresh from here on
+    params = {f"{k}.{n}": (p.detach().clone(), None if p.grad is None else p.grad.clone())
+              for k, net in det.nets.items() for n, p in net.named_parameters()}
+    buffers = {f"{k}.{n}": b.clone() for k, net in det.nets.items() for n, b in net.named_buffers()}
+    det.decision_function(test)
+    for k, net in det.nets.items():
+        assert net.training  # the mode fit left, restored
+        for n, p in net.named_parameters():
+            value, grad = params[f"{k}.{n}"]
+            assert p.requires_grad and torch.equal(p, value)
+            assert (p.grad is None and grad is None) or torch.equal(p.grad, grad)
+        for n, b in net.named_buffers():
+            assert torch.equal(b, buffers[f"{k}.{n}"])
+
+
+@pytest.mark.parametrize("data", ["grey", "rgb"])
+def test_egbad_networks_map_images_and_codes(data, request):
+    train, test, _ = request.getfixturevalue(data)
+    det = _gan("egbad", train[:32], epochs=1)
+    c = train.shape[1]
+    with det._frozen(), torch.no_grad():
+        xp = det._prepare(test[:5])
+        z = det.nets["e"](xp)
+        rec = det.nets["g"](z)
+        logit, f = det.nets["d"](xp, z)
+    assert xp.shape == (5, c, 32, 32)  # 28×28 zero-padded to 32×32
+    assert z.shape == (5, 16, 1, 1) and rec.shape == (5, c, 32, 32)
+    assert rec.abs().max() <= 1 and logit.shape == (5,) and f.shape == (5, 1024)
+
+
+def test_egbad_score_weights_its_two_terms_and_is_deterministic(grey):
+    """alpha and dis_score act at scoring only: the same seed trains the same networks, and
+    A(x) = α·L_G + (1 − α)·L_D for each; another seed trains other networks."""
+    train, test = grey[0][:64], grey[1]
+    fm = _gan("egbad", train, epochs=2)
+    half = _gan("egbad", train, epochs=2, alpha=0.5)
+    ce = _gan("egbad", train, epochs=2, dis_score="cross-e")
+    lg, ld = fm.score_parts(test)
+    np.testing.assert_array_equal(np.stack(half.score_parts(test)), np.stack([lg, ld]))
+    np.testing.assert_allclose(fm.decision_function(test), 0.9 * lg + 0.1 * ld, rtol=1e-12)
+    np.testing.assert_allclose(half.decision_function(test), 0.5 * lg + 0.5 * ld, rtol=1e-12)
+    with fm._frozen(), torch.no_grad():  # the two terms, from the networks (8-bit images)
+        xp = fm._prepare(to_float(as_images(test)))
+        z = fm.nets["e"](xp)
+        rec = fm.nets["g"](z)
+        logit, f_rec = fm.nets["d"](rec, z)
+        f_x = fm.nets["d"](xp, z)[1]
+    np.testing.assert_allclose(lg, (xp - rec).abs().flatten(1).sum(1).numpy(), rtol=1e-5)
+    np.testing.assert_allclose(ld, (f_x - f_rec).abs().sum(1).numpy(), rtol=1e-5)
+    ce_lg, ce_ld = ce.score_parts(test)
+    np.testing.assert_array_equal(ce_lg, lg)
+    np.testing.assert_allclose(ce_ld, torch.nn.functional.softplus(-logit).numpy(), rtol=1e-5)
+    other = _gan("egbad", train, epochs=2, seed=1)
+    assert not np.allclose(other.score_parts(test)[0], lg)
+    with pytest.raises(ConfigError, match="dis_score"):
+        _gan("egbad", train, epochs=1, dis_score="l2")

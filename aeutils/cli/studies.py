@@ -58,3 +58,93 @@ def run_svdd_budget(results: str, base: str, workers: int, dataset: str = "mnist
             check[name]["compute"] = compute_spent(ResultsStore(store), set(check[name]["keys"]))
     return {"dataset": dataset, "base": base, "command": "python studies/svdd_budget.py",
             **check, "paper": quoted}
+
+
+ANOGAN_STEPS = (10, 50, 100, 250, 500)
+
+
+def stratified_subset(labels, n: int, seed: int):
+    """``n`` indices (sorted) drawn with seed ``seed``, each label in its share of the set:
+    a fixed test subsample with the whole test set's normals and anomalies of every class."""
+    import numpy as np
+    from sklearn.model_selection import train_test_split
+
+    labels = np.asarray(labels)
+    if n >= len(labels):
+        return np.arange(len(labels))
+    idx, _ = train_test_split(np.arange(len(labels)), train_size=n, stratify=labels,
+                              random_state=seed)
+    return np.sort(idx)
+
+
+def anogan_iteration_curve(dataset: str, normal_class: int, test_images: int,
+                           steps=ANOGAN_STEPS, seed: int = 0, settings: dict | None = None,
+                           extra: dict | None = None) -> dict:
+    """Train AnoGAN on one class (one-vs-rest; ``settings``: other RunConfig fields, such as
+    ``epochs``) and score a fixed stratified test subsample with ONE search of
+    ``max(steps)`` steps, read at every count in ``steps``: the test AUC at each."""
+    import time
+
+    import torch
+
+    from ..config import RunConfig
+    from ..data.datasets import split_for, test_subset
+    from ..detectors.base import config_detector
+    from ..detectors.metrics import evaluate
+
+    steps = sorted(steps)
+    cfg = RunConfig(dataset=dataset, model="anogan", normal_class=normal_class, seed=seed,
+                    **(settings or {}), extra={**(extra or {}), "iterations": steps[-1]})
+    data, split = split_for(cfg)
+    idx = stratified_subset(test_subset(data, cfg.max_test)[1].numpy(), test_images, seed)
+    det = config_detector(cfg)
+    t0 = time.perf_counter()
+    type(det).fit_group([det], [split.train_x])
+    trained = time.perf_counter()
+    losses = det.search_losses(split.test_x[torch.as_tensor(idx)], steps)
+    searched = time.perf_counter()
+    y = split.test_y[torch.as_tensor(idx)].numpy()
+    metrics = {k: evaluate(losses[k], y) for k in steps}
+    return {"class": normal_class, "class_name": data.classes[normal_class],
+            "train_images": len(split.train_x), "test_images": len(idx),
+            "anomalies": int(y.sum()), "train_seconds": round(trained - t0, 1),
+            "search_seconds": round(searched - trained, 1), "threads": torch.get_num_threads(),
+            "device": str(det.device), "generator_loss": det.history,
+            "auc": {str(k): metrics[k]["auc"] for k in steps},
+            "ap": {str(k): metrics[k]["ap"] for k in steps},
+            "mean_loss_normal": {str(k): float(losses[k][y == 0].mean()) for k in steps},
+            "mean_loss_anomalous": {str(k): float(losses[k][y == 1].mean()) for k in steps}}
+
+
+def run_anogan_iterations(datasets, classes, test_images: int, steps=ANOGAN_STEPS,
+                          seed: int = 0, settings: dict | None = None,
+                          extra: dict | None = None, previous: dict | None = None,
+                          save=None) -> dict:
+    """:func:`anogan_iteration_curve` for every dataset and class; the mean AUC per step
+    count per dataset. Rows of ``previous`` (an earlier output) with the same settings are
+    kept, not re-run; ``save(out)`` is called after every class (a long run resumes)."""
+    import time
+
+    from ..data.catalog import display_name, resolve_dataset
+    from ..provenance import stamp
+
+    head = {"steps": sorted(steps), "test_images": test_images, "seed": seed,
+            "settings": dict(settings or {}), "extra": dict(extra or {})}
+    same = previous is not None and all(previous.get(k) == v for k, v in head.items())
+    out = {**head, "datasets": {}, "commit": stamp()}
+    t0 = time.perf_counter()
+    for ds in datasets:
+        name = resolve_dataset(ds)
+        old = {r["class"]: r for r in (previous or {}).get("datasets", {}).get(ds, {})
+               .get("classes", [])} if same else {}
+        rows = []
+        for c in classes:
+            rows.append(old.get(c) or anogan_iteration_curve(name, c, test_images, steps, seed,
+                                                             settings, extra))
+            out["datasets"][ds] = {"name": display_name(name), "classes": rows,
+                                   "mean_auc": {str(k): sum(r["auc"][str(k)] for r in rows)
+                                                / len(rows) for k in sorted(steps)}}
+            out["wall_seconds"] = round(time.perf_counter() - t0, 1)
+            if save is not None:
+                save(out)
+    return out

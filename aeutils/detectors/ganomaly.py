@@ -55,7 +55,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import torch
@@ -142,6 +142,43 @@ def weights_init(module: nn.Module, gen: torch.Generator) -> None:
                 m.bias.zero_()
 
 
+def model_size(h: int, w: int, method: str) -> int:
+    """The side the DCGAN nets run at: the image's, rounded up to a power of two ≥ 32."""
+    if h != w:
+        raise ConfigError(f"{method} needs square images, got {h}×{w}")
+    return max(32, 2 ** math.ceil(math.log2(h)))
+
+
+def to_model_input(x: Tensor, size: int, device) -> Tensor:
+    """[0, 1] images → [-1, 1], zero-padded (black) to ``size`` × ``size`` if smaller."""
+    x = x.to(device).float()
+    pad = size - x.shape[-1]
+    if pad:
+        x = F.pad(x, (pad // 2, pad - pad // 2, pad // 2, pad - pad // 2))
+    return x * 2 - 1
+
+
+@torch.no_grad()
+def refresh_batchnorm(net: nn.Module, batches: Iterable, forward: Callable | None = None) -> None:
+    """Precise BatchNorm statistics: reset ``net``'s running mean/var and set them to the
+    cumulative average of the batch statistics of one no-grad, train-mode pass over
+    ``batches`` (``forward(batch)``, default ``net(batch)``); momenta and mode restored."""
+    bns = [m for m in net.modules() if isinstance(m, nn.BatchNorm2d)]
+    momenta = [m.momentum for m in bns]
+    was_training = net.training
+    net.train()
+    for m in bns:
+        m.reset_running_stats()
+        m.momentum = None
+    try:
+        for b in batches:
+            (forward or net)(b)
+    finally:
+        for m, mom in zip(bns, momenta):
+            m.momentum = mom
+        net.train(was_training)
+
+
 class GANomaly(BaseDetector):
     """GANomaly (Akcay et al., ACCV 2018): adversarial autoencoder scored in latent space.
 
@@ -177,18 +214,11 @@ class GANomaly(BaseDetector):
 
     # --- input mapping ---------------------------------------------------------------
     def _prepare(self, x: Tensor) -> Tensor:
-        """[0, 1] images → [-1, 1], zero-padded (black) to a power-of-two size ≥ 32 if needed."""
-        x = x.to(self.device).float()
-        pad = self.size - x.shape[-1]
-        if pad:
-            x = F.pad(x, (pad // 2, pad - pad // 2, pad // 2, pad - pad // 2))
-        return x * 2 - 1
+        return to_model_input(x, self.size, self.device)
 
     @staticmethod
     def _model_size(h: int, w: int) -> int:
-        if h != w:
-            raise ConfigError(f"GANomaly needs square images, got {h}×{w}")
-        return max(32, 2 ** math.ceil(math.log2(h)))
+        return model_size(h, w, "GANomaly")
 
     def _build(self, shape: tuple[int, ...]) -> None:
         nc, h, w = shape
@@ -213,20 +243,8 @@ class GANomaly(BaseDetector):
         (running var = 1) early in training. Training itself only ever uses batch
         statistics, so this never changes the training trajectory.
         """
-        bns = [m for m in self.netg.modules() if isinstance(m, nn.BatchNorm2d)]
-        momenta = [m.momentum for m in bns]
-        was_training = self.netg.training
-        self.netg.train()
-        for m in bns:
-            m.reset_running_stats()
-            m.momentum = None
-        try:
-            for i in range(0, len(self._train_x), chunk):
-                self.netg(self._prepare(self._train_x[i: i + chunk]))
-        finally:
-            for m, mom in zip(bns, momenta):
-                m.momentum = mom
-            self.netg.train(was_training)
+        refresh_batchnorm(self.netg, (self._prepare(self._train_x[i: i + chunk])
+                                      for i in range(0, len(self._train_x), chunk)))
         self._bn_fresh = True
 
     # --- training --------------------------------------------------------------------
