@@ -31,6 +31,8 @@ import functools
 import os
 import platform
 
+from . import settings
+
 M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
 M_MMAP_MAX = -4
@@ -52,10 +54,11 @@ def _libc():
 
 
 def tune_malloc() -> bool:
-    """Apply the glibc settings above once; True if they are in force."""
+    """Apply the glibc settings above to this process, once, before it allocates much;
+    True if they are in force."""
     if _state["malloc"] == "glibc tuned":
         return True
-    if os.environ.get("AEUTILS_MALLOC", "") == "system":
+    if settings.get("AEUTILS_MALLOC") == "system":
         _state["malloc"] = "system defaults (AEUTILS_MALLOC=system)"
         return False
     lib = _libc()

@@ -11,6 +11,7 @@ import hashlib
 import os
 from pathlib import Path
 
+from .. import settings
 from ..errors import BadDataError, DataNotFoundError  # noqa: F401  (re-exported)
 from ..files import atomic_write
 from ..registry import choice_error
@@ -33,12 +34,12 @@ DATASET_CHOICES = [*TORCHVISION_DATASETS, f"{FOLDER_PREFIX}<path>"]
 
 def data_root() -> Path:
     """Root folder for torchvision datasets: ``AEUTILS_DATA`` or ``data/``."""
-    return Path(os.environ.get("AEUTILS_DATA", "data"))
+    return settings.path("AEUTILS_DATA")
 
 
 def cache_dir() -> Path:
     """Writable folder for decoded uint8 caches: ``AEUTILS_CACHE`` or ``~/.cache/aeutils``."""
-    return Path(os.environ.get("AEUTILS_CACHE", Path.home() / ".cache" / "aeutils"))
+    return settings.path("AEUTILS_CACHE")
 
 
 # Offline copies that stand in for a torchvision dataset when it is not under AEUTILS_DATA.
