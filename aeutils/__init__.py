@@ -7,10 +7,8 @@ The public API, re-exported for notebooks and scripts::
 """
 
 from . import moved as _moved
-from . import runtime as _runtime
 from .version import __version__
 
-_runtime.tune_malloc()  # before any tensor is allocated: see aeutils/runtime.py
 _moved.install()  # the import paths of the flat layout keep working
 
 # The public API, imported on first use (PEP 562): ``import aeutils`` and the command

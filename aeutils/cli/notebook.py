@@ -122,12 +122,13 @@ def notebook_setup(name: str, profile: str, datasets: Iterable[str] | str = DEFA
     paths mean the same as for the CLI), save figures into ``figures``, apply the plot
     style, resolve (and with ``load``, load once, so a missing dataset stops the notebook
     here with its one-line fix) the datasets, and open the results store."""
-    from .. import plots, report
+    from .. import plots, report, runtime
     from ..data.datasets import load_dataset, resolve_dataset
     from ..experiments.grid import profile_blocks
     from ..experiments.store import ResultsStore
 
     profile_blocks(profile)  # an unknown profile fails here, with the choices
+    runtime.tune_malloc()  # the kernel trains: an entry point's call (aeutils/runtime.py)
     os.chdir(REPO_ROOT)  # first: relative paths are the repository's, as for the CLI
     figures = Path(figures).expanduser().resolve()
     os.environ["AEUTILS_FIGURES"] = str(figures)
