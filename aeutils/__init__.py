@@ -7,10 +7,8 @@ The public API, re-exported for notebooks and scripts::
 """
 
 from . import moved as _moved
-from . import runtime as _runtime
 from .version import __version__
 
-_runtime.tune_malloc()  # before any tensor is allocated: see aeutils/runtime.py
 _moved.install()  # the import paths of the flat layout keep working
 
 # The public API, imported on first use (PEP 562): ``import aeutils`` and the command
@@ -23,6 +21,7 @@ _EXPORTS: dict[str, str] = {
     "reconstruct": "experiments.runs", "run": "experiments.runs", "run_configs": "experiments.runs",
     "trained_model": "experiments.runs",
     "PROFILES": "experiments.profiles", "profile_configs": "experiments.grid", "run_grid": "experiments.grid", "shard": "experiments.grid",
+    "Grid": "experiments.sweep",
     "per_sample_loss": "detectors.losses",
     "AUTOENCODERS": "registry", "BASELINES": "registry", "LOSSES": "registry",
     "METHODS": "registry",
@@ -48,7 +47,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "AUTOENCODERS", "AutoEncoderDetector", "BASELINES", "BaseDetector", "ConfigError", "LOSSES",
+    "AUTOENCODERS", "AutoEncoderDetector", "BASELINES", "BaseDetector", "ConfigError", "Grid", "LOSSES",
     "METHODS", "MODELS", "PROFILES", "PROTOCOLS", "DataNotFoundError", "ResultsStore", "RunConfig",
     "__version__", "build_model", "display_name", "evaluate", "load_dataset", "make_detector",
     "make_split", "per_sample_loss", "pick_device", "profile_configs", "reconstruct", "roc_points",

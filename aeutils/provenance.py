@@ -11,9 +11,10 @@ its commit in ``AEUTILS_COMMIT``; its dirtiness is then unknown (``None``).
 from __future__ import annotations
 
 import functools
-import os
 import subprocess
 from pathlib import Path
+
+from . import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CODE_PATHS = ("aeutils", "notebooks", "pyproject.toml")
@@ -32,7 +33,7 @@ def git_state() -> dict[str, object]:
     """``{"commit": short sha or "unknown", "dirty": bool or None}`` for this checkout."""
     head = _git("rev-parse", "--short", "HEAD")
     if not head:
-        return {"commit": os.environ.get("AEUTILS_COMMIT") or "unknown", "dirty": None}
+        return {"commit": settings.get("AEUTILS_COMMIT") or "unknown", "dirty": None}
     status = _git("status", "--porcelain", "--untracked-files=no", "--", *CODE_PATHS)
     return {"commit": head.strip(), "dirty": None if status is None else bool(status.strip())}
 

@@ -1,4 +1,4 @@
-"""Process-wide settings that make CPU training fast, applied when ``aeutils`` is imported.
+"""Process-wide settings that make CPU training fast, applied by the entry points.
 
 **glibc malloc keeps its memory.** A training step allocates and frees tensors of a
 few MiB (activations, gradients of a K-member ensemble). glibc serves blocks above
@@ -6,7 +6,7 @@ its mmap threshold with a fresh ``mmap`` and returns them with ``munmap`` on fre
 it trims the heap top back to the OS; every step then faults the same pages in
 again. Measured on a 2-core VM: about a quarter of the CPU time of a conv-AE step
 went to the kernel's page-fault handler (5.4 M minor faults for 20 steps), and with
-the settings below the same steps ran 1.5–2.1× faster. So at import:
+the settings below the same steps ran 1.5–2.1× faster. So :func:`tune_malloc` sets:
 
 - ``M_MMAP_MAX`` = 0: no block is served by ``mmap``, so every block comes from the
   heap and is reused (a threshold alone is not enough: glibc caps it at 32 MiB, and a
@@ -15,12 +15,16 @@ the settings below the same steps ran 1.5–2.1× faster. So at import:
 - ``M_MMAP_THRESHOLD`` = 32 MiB, for the case that mmap is re-enabled by the environment;
 - ``M_TRIM_THRESHOLD`` = 2 GiB − 1: the heap top is not handed back after every step.
 
-The cost is that freed memory stays with the process (up to its peak use). Other C
-libraries (musl, macOS, Windows) are left alone; :func:`describe` says which applied.
-Set ``AEUTILS_MALLOC=system`` before importing to keep the C library's defaults
-(for benchmarks that compare both).
+The cost is that freed memory stays with the process (up to its peak use), which is a
+choice for the process, not for a library it imports: so ``import aeutils`` changes
+nothing, and the entry points call :func:`tune_malloc` (the command line, the notebooks'
+``notebook_setup``, each worker process of a grid, the benchmarks and the studies). A
+script of yours that trains calls it once, first. Other C libraries (musl, macOS,
+Windows) are left alone; :func:`describe` says which applied. ``AEUTILS_MALLOC=system``
+keeps the C library's defaults (for benchmarks that compare both).
 
-Denormals are flushed to zero as well (see :func:`aeutils.train.configure_device`).
+Denormals are flushed to zero by the training code itself, which needs it for its results'
+speed (:func:`aeutils.detectors.training.configure_device`).
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ import ctypes.util
 import functools
 import os
 import platform
+
+from . import settings
 
 M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
@@ -52,10 +58,11 @@ def _libc():
 
 
 def tune_malloc() -> bool:
-    """Apply the glibc settings above once; True if they are in force."""
+    """Apply the glibc settings above to this process, once, before it allocates much;
+    True if they are in force."""
     if _state["malloc"] == "glibc tuned":
         return True
-    if os.environ.get("AEUTILS_MALLOC", "") == "system":
+    if settings.get("AEUTILS_MALLOC") == "system":
         _state["malloc"] = "system defaults (AEUTILS_MALLOC=system)"
         return False
     lib = _libc()

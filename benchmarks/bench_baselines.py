@@ -26,6 +26,7 @@ import torch
 from common import matmul_gflops, repeated, spread, write_json  # benchmarks/common.py
 from torch.utils.flop_counter import FlopCounterMode
 
+from aeutils import runtime
 from aeutils.config import RunConfig
 from aeutils.detectors import config_detector
 
@@ -61,6 +62,7 @@ def bench(model: str, shape, n_count: int, n_time: int, n_score: int, steps: int
 
 
 def main() -> None:
+    runtime.tune_malloc()  # an entry point that trains: see aeutils/runtime.py
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--models", nargs="*", default=list(SETTINGS), help="baselines to measure")
     p.add_argument("--count-images", type=int, default=256, help="images of the FLOP-counting fit")

@@ -283,6 +283,7 @@ def compare_workers(a) -> dict:
 
 
 def main() -> None:
+    runtime.tune_malloc()  # an entry point that trains: see aeutils/runtime.py
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--models", nargs="*", default=list(MODELS), help="autoencoders to measure")
     p.add_argument("--members", type=int, default=10, help="models trained as one group")

@@ -25,6 +25,7 @@ import torch
 import torch.nn.functional as F
 from common import write_json  # benchmarks/common.py
 
+from aeutils import runtime, settings
 from aeutils.detectors.ssim import _band, ssim
 
 SHAPES = [(1, 28, 28), (3, 32, 32)]
@@ -137,7 +138,7 @@ def _standalone_parts():
     import torchvision
 
     def load_class0() -> torch.Tensor:
-        ds = torchvision.datasets.MNIST(root=os.environ.get("AEUTILS_DATA", "data"), train=True,
+        ds = torchvision.datasets.MNIST(root=settings.get("AEUTILS_DATA"), train=True,
                                         download=False)
         return ds.data[ds.targets == 0].unsqueeze(1).float().div_(255)
 
@@ -227,6 +228,7 @@ def _epoch_row(name: str, times: dict[str, list[float]]) -> dict:
 
 
 def main() -> None:
+    runtime.tune_malloc()  # an entry point that trains: see aeutils/runtime.py
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--repeats", type=int, default=30, help="timed SSIM calls per cell")

@@ -9,7 +9,7 @@ sigmoid and drops the last partial batch (its own choices; nothing to configure)
 
 Also reports the achieved training GFLOP/s of (a) against a 2048×2048 float32
 matmul measured in the same run. Every process-wide setting (threads,
-flush-denormal, which ``import aeutils`` turns on) is the same for all three.
+flush-denormal, the malloc tuning this script applies first) is the same for all three.
 
     AEUTILS_DATA=../shared/data python benchmarks/bench_vs_pyod.py --json benchmarks/results/bench_vs_pyod.json
 """
@@ -28,6 +28,7 @@ from common import matmul_gflops, repeated, spread, write_json  # benchmarks/com
 from sklearn.metrics import roc_auc_score
 from torch import nn
 
+from aeutils import runtime
 from aeutils.config import RunConfig
 from aeutils.data import load_dataset, make_split
 from aeutils.experiments.runs import run_configs
@@ -89,6 +90,7 @@ def plain_run(splits, epochs) -> tuple[float, float]:
 
 
 def main() -> None:
+    runtime.tune_malloc()  # an entry point that trains: see aeutils/runtime.py
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--epochs", type=int, default=20)
     ap.add_argument("--classes", type=int, nargs="*", default=list(range(10)))

@@ -17,6 +17,7 @@ import json
 import tempfile
 from pathlib import Path
 
+from aeutils import runtime
 from aeutils.config import RunConfig
 from aeutils.data import display_name, resolve_dataset
 from aeutils.experiments.runs import run_configs
@@ -27,6 +28,7 @@ VARIANTS = {"bce, raw (score=loss)": ("bce", "loss"), "bce, error (score=error)"
 
 
 def main() -> None:
+    runtime.tune_malloc()  # an entry point that trains: see aeutils/runtime.py
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--epochs", type=int, default=10, help="training epochs per run")
     p.add_argument("--datasets", nargs="*", default=["mnist", "cifar10"])

@@ -21,11 +21,13 @@ import sys
 import tempfile
 from pathlib import Path
 
+from aeutils import runtime
 from aeutils.experiments.agreement import accelerator_runs, compare_group
 from aeutils.experiments.store import ResultsStore
 
 
 def main() -> int:
+    runtime.tune_malloc()  # an entry point that trains: see aeutils/runtime.py
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--results", default="results/thesis/results.jsonl", help="the store to check")
     ap.add_argument("--profile", default="thesis")

@@ -27,12 +27,14 @@ import argparse
 import json
 from pathlib import Path
 
+from aeutils import runtime
 from aeutils.cli.studies import run_proxy_study
 
 DEFAULT_DIR = "results/proxy-study"
 
 
 def main() -> None:
+    runtime.tune_malloc()  # an entry point that trains: see aeutils/runtime.py
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--dataset", default="fashion-mnist", help="the held-out dataset")
     p.add_argument("--profile", default="compare")

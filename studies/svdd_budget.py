@@ -19,12 +19,14 @@ import argparse
 import json
 from pathlib import Path
 
+from aeutils import runtime
 from aeutils.cli.studies import run_svdd_budget
 
 DEFAULT_DIR = "results/svdd-budget"
 
 
 def main() -> None:
+    runtime.tune_malloc()  # an entry point that trains: see aeutils/runtime.py
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--results", default=f"{DEFAULT_DIR}/results.jsonl")
     p.add_argument("--base", default="results/compare/results.jsonl",

@@ -9,6 +9,7 @@ import pytest
 import torch
 from PIL import Image
 
+from aeutils import runtime, settings
 from aeutils.data import ImageData
 
 
@@ -39,6 +40,7 @@ def make_image_data(n_train: int = 40, n_test: int = 12, channels: int = 1, size
 
 
 def pytest_configure(config):
+    runtime.tune_malloc()  # the suite is an entry point that trains (aeutils/runtime.py)
     # Two xdist workers share the two cores: one torch thread each, not two each, and
     # the same for the processes they start (papermill kernels, CLI runs), which would
     # otherwise each spin two threads against the other worker.
@@ -102,7 +104,7 @@ def isolated_env(tmp_path, monkeypatch):
     ``AEUTILS_TEST_DEVICE`` names another device (``scripts/cuda_check.sh`` sets ``cuda``)."""
     monkeypatch.setenv("AEUTILS_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("AEUTILS_RESULTS", str(tmp_path / "results" / "results.jsonl"))
-    monkeypatch.setenv("AEUTILS_DEVICE", os.environ.get("AEUTILS_TEST_DEVICE", "cpu"))
+    monkeypatch.setenv("AEUTILS_DEVICE", settings.get("AEUTILS_TEST_DEVICE"))
     from aeutils.data import datasets as data
 
     data._MEMORY.clear()

@@ -63,6 +63,7 @@ def test_no_import_circle():
 def test_registry_is_a_leaf_and_config_reads_no_trainer():
     graph = import_graph()
     assert graph["aeutils.registry"] == set()
+    assert graph["aeutils.settings"] == set()  # the environment's one reader
 
     def reach(m, seen=None):
         seen = seen if seen is not None else set()
@@ -97,7 +98,8 @@ def test_the_registry_imports_no_torch():
 # The layers, bottom first: a module imports only from its own layer or those below it.
 LAYERS = (
     ("leaves", ("aeutils.registry", "aeutils.errors", "aeutils.files", "aeutils.provenance",
-                "aeutils.runtime", "aeutils.version", "aeutils.lazy", "aeutils.moved")),
+                "aeutils.runtime", "aeutils.settings", "aeutils.version", "aeutils.lazy",
+                "aeutils.moved")),
     ("data", ("aeutils.data",)),
     ("config", ("aeutils.config",)),
     ("detectors", ("aeutils.detectors",)),

@@ -17,6 +17,8 @@ from aeutils.experiments.store import ResultsStore
 
 SCRIPT = """
 import json, sys
+import aeutils.runtime
+aeutils.runtime.tune_malloc()  # a script that trains, as the grid's processes do
 import aeutils.experiments.runs as ex
 from aeutils.config import RunConfig
 from aeutils.experiments.grid import run_grid

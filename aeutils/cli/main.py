@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from ..config import DEFAULT_CHECKPOINTS, ConfigError, RunConfig
 from ..data.catalog import DATASET_CHOICES, resolve_dataset
 from ..errors import BadDataError, DataNotFoundError, StoreError, TrainingDivergedError
 from ..experiments.profiles import PROFILES
+from ..experiments.sweep import ORDERS, Grid, WorkerFailed
 from ..registry import (
     DEFAULT_PRECISION,
     LOSSES,
@@ -25,6 +25,7 @@ from ..registry import (
     SCORES,
     choice_error,
 )
+from ..runtime import tune_malloc
 from .reproduce import NotebookError
 
 METRICS_SHOWN = ("auc", "ap", "val_auc", "accuracy", "f1", "oracle_accuracy")
@@ -185,7 +186,7 @@ def _add_grid(sub) -> None:
                    help="train in N processes that share the cores and the results table "
                         "(each claims its groups); more throughput than one process's threads "
                         "on a small CPU (docs/performance.md)")
-    p.add_argument("--order", default="profile", choices=("profile", "priority"),
+    p.add_argument("--order", default="profile", choices=ORDERS,
                    help="profile: block by block as the profile lists them; priority: MNIST "
                         "before CIFAR-10, then the cheapest groups first (timed on this machine "
                         "before training, as --dry-run does)")
@@ -197,168 +198,21 @@ def _add_grid(sub) -> None:
     _add_common(p)
 
 
-def _run_workers(a, store) -> int:
-    """``a.workers`` child processes run the same grid on one table, splitting the cores'
-    threads; each trains the groups no other has claimed. Returns the worst exit code."""
-    from ..runtime import cores
-
-    threads = max(1, cores() // a.workers)
-    args = [sys.executable, "-m", "aeutils", "grid", "--profile", a.profile,
-            "--max-group", str(a.max_group), "--keep-scores", a.keep_scores,
-            "--results", str(store.path), "--no-progress"]
-    for flag, values in (("--block", a.block), ("--dataset", a.dataset),
-                         ("--dataset-map", a.dataset_map)):
-        args += [arg for v in values or [] for arg in (flag, v)]
-    if a.shard:
-        args += ["--shard", a.shard]
-    if a.device:
-        args += ["--device", a.device]
-    if a.precision != DEFAULT_PRECISION:
-        args += ["--precision", a.precision]
-    if a.order != "profile":
-        args += ["--order", a.order]
-    if a.budget is not None:
-        args += ["--budget", f"{_budget_left(a):.1f}"]
-    print(f"{a.workers} workers x {threads} thread(s), one line per finished group", flush=True)
-    procs = [subprocess.Popen(args, env={**os.environ, "OMP_NUM_THREADS": str(threads),
-                                         "AEUTILS_WORKER": str(i + 1)})
-             for i in range(a.workers)]
-    try:
-        return max(p.wait() for p in procs)
-    except KeyboardInterrupt:  # stop every worker, not just this process
-        for p in procs:
-            p.terminate()
-        raise
-
-
-def _check_grid(a) -> None:
-    """Refuse option combinations that cannot run, before anything is loaded."""
-    if a.max_group < 1:
-        raise ConfigError(f"--max-group must be at least 1, got {a.max_group}")
-    if a.workers < 1:
-        raise ConfigError(f"--workers must be at least 1, got {a.workers}")
-    if a.budget is not None and a.order != "priority":
-        raise ConfigError("--budget needs --order priority (the order that estimates each group)")
-    if a.budget is not None and a.budget <= 0:
-        raise ConfigError(f"--budget must be a positive number of seconds, got {a.budget:g}")
-    if a.order == "priority" and a.shard:
-        raise ConfigError("--order priority runs the whole profile; --shard deals its groups "
-                          "round-robin instead: give one")
-    if a.dataset:  # from the profiles alone: an argument error loads no trainer
-        from ..experiments.profiles import profile_datasets
-
-        valid = profile_datasets(a.profile, a.block)
-        for d in a.dataset:
-            if d not in valid:
-                raise choice_error(f"--dataset of profile {a.profile!r}", d, valid)
-
-
-def _budget_left(a) -> float | None:
-    """Seconds left of ``--budget`` (None without one), counted from the command's start."""
-    return None if a.budget is None else a.budget - (time.monotonic() - a.started)
-
-
 def _cmd_grid(a) -> int:
-    a.started = time.monotonic()
-    _check_grid(a)  # before the trainers load: an argument error answers at once
-
-    from ..detectors.training import pick_device
-    from ..experiments.grid import parse_shard, profile_blocks, profile_configs, shard
-    from ..experiments.runs import pending
-    from ..experiments.store import ResultsStore, writing
-
-    pick_device(a.device)  # an unknown or absent device fails before anything else
-    dataset_map = _dataset_map(a.dataset_map)
-    store = ResultsStore(a.results, keep_scores=a.keep_scores)
-    shard_of = parse_shard(a.shard) if a.shard else None
-    configs = profile_configs(a.profile, dataset_map, a.block, store=store,
-                              only_datasets=a.dataset, precision=a.precision)
-    if shard_of:
-        configs = shard(configs, *shard_of, a.max_group)
-    configs = list({c.key(): c for c in configs}.values())  # blocks may share runs
-    todo = pending(configs, store)
-    print(f"profile {a.profile}: {len(configs)} runs, {len(configs) - len(todo)} stored, "
-          f"{len(todo)} to train -> {store.path}"
-          " (+ validation-selected runs once their search is complete)")
+    grid = Grid(profile=a.profile, blocks=a.block, datasets=a.dataset,
+                dataset_map=_dataset_map(a.dataset_map), shard=a.shard, max_group=a.max_group,
+                workers=a.workers, order=a.order, budget=a.budget, precision=a.precision,
+                device=a.device, keep_scores=a.keep_scores, results=a.results,
+                progress=not a.no_progress)
     if a.dry_run:
-        _print_estimate(a, dataset_map, store, shard_of,
-                        [b.name for b in profile_blocks(a.profile, a.block)])
+        grid.dry_run(a.json)
         return 0
-    if a.workers > 1 and todo:
-        t0 = time.perf_counter()
-        rc = _run_workers(a, store)
-        print(f"workers: {len(todo) - len(pending(configs, store))} runs trained in "
-              f"{time.perf_counter() - t0:.1f} s")
-        if rc:
-            print(f"error: a worker exited with code {rc}; what it stored is kept",
-                  file=sys.stderr)
-            return rc
-        # Derived blocks whose source finished while a worker was elsewhere, and anything
-        # a worker could not claim in time, run here with every thread.
-    times = _train(a, dataset_map, store, shard_of)
-    with writing(store.path):
-        store.path.parent.mkdir(parents=True, exist_ok=True)
-        store.path.touch()  # a shard with nothing to train still leaves a table to merge
-    what = "dataset" if a.order == "priority" else "block"
-    print(f"{what:<26}{'trained':>8}{'seconds':>10}")
-    for name, (n, seconds) in times.items():
-        print(f"{name:<26}{n:>8}{seconds:>10.1f}")
-    print(f"{'total':<26}{sum(n for n, _ in times.values()):>8}"
-          f"{sum(s for _, s in times.values()):>10.1f}")
+    try:
+        grid.run()
+    except WorkerFailed as failed:
+        print(f"error: {failed}", file=sys.stderr)
+        return failed.code
     return 0
-
-
-def _train(a, dataset_map, store, shard_of) -> dict[str, tuple[int, float]]:
-    """The grid in this process: in profile order, or in priority order within the budget."""
-    from ..experiments.grid import run_priority, run_profile
-
-    common = dict(device=a.device, max_group=a.max_group, progress=not a.no_progress,
-                  log=a.no_progress, only_datasets=a.dataset, precision=a.precision)
-    if a.order == "priority":
-        left = _budget_left(a)
-        return run_priority(a.profile, dataset_map, store, a.block,
-                            budget=None if left is None else max(left, 0.0), **common)
-    return run_profile(a.profile, dataset_map, store, a.block, shard_of, **common)
-
-
-def _print_estimate(a, dataset_map, store, shard_of, blocks) -> None:
-    """Per block: runs, runs to train, and machine-hours measured on this machine."""
-    import json
-    import platform
-
-    import torch
-
-    from ..experiments.estimate import estimate
-    from ..experiments.grid import profile_configs, shard
-    from ..experiments.runs import pending
-
-    print(f"{'block':<26}{'runs':>6}{'to train':>9}{'groups':>7}{'est. hours':>11}")
-    rows = []
-    for name in blocks:
-        configs = profile_configs(a.profile, dataset_map, [name], store=store,
-                                  only_datasets=a.dataset, precision=a.precision)
-        if shard_of:
-            configs = shard(configs, *shard_of, a.max_group)
-        todo = pending(configs, store)
-        costs = estimate(todo, a.max_group, a.device)
-        hours = sum(g.seconds for g in costs) / 3600
-        rows.append({"block": name, "runs": len(configs), "to_train": len(todo),
-                     "groups": len(costs), "hours": hours,
-                     "training_hours": sum(g.training_seconds for g in costs) / 3600})
-        print(f"{name:<26}{len(configs):>6}{len(todo):>9}{len(costs):>7}{hours:>11.2f}",
-              flush=True)
-    total = sum(r["hours"] for r in rows)
-    print(f"{'total':<26}{'':>6}{'':>9}{'':>7}{total:>11.2f}  machine-hours of training and "
-          f"scoring, timed on this machine ({torch.get_num_threads()} threads; baselines: "
-          "one run each at scale, groups: batched autoencoder runs + baseline runs)")
-    if a.json:
-        from pathlib import Path
-
-        Path(a.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(a.json).write_text(json.dumps({
-            "profile": a.profile, "machine": platform.processor() or platform.machine(),
-            "threads": torch.get_num_threads(), "torch": torch.__version__,
-            "blocks": rows, "total_hours": total}, indent=1) + "\n")
 
 
 def _add_merge(sub) -> None:
@@ -581,11 +435,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one command; returns its exit code, usage errors and --help included (2 and 0)."""
+    """Run one command; returns its exit code, usage errors and --help included (2 and 0).
+    The command runs with this process's malloc tuned for training (an entry point's call:
+    :func:`aeutils.runtime.tune_malloc`)."""
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exit_:  # argparse has printed the help or the one-line usage error
         return exit_.code if isinstance(exit_.code, int) else 2
+    tune_malloc()
     try:
         return COMMANDS[args.command][1](args)
     except (ConfigError, DataNotFoundError, BadDataError, TrainingDivergedError,

@@ -157,12 +157,13 @@ def notebook_setup(name: str, profile: str, datasets: Iterable[str] | str = DEFA
     neither the working directory nor the environment: the returned :class:`Notebook`
     carries the resolved paths, and its ``save`` and ``export_table`` write under
     ``figures``."""
-    from .. import plots, report
+    from .. import plots, report, runtime
     from ..data.datasets import load_dataset
     from ..experiments.grid import profile_blocks
     from ..experiments.store import ResultsStore, default_path
 
     profile_blocks(profile)  # an unknown profile fails here, with the choices
+    runtime.tune_malloc()  # the kernel trains: an entry point's call (aeutils/runtime.py)
     figures = repo_path(figures)
     plots.set_style()
     resolved = resolve_datasets(datasets)

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from .. import settings
 from .notebook import DEFAULT_DATASETS, REPO_ROOT, dataset_map
 
 
@@ -42,20 +43,6 @@ def notebook_paths(only: Sequence[str] | None = None) -> list[Path]:
 
 def _absolute(path: str | os.PathLike) -> str:
     return str(Path(path).expanduser().resolve())
-
-
-@contextmanager
-def _env(**values: str):
-    old = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def _export_html(notebook: Path) -> Path:
@@ -244,12 +231,12 @@ def _run_all(paths: list[Path], params: dict, out_dir: Path, prune: bool) -> dic
     if prune:
         (out_dir / "scores-read.txt").write_text("")
         env["AEUTILS_SCORES_READ"] = str(out_dir / "scores-read.txt")
-    if os.environ.get("AEUTILS_DATA"):
+    if settings.given("AEUTILS_DATA"):
         from ..data.catalog import data_root
 
         env["AEUTILS_DATA"] = str(data_root())
     timings: dict[str, float] = {}
-    with _env(**env):
+    with settings.overridden(**env):
         for i, path in enumerate(paths, 1):
             executed = out_dir / path.name
             t0 = time.perf_counter()

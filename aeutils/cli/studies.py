@@ -1,18 +1,12 @@
 """Studies that train a profile's block and read a question off its store.
 
 Each is one function here (tested) and one entry point in ``studies/`` (argument parsing
-and printing). They train through the command line's ``grid`` (resumable, with
-``--workers``), so a study is exactly what a user could run by hand.
+and printing). They train through the grid object that ``python -m aeutils grid`` runs
+(:class:`aeutils.experiments.sweep.Grid`: resumable, with worker processes), so a study
+trains exactly what a user could by hand.
 """
 
 from __future__ import annotations
-
-
-def _grid(args: list[str]) -> None:
-    from .main import main as cli
-
-    if cli(["grid", *args]) != 0:
-        raise SystemExit(f"training failed: python -m aeutils grid {' '.join(args)}")
 
 
 def run_proxy_study(dataset: str, profile: str, block: str, stands_for: str, results: str,
@@ -24,10 +18,10 @@ def run_proxy_study(dataset: str, profile: str, block: str, stands_for: str, res
     from ..experiments.grid import profile_blocks
     from ..experiments.selection import LABEL_FREE, proxy_study
     from ..experiments.store import ResultsStore
+    from ..experiments.sweep import Grid
 
-    _grid(["--profile", profile, "--block", block, "--dataset-map", f"{stands_for}={dataset}",
-           "--results", results, "--keep-scores", "none", "--workers", str(workers),
-           "--no-progress"])
+    Grid(profile, blocks=[block], dataset_map={stands_for: dataset}, results=results,
+         keep_scores="none", workers=workers, progress=False).run()
     classes = profile_blocks(profile, [block])[0].classes
     table = proxy_study(ResultsStore(results).table(), dataset, classes, strategies=LABEL_FREE)
     return {"dataset": display_name(dataset), "profile": profile, "block": block, "seed": 0,
@@ -40,11 +34,12 @@ def run_svdd_budget(results: str, base: str, workers: int, dataset: str = "mnist
     """Train the ``svdd-budget`` profile, then compare its Deep SVDD runs with those of
     the store ``base`` and the paper's per-class numbers (:func:`aeutils.report.budget_check`)."""
     from ..experiments.store import ResultsStore
+    from ..experiments.sweep import Grid
     from ..report import budget_check, compute_spent
     from ..report.reference import literature_per_class
 
-    _grid(["--profile", "svdd-budget", "--results", results, "--keep-scores", "none",
-           "--workers", str(workers), "--no-progress"])
+    Grid("svdd-budget", results=results, keep_scores="none", workers=workers,
+         progress=False).run()
     longer = ResultsStore(results).table()
     check = budget_check(ResultsStore(base).table(), longer[longer["model"] == "deep-svdd"],
                          dataset)

@@ -8,9 +8,9 @@ and keyed (and the command line can answer) without importing the code that trai
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
+from .. import settings
 from ..errors import BadDataError, DataNotFoundError  # noqa: F401  (re-exported)
 from ..files import atomic_write
 from ..provenance import ROOT
@@ -36,13 +36,13 @@ def data_root() -> Path:
     """Root folder for torchvision datasets: ``AEUTILS_DATA`` or ``data/``. A relative path
     is the repository's, as every relative path of the Makefile and the notebooks, wherever
     the process runs (a JupyterLab kernel runs in ``notebooks/``)."""
-    root = Path(os.environ.get("AEUTILS_DATA", "data")).expanduser()
+    root = settings.path("AEUTILS_DATA")
     return root if root.is_absolute() else ROOT / root
 
 
 def cache_dir() -> Path:
     """Writable folder for decoded uint8 caches: ``AEUTILS_CACHE`` or ``~/.cache/aeutils``."""
-    return Path(os.environ.get("AEUTILS_CACHE", Path.home() / ".cache" / "aeutils"))
+    return settings.path("AEUTILS_CACHE")
 
 
 # Offline copies that stand in for a torchvision dataset when it is not under AEUTILS_DATA.

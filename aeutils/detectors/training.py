@@ -14,7 +14,6 @@ trajectory of the same model trained alone (tested), only faster.
 from __future__ import annotations
 
 import math
-import os
 import time
 from collections.abc import Callable, Sequence
 
@@ -22,6 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .. import settings
 from ..config import RunConfig
 from ..data.datasets import Split
 from ..errors import TrainingDivergedError  # noqa: F401  (re-exported)
@@ -41,7 +41,7 @@ torch.set_flush_denormal(True)
 
 def pick_device(preference: str | None = None) -> torch.device:
     """``preference`` or ``AEUTILS_DEVICE`` if set, else CUDA, then MPS, then CPU."""
-    pref = preference or os.environ.get("AEUTILS_DEVICE")
+    pref = preference or settings.get("AEUTILS_DEVICE")
     if pref:
         return _checked_device(pref)
     if torch.cuda.is_available():

@@ -1,7 +1,8 @@
 """Experiments: the named grids (profiles and blocks), the results store, a run from
-configuration to stored record, the grid runner, estimates, selection strategies, the
-ensemble, cross-machine agreement and the reproduction verdict. Names are imported on
-first use (:mod:`~aeutils.experiments.profiles` and the store import no torch).
+configuration to stored record, the grid runner and the grid as one object (``Grid``),
+estimates, selection strategies, the ensemble, cross-machine agreement and the
+reproduction verdict. Names are imported on first use (:mod:`~aeutils.experiments.profiles`,
+:mod:`~aeutils.experiments.sweep` and the store import no torch).
 """
 
 from ..lazy import exports
@@ -12,6 +13,7 @@ _EXPORTS = {
     "ResultsStore": ".store",
     **dict.fromkeys(("run", "run_configs", "reconstruct", "trained_model"), ".runs"),
     **dict.fromkeys(("profile_configs", "run_grid", "run_profile", "shard"), ".grid"),
+    **dict.fromkeys(("Grid", "GridRun", "WorkerFailed"), ".sweep"),
 }
 __getattr__, __dir__ = exports(__name__, _EXPORTS, globals())
 __all__ = sorted(_EXPORTS)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import torch
 
+from .. import settings
 from ..config import RunConfig
 from ..data.datasets import Split, split_for
 from ..detectors.base import config_detector, detector_class
@@ -126,12 +127,10 @@ def _time_encoder(c: RunConfig, split: Split, device, sig: tuple, n: int = 64) -
     """A detector whose cost is encoding images (frozen-network features): the seconds of
     encoding ``n`` of them, scaled to every image it encodes. Its feature cache is pointed
     at a scratch folder meanwhile, so the timing encodes and the real cache stays as it is."""
-    import os
     import tempfile
-    from unittest import mock
 
     x = split.train_x[:n]
-    with tempfile.TemporaryDirectory() as tmp, mock.patch.dict(os.environ, AEUTILS_CACHE=tmp):
+    with tempfile.TemporaryDirectory() as tmp, settings.overridden(AEUTILS_CACHE=tmp):
         _fit(c, x[:8], device, 1, None)  # warm-up
         seconds, _ = _fit(c, x, device, 1, None)
     per_image = seconds / len(x)

@@ -127,7 +127,6 @@ def run_profile(profile: str, dataset_map: Mapping[str, str] | None = None,
 # Logical datasets in the order a budgeted grid trains them: the cheaper images (and the
 # thesis's first tables) first; a dataset not named here comes after, in profile order.
 PRIORITY_DATASETS = ("mnist", "fashion-mnist", "cifar10")
-ORDERS = ("profile", "priority")
 
 
 def priority_datasets(profile: str, blocks: Sequence[str] | None = None) -> list[str]:

@@ -25,6 +25,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from .. import settings
 from ..config import ConfigError, RunConfig
 from ..data.datasets import (
     Split,
@@ -151,11 +152,11 @@ def log_line(message: str) -> None:
     """A time-stamped progress line on stdout, and appended to ``$AEUTILS_PROGRESS_FILE``
     when set (``aeutils.reproduce`` tails that file to show progress from inside kernels).
     A worker of ``grid --workers`` names itself (``$AEUTILS_WORKER``) after the time."""
-    worker = os.environ.get("AEUTILS_WORKER")
+    worker = settings.get("AEUTILS_WORKER")
     line = (f"[{_dt.datetime.now().strftime('%H:%M:%S')}] "
             f"{f'worker {worker}: ' if worker else ''}{message}")
     print(line, flush=True)
-    path = os.environ.get("AEUTILS_PROGRESS_FILE")
+    path = settings.get("AEUTILS_PROGRESS_FILE")
     if path:
         with open(path, "a", encoding="utf-8") as f:
             f.write(line + "\n")
@@ -225,8 +226,7 @@ class GroupSnapshot:
         self.path = store.snapshots_dir / f"{name}.pt"
         self.table = store.path
         self.keys = [c.key() for c in group]
-        self.every = float(os.environ.get("AEUTILS_SNAPSHOT_SECONDS", 300) if every is None
-                           else every)
+        self.every = settings.number("AEUTILS_SNAPSHOT_SECONDS") if every is None else every
         self.last = time.monotonic()
 
     def load(self) -> dict | None:

@@ -36,6 +36,7 @@ except ImportError:  # not POSIX: appends are still single writes, but unlocked
 import numpy as np
 import pandas as pd
 
+from .. import settings
 from ..config import RunConfig
 from ..errors import StoreError
 from ..files import atomic_write
@@ -44,7 +45,7 @@ from ..registry import ConfigError
 
 
 def default_path() -> Path:
-    return Path(os.environ.get("AEUTILS_RESULTS", "results/results.jsonl"))
+    return settings.path("AEUTILS_RESULTS")
 
 
 def _parse_lines(blob: bytes) -> tuple[list[dict], int]:
@@ -341,7 +342,7 @@ class ResultsStore:
         path = self.scores_dir / f"{key}-e{epoch}.npz"
         if not path.exists():
             raise FileNotFoundError(f"no stored scores for {key} at epoch {epoch} ({path})")
-        trace = os.environ.get("AEUTILS_SCORES_READ")
+        trace = settings.get("AEUTILS_SCORES_READ")
         if trace:
             with open(trace, "a", encoding="utf-8") as f:
                 f.write(path.name + "\n")

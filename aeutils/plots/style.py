@@ -24,6 +24,7 @@ import torch
 from matplotlib.font_manager import FontProperties
 from matplotlib.text import Text
 
+from .. import settings
 from ..files import atomic_write
 from ..provenance import stamp
 
@@ -83,7 +84,7 @@ def set_style() -> None:
 
 def figures_dir() -> Path:
     """The figure folder: ``$AEUTILS_FIGURES`` or ``figures``."""
-    return Path(os.environ.get("AEUTILS_FIGURES", "figures"))
+    return settings.path("AEUTILS_FIGURES")
 
 
 def slide_text_sizes(fig: plt.Figure) -> list[float]:

@@ -4,11 +4,12 @@ that merges the shard tables and runs the derived (selection) blocks unsharded.
     pip install submitit        # not a dependency of aeutils; any environment the nodes see
     python scripts/slurm/submitit_grid.py --profile smoke --shards 4 --out /tmp/aeutils-submitit
 
-The tasks call ``aeutils``'s own CLI entry point (``aeutils.cli.main.main``) in the
-interpreter that runs this script, so it must be importable on the compute nodes (a
-shared filesystem, the same virtualenv). On a GPU cluster: ``--gpus 1 --device cuda``
-(plus ``--partition`` as your site requires). The merged table ends up in
-``OUT/merged/results.jsonl``; submitit's logs and pickles in ``OUT/submitit/``.
+Each task runs the grid object that ``python -m aeutils grid`` runs
+(:class:`aeutils.experiments.sweep.Grid`, one shard of it) in the interpreter that runs this
+script, so aeutils must be importable on the compute nodes (a shared filesystem, the same
+virtualenv). On a GPU cluster: ``--gpus 1 --device cuda`` (plus ``--partition`` as your
+site requires). The merged table ends up in ``OUT/merged/results.jsonl``; submitit's logs
+and pickles in ``OUT/submitit/``.
 """
 
 from __future__ import annotations
@@ -18,29 +19,32 @@ import logging
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
+from aeutils.experiments.store import ResultsStore
+from aeutils.experiments.sweep import Grid
+from aeutils.registry import DEFAULT_PRECISION, PRECISIONS
 
-def run_grid(argv: list[str]) -> str:
-    """One ``aeutils`` CLI call on a compute node; raises on a non-zero exit."""
+
+def run_grid(grid: Grid) -> str:
+    """``grid`` on a compute node (its malloc tuned, one thread per CPU of the task);
+    returns its table. Raises if it fails."""
     os.environ.setdefault("OMP_NUM_THREADS", os.environ.get("SLURM_CPUS_PER_TASK", "1"))
-    from aeutils.cli.main import main
+    from aeutils import runtime
 
-    print("aeutils " + " ".join(argv), flush=True)
-    rc = main(argv)
-    if rc:
-        raise RuntimeError(f"aeutils {' '.join(argv)} exited with {rc}")
-    return argv[argv.index("--results") + 1] if "--results" in argv else ""
+    runtime.tune_malloc()
+    print(f"aeutils {grid}", flush=True)
+    grid.run()
+    return str(grid.results)
 
 
-def merge_and_finish(output: str, inputs: list[str], grid_argv: list[str]) -> str:
+def merge_and_finish(output: str, inputs: list[str], grid: Grid) -> str:
     """Merge the shard tables into ``output``, then run the profile unsharded on it
     (only what the shards could not train: derived blocks)."""
-    from aeutils.experiments.store import ResultsStore
-
     added = ResultsStore(output).merge(inputs)
     print(f"merged {added} new records into {output}", flush=True)
-    return run_grid([*grid_argv, "--results", output])
+    return run_grid(replace(grid, shard=None, results=output))
 
 
 class _OnceFilter(logging.Filter):
@@ -57,6 +61,24 @@ class _OnceFilter(logging.Filter):
         _OnceFilter.seen = True
         record.msg = f"{record.msg} (no SLURM accounting? repeats of this warning are hidden)"
         return True
+
+
+def _add_grid_options(p: argparse.ArgumentParser) -> None:
+    """The grid's own options (those of ``python -m aeutils grid`` that a shard takes)."""
+    p.add_argument("--block", action="append", help="only these blocks of the profile")
+    p.add_argument("--dataset", action="append", metavar="NAME",
+                   help="only these datasets of the profile (repeatable)")
+    p.add_argument("--dataset-map", action="append", metavar="NAME=DATASET", default=[],
+                   type=_pair, help="replace a dataset, e.g. cifar10=folder:data/cifar10-jpeg")
+    p.add_argument("--max-group", type=int, default=10, help="models trained at once")
+    p.add_argument("--keep-scores", default="all", choices=ResultsStore.KEEP_SCORES)
+    p.add_argument("--precision", default=DEFAULT_PRECISION, choices=PRECISIONS)
+
+
+def _pair(text: str) -> str:
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"NAME=DATASET, got {text!r}")
+    return text
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,16 +99,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--partition", default=None)
     p.add_argument("--cluster", default=None,
                    help="submitit cluster: slurm, local or debug (default: slurm if found)")
-    p.add_argument("grid_args", nargs="*",
-                   help="more `aeutils grid` arguments, after --, e.g. -- --dataset-map ...")
+    _add_grid_options(p)
     a = p.parse_args(argv)
 
     out = Path(a.out).resolve()
     shard_dir = out / "shards"
     shard_dir.mkdir(parents=True, exist_ok=True)
-    common = ["grid", "--profile", a.profile, "--no-progress", *a.grid_args]
-    if a.device:
-        common += ["--device", a.device]
+    common = Grid(a.profile, blocks=a.block, datasets=a.dataset,
+                  dataset_map=dict(m.split("=", 1) for m in a.dataset_map),
+                  max_group=a.max_group, keep_scores=a.keep_scores, precision=a.precision,
+                  device=a.device, progress=False)
+    common.check()  # a wrong option fails here, not on the nodes
 
     ex = submitit.AutoExecutor(folder=out / "submitit" / "%j", cluster=a.cluster)
     params = dict(name=f"aeutils-{a.profile}", timeout_min=a.timeout_min,
@@ -101,9 +124,8 @@ def main(argv: list[str] | None = None) -> int:
 
     t0 = time.perf_counter()
     tables = [str(shard_dir / f"shard-{i}.jsonl") for i in range(a.shards)]
-    shard_argvs = [[*common, "--shard", f"{i}/{a.shards}", "--results", t]
-                   for i, t in enumerate(tables)]
-    jobs = ex.map_array(run_grid, shard_argvs)
+    shards = [replace(common, shard=(i, a.shards), results=t) for i, t in enumerate(tables)]
+    jobs = ex.map_array(run_grid, shards)
     print(f"submitted {len(jobs)} shards: {', '.join(j.job_id for j in jobs)}", flush=True)
     for i, job in enumerate(jobs):
         job.result()  # raises (with the task's traceback) if the shard failed
