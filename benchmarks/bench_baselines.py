@@ -21,7 +21,7 @@ from common import matmul_gflops, repeated, spread, write_json  # benchmarks/com
 from torch.utils.flop_counter import FlopCounterMode
 
 from aeutils.config import RunConfig
-from aeutils.detectors import config_detector
+from aeutils.detectors import training_group
 
 SHAPES = {"1x28x28": (1, 28, 28), "3x32x32": (3, 32, 32)}
 SETTINGS = {"deep-svdd": {"extra": {"pretrain_epochs": 1}}, "ganomaly": {}}
@@ -29,10 +29,10 @@ SETTINGS = {"deep-svdd": {"extra": {"pretrain_epochs": 1}}, "ganomaly": {}}
 
 def _fit(model: str, x: torch.Tensor) -> float:
     c = RunConfig(model=model, epochs=1, checkpoints=(1,), **SETTINGS[model])
-    det = config_detector(c, torch.device("cpu"))
+    group = training_group([c], torch.device("cpu"))
     x = x.mul(255).round_().to(torch.uint8)  # images as the grid holds them
     t0 = time.perf_counter()
-    type(det).fit_group([det], [x])
+    group.fit([x])
     return time.perf_counter() - t0
 
 

@@ -108,7 +108,7 @@ def test_classical_with_pca_and_subsampling(name, rgb):
     train, test, labels = rgb
     det = _detector(name, _config(name, pca=10, max_fit=100), torch.device("cpu"))
     det.fit(train)
-    assert det.projection.n_components_ == 10
+    assert det.projection_.n_components_ == 10
     _check(det, test, labels)
 
 
@@ -129,16 +129,16 @@ def test_neural_baselines_train_and_detect(name, data, request):
         seen.append(epoch)
         s = det.decision_function(test[:8])  # scoring mid-training must work and keep train mode
         assert s.shape == (8,) and np.isfinite(s).all()
-        modes.append((det.netg if name == "ganomaly" else det.net).training)
+        modes.append((det.netg_ if name == "ganomaly" else det.net_).training)
 
     det.fit(train, on_epoch=on_epoch)
     assert seen == list(range(1, epochs + 1))
     assert all(modes)
-    assert len(det.history) == epochs
-    assert det.history[-1] < det.history[0], det.history
+    assert len(det.loss_curve_) == epochs
+    assert det.loss_curve_[-1] < det.loss_curve_[0], det.loss_curve_
     if name == "deep-svdd":
-        assert det.pretrain_history[-1] < det.pretrain_history[0], det.pretrain_history
-        assert (det.c.abs() >= 0.1 - 1e-6).all()
+        assert det.pretrain_curve_[-1] < det.pretrain_curve_[0], det.pretrain_curve_
+        assert (det.center_.abs() >= 0.1 - 1e-6).all()
     _check(det, test, labels)
 
 
@@ -158,9 +158,9 @@ def test_neural_baselines_are_deterministic(grey):
 def test_deep_svdd_encoder_has_no_bias_and_no_affine(grey):
     det = _detector("deep-svdd", _config("deep-svdd", pretrain_epochs=1), torch.device("cpu"))
     det.fit(grey[0][:32])
-    names = [n for n, _ in det.net.named_parameters()]
+    names = [n for n, _ in det.net_.named_parameters()]
     assert names and not any("bias" in n for n in names)
-    assert not any(isinstance(m, torch.nn.BatchNorm2d) and m.affine for m in det.net.modules())
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) and m.affine for m in det.net_.modules())
 
 
 @pytest.mark.parametrize("name", NEURAL)
@@ -171,7 +171,7 @@ def test_scoring_mid_training_does_not_change_training(name, grey):
     plain.fit(train[:64])
     probed = _detector(name, cfg, torch.device("cpu"))
     probed.fit(train[:64], on_epoch=lambda e: probed.decision_function(test[:16]))
-    assert probed.history == plain.history
+    assert probed.loss_curve_ == plain.loss_curve_
     np.testing.assert_allclose(probed.decision_function(test), plain.decision_function(test), rtol=1e-5, atol=1e-7)
 
 
@@ -182,11 +182,11 @@ def test_ganomaly_eval_scores_match_training_statistics(grey):
     det = _detector("ganomaly", _config("ganomaly", epochs=2), torch.device("cpu"))
     det.fit(train)
     with torch.no_grad():
-        det.netg.train()
-        _, z, z_hat = det.netg(det._prepare(train))
+        det.netg_.train()
+        _, z, z_hat = det.netg_(det._prepare(train))
     batch_stats = (z - z_hat).pow(2).mean().item()
     assert det.decision_function(train).mean() == pytest.approx(batch_stats, rel=0.5)
-    assert det.netg.training  # score restored the mode
+    assert det.netg_.training  # score restored the mode
 
 
 def test_deep_svdd_lr_drop_is_at_an_absolute_epoch(grey, monkeypatch):
@@ -210,6 +210,6 @@ def test_deep_svdd_lr_drop_is_at_an_absolute_epoch(grey, monkeypatch):
     assert lrs == pytest.approx([1e-3, 1e-4, 1e-3, 1e-3, 1e-4])
     short = _detector("deep-svdd", cfg.replace(epochs=2), torch.device("cpu"))
     short.fit(train)
-    assert short.history == det.history[:2]
+    assert short.loss_curve_ == det.loss_curve_[:2]
     with pytest.raises(ValueError, match="at least 1"):
         _detector("deep-svdd", _config("deep-svdd", lr_drop_svdd=0), torch.device("cpu"))
