@@ -24,21 +24,24 @@ from .registry import (
     BASELINE_OPTIONS,
     DEFAULT_HIDDEN,
     DEFAULT_PRECISION,
+    HIDDEN_COUNT,
     KEYED_WHEN_SET,
     LOSSES,
     METHODS,
+    MIN_SIDE,
     ONE_SHOT,
     PRECISIONS,
     PROTOCOLS,
     SCORES,
+    SIDE_MULTIPLE,
     ConfigError,
     choice_error,
     implementation,
     loss_terms,
 )
 
-__all__ = ["DEFAULT_CHECKPOINTS", "PROTOCOLS", "ConfigError", "RunConfig", "choice_error",
-           "config_key"]
+__all__ = ["DEFAULT_CHECKPOINTS", "PROTOCOLS", "ConfigError", "RunConfig", "check_hidden",
+           "check_shape", "choice_error", "config_key"]
 
 DEFAULT_CHECKPOINTS: tuple[int, ...] = (1, 2, 5, 10, 20, 50, 100, 200)
 
@@ -117,9 +120,7 @@ class RunConfig:
             raise ConfigError(f"lr must be positive, got {self.lr}")
         if self.latent_dim < 1 or any(h < 1 for h in self.hidden):
             raise ConfigError("latent_dim and hidden sizes must be positive")
-        if self.model == "conv" and self.hidden and len(self.hidden) != 2:
-            raise ConfigError(f"the conv autoencoder takes two channel counts as hidden "
-                              f"(e.g. 32,64), got {','.join(map(str, self.hidden))}")
+        check_hidden(self.model, self.hidden)
         if self.model in BASELINE_OPTIONS:
             unknown = sorted(set(dict(self.extra)) - set(BASELINE_OPTIONS[self.model]))
             if unknown:
@@ -131,6 +132,11 @@ class RunConfig:
             raise ConfigError(f"max_test must be at least 10 (or None), got {self.max_test}")
         if self.normal_class < 0:
             raise ConfigError(f"normal_class must be a non-negative class index, got {self.normal_class}")
+
+    def check_shape(self, shape: tuple[int, ...], where: str = "") -> None:
+        """Refuse images of ``shape`` (C, H, W) that the model or a term of the loss cannot
+        take, in one line (``where``: the dataset, named in the message)."""
+        check_shape(self.model, self.loss if self.is_autoencoder else None, shape, where)
 
     # --- derived -----------------------------------------------------------------
     @property
@@ -189,6 +195,37 @@ class RunConfig:
     def options(self) -> dict:
         """Every option of a baseline, defaults resolved (``{}`` plus ``extra`` otherwise)."""
         return {**BASELINE_OPTIONS.get(self.model, {}), **dict(self.extra)}
+
+
+def check_hidden(model: str, hidden: tuple[int, ...]) -> None:
+    """Refuse hidden sizes a model cannot take: the count its registration fixes
+    (:data:`aeutils.registry.HIDDEN_COUNT`; ``()`` means the model's default)."""
+    count = HIDDEN_COUNT.get(model)
+    if count is not None and hidden and len(hidden) != count:
+        default = ",".join(map(str, DEFAULT_HIDDEN[model]))
+        raise ConfigError(f"the {model} autoencoder takes {count} hidden sizes (default "
+                          f"{default}), got {','.join(map(str, hidden))}")
+
+
+def check_shape(model: str, loss: str | None, shape: tuple[int, ...], where: str = "") -> None:
+    """Refuse, in one line, images of ``shape`` (C, H, W) that ``model`` or a term of
+    ``loss`` cannot take, by the traits registered with them
+    (:data:`aeutils.registry.SIDE_MULTIPLE`, :data:`aeutils.registry.MIN_SIDE`): the one
+    rule that config users, the detector, the grid's preflight and the model's builder read."""
+    h, w = shape[-2:]
+    got = f"{h}×{w}" + (f" in {where}" if where else "")
+    side = SIDE_MULTIPLE.get(model, 1)
+    if h % side or w % side:
+        free = [m for m in AUTOENCODERS if m not in SIDE_MULTIPLE]
+        raise ConfigError(f"the {model} autoencoder needs image sides divisible by {side}, got "
+                          f"{got} ({' and '.join(free) or 'no model'} take any size)")
+    for term in loss_terms(loss) if loss else ():
+        need = MIN_SIDE.get(term, 1)
+        if min(h, w) < need:
+            fits = [name for name in LOSSES
+                     if all(MIN_SIDE.get(t, 1) <= min(h, w) for t in LOSSES[name])]
+            raise ConfigError(f"the {term} loss needs images of at least {need}×{need}, got "
+                              f"{got}: use {' or '.join(fits) or 'another dataset'}")
 
 
 def config_key(fields: dict, dataset_id: str) -> str:

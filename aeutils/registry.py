@@ -42,6 +42,15 @@ ONE_SHOT: set[str] = set()
 REPORTED_STRATEGIES: tuple[str, ...] = ("label-free", "label-free-flip", "labelled-validation")
 # Default hidden sizes per autoencoder: widths (basic, vae) or two channel counts (conv).
 DEFAULT_HIDDEN: dict[str, tuple[int, ...]] = {}
+# The traits of a model and of a loss term, declared with its registration so that config
+# validation, the detector, the grid's preflight and the model's builder all read one rule
+# (torch-free, so a RunConfig refuses a bad value without loading the model's code):
+# image sides an autoencoder needs divisible by (absent: any size),
+SIDE_MULTIPLE: dict[str, int] = {}
+# the number of hidden sizes an autoencoder takes when that number is fixed (absent: any),
+HIDDEN_COUNT: dict[str, int] = {}
+# the smallest image side a loss term can measure (absent: any size).
+MIN_SIDE: dict[str, int] = {}
 # Options of each baseline with their defaults (``RunConfig.extra`` overrides them). They are
 # part of the results key, resolved, so changing a default here re-runs what depends on it.
 BASELINE_OPTIONS: dict[str, dict[str, object]] = {}
@@ -122,25 +131,35 @@ def _check_new(name: str, *registries: dict) -> None:
         raise ConfigError(f"{name!r} is already registered (or empty); pick another name")
 
 
-def register_autoencoder(name: str, model, hidden: tuple[int, ...], version: int = 1) -> None:
-    """An autoencoder: its ensemble model class (``(shape, generators, hidden=,
-    latent_dim=)`` → module returning ``(reconstruction, kl or None)``), default hidden
-    sizes and version. Trained and scored by :class:`aeutils.detectors.AutoEncoderDetector`."""
+def register_autoencoder(name: str, model, hidden: tuple[int, ...], version: int = 1,
+                         side_multiple: int = 1, hidden_count: int | None = None) -> None:
+    """An autoencoder: its ensemble model class (an
+    :class:`aeutils.detectors.networks.EnsembleAutoencoder`), default hidden sizes, version
+    and traits: the number image sides must be divisible by (its stride-2 layers) and the
+    number of hidden sizes it takes when fixed. Trained and scored by
+    :class:`aeutils.detectors.AutoEncoderDetector`."""
     _check_new(name, METHODS)
     AUTOENCODERS[name] = model
     METHODS[name] = AUTOENCODER_DETECTOR
     DEFAULT_HIDDEN[name] = tuple(hidden)
     VERSIONS[f"model:{name}"] = version
+    if side_multiple > 1:
+        SIDE_MULTIPLE[name] = side_multiple
+    if hidden_count is not None:
+        HIDDEN_COUNT[name] = hidden_count
 
 
-def register_loss_term(name: str, fn, version: int = 1) -> None:
+def register_loss_term(name: str, fn, version: int = 1, min_side: int = 1) -> None:
     """A reconstruction loss term (``(recon, x)`` → one value per image, higher = worse),
-    also registered as a loss of its own; combine terms with :func:`register_loss`."""
+    also registered as a loss of its own; combine terms with :func:`register_loss`.
+    ``min_side``: the smallest image side it can measure (a window's size)."""
     if "+" in name:
         raise ConfigError(f"a loss term's name cannot contain '+', got {name!r}")
     _check_new(name, LOSS_TERMS)
     LOSS_TERMS[name] = fn
     VERSIONS[f"loss:{name}"] = version
+    if min_side > 1:
+        MIN_SIDE[name] = min_side
     register_loss(name)
 
 
@@ -176,11 +195,13 @@ def register_baseline(name: str, detector, options: dict[str, object], version: 
 
 # --- what aeutils ships ---------------------------------------------------------------
 register_autoencoder("basic", "aeutils.detectors.networks:BasicAE", hidden=(128,))
-register_autoencoder("conv", "aeutils.detectors.networks:ConvAE", hidden=(32, 64))
+# two stride-2 convolutions halve each side twice; two channel counts, one per convolution
+register_autoencoder("conv", "aeutils.detectors.networks:ConvAE", hidden=(32, 64),
+                     side_multiple=4, hidden_count=2)
 register_autoencoder("vae", "aeutils.detectors.networks:VAE", hidden=(128,))
 register_loss_term("mse", "aeutils.detectors.losses:mse")
 register_loss_term("bce", "aeutils.detectors.losses:bce")
-register_loss_term("ssim", "aeutils.detectors.losses:ssim_loss")
+register_loss_term("ssim", "aeutils.detectors.losses:ssim_loss", min_side=11)  # its 11×11 window
 register_loss("mse+ssim")
 register_loss("bce+ssim")
 _CLASSICAL = "aeutils.detectors.classical"

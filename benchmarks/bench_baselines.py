@@ -28,7 +28,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from aeutils import runtime
 from aeutils.config import RunConfig
-from aeutils.detectors import config_detector
+from aeutils.detectors import training_group
 
 SHAPES = {"1x28x28": (1, 28, 28), "3x32x32": (3, 32, 32)}
 SETTINGS = {"deep-svdd": {"pretrain_epochs": 1}, "ganomaly": {}, "anogan": {}, "egbad": {}}
@@ -37,11 +37,11 @@ SETTINGS = {"deep-svdd": {"pretrain_epochs": 1}, "ganomaly": {}, "anogan": {}, "
 def _fit(model: str, x: torch.Tensor, steps: int):
     extra = {**SETTINGS[model], **({"iterations": steps} if model == "anogan" else {})}
     c = RunConfig(model=model, epochs=1, checkpoints=(1,), extra=extra)
-    det = config_detector(c, torch.device("cpu"))
+    group = training_group([c], torch.device("cpu"))
     x = x.mul(255).round_().to(torch.uint8)  # images as the grid holds them
     t0 = time.perf_counter()
-    type(det).fit_group([det], [x])
-    return time.perf_counter() - t0, det
+    group.fit([x])
+    return time.perf_counter() - t0, group.detectors[0]
 
 
 def bench(model: str, shape, n_count: int, n_time: int, n_score: int, steps: int) -> dict:

@@ -15,7 +15,7 @@ import torch
 from aeutils import studies
 from aeutils.config import RunConfig
 from aeutils.data import split_for
-from aeutils.detectors import config_detector
+from aeutils.detectors import training_group
 from aeutils.detectors.metrics import evaluate
 
 SCRIPT = Path(__file__).resolve().parents[1] / "studies" / "anogan_iterations.py"
@@ -56,8 +56,9 @@ def test_anogan_iteration_study_quick_mode(synthetic_folder, tmp_path, monkeypat
                     **settings["settings"], extra={**settings["extra"], "iterations": 2})
     data, split = split_for(cfg)
     idx = torch.as_tensor(studies.stratified_subset(data.test_y.numpy(), 40, 0))
-    det = config_detector(cfg)
-    type(det).fit_group([det], [split.train_x])
+    group = training_group([cfg])
+    group.fit([split.train_x])
+    det = group.detectors[0]
     scores = det.decision_function(split.test_x[idx])
     assert evaluate(scores, split.test_y[idx].numpy())["auc"] == pytest.approx(row["auc"]["2"])
     # a rerun with the same settings keeps the stored row instead of training again

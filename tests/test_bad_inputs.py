@@ -46,14 +46,16 @@ def folders(tmp_path_factory, synthetic_folder):
     (root / "empty" / "train" / "a").mkdir(parents=True)
     (root / "empty" / "test" / "a").mkdir(parents=True)
     out["empty"] = root / "empty"
-    d = root / "odd_size"  # 30×30: the conv autoencoder needs sides divisible by 4
-    for split in ("train", "test"):
-        for c in range(2):
-            (d / split / str(c)).mkdir(parents=True)
-            for i in range(12):
-                Image.fromarray((np.random.default_rng(i).random((30, 30)) * 255)
-                                .astype(np.uint8)).save(d / split / str(c) / f"{i}.png")
-    out["odd_size"] = d
+    # 30×30: the conv autoencoder needs sides divisible by 4; 8×8: SSIM's window is 11×11
+    for name, side in (("odd_size", 30), ("tiny", 8)):
+        d = root / name
+        for split in ("train", "test"):
+            for c in range(2):
+                (d / split / str(c)).mkdir(parents=True)
+                for i in range(12):
+                    Image.fromarray((np.random.default_rng(i).random((side, side)) * 255)
+                                    .astype(np.uint8)).save(d / split / str(c) / f"{i}.png")
+        out[name] = d
     return out
 
 
@@ -73,7 +75,7 @@ CASES = [
     (RUN + ["--lr", "-1"], "lr must be positive"),
     (RUN + ["--latent-dim", "0"], "must be positive"),
     (RUN + ["--hidden", "0"], "must be positive"),
-    (RUN + ["--model", "conv", "--hidden", "8,16,32"], "two channel counts"),
+    (RUN + ["--model", "conv", "--hidden", "8,16,32"], "takes 2 hidden sizes"),
     (RUN + ["--val-fraction", "0"], "val_fraction must be in (0, 1)"),
     (RUN + ["--val-fraction", "1"], "val_fraction must be in (0, 1)"),
     (RUN + ["--max-train", "1"], "max_train"),
@@ -92,6 +94,8 @@ CASES = [
     (["run", "--dataset", "folder:{empty}"], "holds no images"),
     (RUN + ["--protocol", "leave-one-out", "--contamination", "100"], "at most"),
     (["run", "--dataset", "folder:{odd_size}", "--model", "conv"], "divisible by 4"),
+    (["run", "--dataset", "folder:{tiny}", "--loss", "ssim"], "at least 11×11"),
+    (["run", "--dataset", "folder:{tiny}", "--model", "vae", "--loss", "mse+ssim"], "use mse or bce"),
     (RUN + ["--epochs", "abc"], "invalid int value"),
     (RUN + ["--epochs", "2", "--checkpoints", "1,5"], "5 lie outside 1..--epochs 2"),
     (RUN + ["--checkpoints", "x"], "invalid"),

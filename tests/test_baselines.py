@@ -111,7 +111,7 @@ def test_classical_with_pca_and_subsampling(name, rgb):
     train, test, labels = rgb
     det = _detector(name, _config(name, pca=10, max_fit=100), torch.device("cpu"))
     det.fit(train)
-    assert det.projection.n_components_ == 10
+    assert det.projection_.n_components_ == 10
     _check(det, test, labels)
 
 
@@ -132,16 +132,16 @@ def test_neural_baselines_train_and_detect(name, data, request):
         seen.append(epoch)
         s = det.decision_function(test[:8])  # scoring mid-training must work and keep train mode
         assert s.shape == (8,) and np.isfinite(s).all()
-        modes.append((det.netg if name == "ganomaly" else det.net).training)
+        modes.append((det.netg_ if name == "ganomaly" else det.net_).training)
 
     det.fit(train, on_epoch=on_epoch)
     assert seen == list(range(1, epochs + 1))
     assert all(modes)
-    assert len(det.history) == epochs
-    assert det.history[-1] < det.history[0], det.history
+    assert len(det.loss_curve_) == epochs
+    assert det.loss_curve_[-1] < det.loss_curve_[0], det.loss_curve_
     if name == "deep-svdd":
-        assert det.pretrain_history[-1] < det.pretrain_history[0], det.pretrain_history
-        assert (det.c.abs() >= 0.1 - 1e-6).all()
+        assert det.pretrain_curve_[-1] < det.pretrain_curve_[0], det.pretrain_curve_
+        assert (det.center_.abs() >= 0.1 - 1e-6).all()
     _check(det, test, labels)
 
 
@@ -161,9 +161,9 @@ def test_neural_baselines_are_deterministic(grey):
 def test_deep_svdd_encoder_has_no_bias_and_no_affine(grey):
     det = _detector("deep-svdd", _config("deep-svdd", pretrain_epochs=1), torch.device("cpu"))
     det.fit(grey[0][:32])
-    names = [n for n, _ in det.net.named_parameters()]
+    names = [n for n, _ in det.net_.named_parameters()]
     assert names and not any("bias" in n for n in names)
-    assert not any(isinstance(m, torch.nn.BatchNorm2d) and m.affine for m in det.net.modules())
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) and m.affine for m in det.net_.modules())
 
 
 @pytest.mark.parametrize("name", NEURAL + GAN)
@@ -174,7 +174,7 @@ def test_scoring_mid_training_does_not_change_training(name, grey):
     plain.fit(train[:64])
     probed = _detector(name, cfg, torch.device("cpu"))
     probed.fit(train[:64], on_epoch=lambda e: probed.decision_function(test[:16]))
-    assert probed.history == plain.history
+    assert probed.loss_curve_ == plain.loss_curve_
     np.testing.assert_allclose(probed.decision_function(test), plain.decision_function(test), rtol=1e-5, atol=1e-7)
 
 
@@ -185,11 +185,11 @@ def test_ganomaly_eval_scores_match_training_statistics(grey):
     det = _detector("ganomaly", _config("ganomaly", epochs=2), torch.device("cpu"))
     det.fit(train)
     with torch.no_grad():
-        det.netg.train()
-        _, z, z_hat = det.netg(det._prepare(train))
+        det.netg_.train()
+        _, z, z_hat = det.netg_(det._prepare(train))
     batch_stats = (z - z_hat).pow(2).mean().item()
     assert det.decision_function(train).mean() == pytest.approx(batch_stats, rel=0.5)
-    assert det.netg.training  # score restored the mode
+    assert det.netg_.training  # score restored the mode
 
 
 def test_deep_svdd_lr_drop_is_at_an_absolute_epoch(grey, monkeypatch):
@@ -213,7 +213,7 @@ def test_deep_svdd_lr_drop_is_at_an_absolute_epoch(grey, monkeypatch):
     assert lrs == pytest.approx([1e-3, 1e-4, 1e-3, 1e-3, 1e-4])
     short = _detector("deep-svdd", cfg.replace(epochs=2), torch.device("cpu"))
     short.fit(train)
-    assert short.history == det.history[:2]
+    assert short.loss_curve_ == det.loss_curve_[:2]
     with pytest.raises(ValueError, match="at least 1"):
         _detector("deep-svdd", _config("deep-svdd", lr_drop_svdd=0), torch.device("cpu"))
 
@@ -239,7 +239,7 @@ def anogan_grey(grey):
 
 def test_anogan_detects_anomalies(anogan_grey, grey):
     """(EGBAD's detection: the colour test below and the contract, both on other data.)"""
-    assert len(anogan_grey.history) == len(anogan_grey.loss_parts) == 10
+    assert len(anogan_grey.loss_curve_) == len(anogan_grey.loss_parts_) == 10
     _check(anogan_grey, grey[1], grey[2])
 
 
@@ -253,7 +253,7 @@ def test_gan_baselines_train_and_detect_in_colour(name, rgb):
         seen.append(epoch)
         assert np.isfinite(det.decision_function(test[:8])).all()
         states.append(all(n.training and all(p.requires_grad for p in n.parameters())
-                          for n in det.nets.values()))
+                          for n in det.nets_.values()))
 
     cfg = RunConfig(dataset="mnist", model=name, epochs=10, batch_size=8, latent_dim=16,
                     extra=GAN_FAST[name])
@@ -272,11 +272,12 @@ def test_anogan_batched_search_is_each_images_own(anogan_grey, grey):
     alone = np.array([det.decision_function(x[i: i + 1])[0] for i in range(len(x))])
     np.testing.assert_allclose(together, alone, rtol=1e-4)
     np.testing.assert_allclose(det.decision_function(x.flip(0)), together[::-1], rtol=1e-4)
+    chunk = det.search_chunk
     det.search_chunk = 3
     try:
         np.testing.assert_allclose(det.decision_function(x), together, rtol=1e-4)
     finally:
-        det.search_chunk = det.config.get("search_chunk")
+        det.search_chunk = chunk
     assert len(np.unique(together)) == len(x)  # not one shared z: scores differ by image
 
 
@@ -300,10 +301,10 @@ def test_anogan_scoring_changes_no_weight(anogan_grey, grey):
     det, test = anogan_grey, grey[1][:8]
     det.decision_function(test)  # BatchNorm statistics are fresh from here on
     params = {f"{k}.{n}": (p.detach().clone(), None if p.grad is None else p.grad.clone())
-              for k, net in det.nets.items() for n, p in net.named_parameters()}
-    buffers = {f"{k}.{n}": b.clone() for k, net in det.nets.items() for n, b in net.named_buffers()}
+              for k, net in det.nets_.items() for n, p in net.named_parameters()}
+    buffers = {f"{k}.{n}": b.clone() for k, net in det.nets_.items() for n, b in net.named_buffers()}
     det.decision_function(test)
-    for k, net in det.nets.items():
+    for k, net in det.nets_.items():
         assert net.training  # the mode fit left, restored
         for n, p in net.named_parameters():
             value, grad = params[f"{k}.{n}"]
@@ -320,9 +321,9 @@ def test_egbad_networks_map_images_and_codes(data, request):
     c = train.shape[1]
     with det._frozen(), torch.no_grad():
         xp = det._prepare(test[:5])
-        z = det.nets["e"](xp)
-        rec = det.nets["g"](z)
-        logit, f = det.nets["d"](xp, z)
+        z = det.nets_["e"](xp)
+        rec = det.nets_["g"](z)
+        logit, f = det.nets_["d"](xp, z)
     assert xp.shape == (5, c, 32, 32)  # 28×28 zero-padded to 32×32
     assert z.shape == (5, 16, 1, 1) and rec.shape == (5, c, 32, 32)
     assert rec.abs().max() <= 1 and logit.shape == (5,) and f.shape == (5, 1024)
@@ -341,10 +342,10 @@ def test_egbad_score_weights_its_two_terms_and_is_deterministic(grey):
     np.testing.assert_allclose(half.decision_function(test), 0.5 * lg + 0.5 * ld, rtol=1e-12)
     with fm._frozen(), torch.no_grad():  # the two terms, from the networks (8-bit images)
         xp = fm._prepare(to_float(as_images(test)))
-        z = fm.nets["e"](xp)
-        rec = fm.nets["g"](z)
-        logit, f_rec = fm.nets["d"](rec, z)
-        f_x = fm.nets["d"](xp, z)[1]
+        z = fm.nets_["e"](xp)
+        rec = fm.nets_["g"](z)
+        logit, f_rec = fm.nets_["d"](rec, z)
+        f_x = fm.nets_["d"](xp, z)[1]
     np.testing.assert_allclose(lg, (xp - rec).abs().flatten(1).sum(1).numpy(), rtol=1e-5)
     np.testing.assert_allclose(ld, (f_x - f_rec).abs().sum(1).numpy(), rtol=1e-5)
     ce_lg, ce_ld = ce.score_parts(test)

@@ -7,17 +7,25 @@ with one registration is covered without touching this file (the add-a-thing tes
 
 from __future__ import annotations
 
+import dataclasses
+import pickle
+
 import numpy as np
 import pytest
 import torch
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 from sklearn.metrics import roc_auc_score
+from sklearn.utils.validation import check_is_fitted
 
-from aeutils import RunConfig, make_detector, run
+from aeutils import ConfigError, RunConfig, make_detector, run
 from aeutils.data import split_for
+from aeutils.detectors import config_detector, detector_class
+from aeutils.detectors.base import FIELDS, seed_of
 from aeutils.experiments.store import ResultsStore
-from aeutils.registry import METHODS
+from aeutils.registry import BASELINE_OPTIONS, METHODS
 
-# Small, fast settings; a method added later runs with these plus its defaults.
+# Small, fast settings; a method added later runs with those of them it takes, plus its defaults.
 COMMON = {"epochs": 4, "batch_size": 16, "latent_dim": 16}
 FAST = {"ganomaly": {"ndf": 8, "epochs": 2},
         "deep-svdd": {"pretrain_epochs": 3, "lr_pretrain": 1e-3, "lr_svdd": 1e-3},
@@ -57,13 +65,20 @@ def data():
     return train, test, labels
 
 
+def params_for(name: str, **params) -> dict:
+    """The fast settings of ``name`` that its class takes, then ``params``."""
+    takes = detector_class(name)._get_param_names()
+    return {**{k: v for k, v in COMMON.items() if k in takes}, **FAST.get(name, {}), **params}
+
+
 def detector(name: str, **params):
-    try:
-        return make_detector(name, **{**COMMON, **FAST.get(name, {}), **params})
-    except ValueError as err:  # a method whose optional extra is not installed
+    try:  # what fit checks first: a method whose optional extra is not installed is skipped
+        config_detector(RunConfig(model=name))
+    except ConfigError as err:
         if "optional extra" in str(err):
             pytest.skip(str(err))
         raise
+    return make_detector(name, **params_for(name, **params))
 
 
 def _one_line_error(call, error=ValueError) -> str:
@@ -74,11 +89,51 @@ def _one_line_error(call, error=ValueError) -> str:
     return message
 
 
+def check_estimator(det) -> None:
+    """scikit-learn's conventions before fit: ``__init__`` stores its parameters under their
+    own names and nothing else, with the grid's defaults; ``get_params``/``set_params``
+    and ``clone`` round-trip them; nothing looks fitted."""
+    params = det.get_params()
+    assert set(vars(det)) == set(params), "__init__ must store its parameters and nothing else"
+    with pytest.raises(NotFittedError):
+        check_is_fitted(det)
+    twin = clone(det)
+    assert twin is not det and twin.get_params() == params
+    assert type(det)().set_params(**params).get_params() == params
+    assert clone(det).set_params(random_state=7).get_params()["random_state"] == 7
+    name = det.name or det.model
+    defaults = type(det)().get_params()
+    field_defaults = {f.name: f.default for f in dataclasses.fields(RunConfig)}
+    for key, value in defaults.items():  # a detector's defaults are the grid's
+        if key in BASELINE_OPTIONS.get(name, {}):
+            assert value == BASELINE_OPTIONS[name][key], key
+        elif key in FIELDS:
+            assert value == field_defaults[key], key
+
+
+def check_fitted(det, scores: np.ndarray, test: np.ndarray) -> None:
+    """Fitted attributes end in ``_`` and exist only after fit; a fitted detector pickles
+    and scores the same; its clone is unfitted."""
+    added = {a for a in vars(det) if a not in det.get_params() and not a.startswith("_")}
+    assert all(a.endswith("_") for a in added), added
+    assert {"config_", "seed_", "device_", "shape_", "threshold_", "decision_scores_",
+            "labels_", "train_seconds_"} <= added
+    copy = pickle.loads(pickle.dumps(det))
+    # the same scores, to float rounding (BLAS may take another path on realigned arrays)
+    np.testing.assert_allclose(copy.decision_function(test), scores, rtol=1e-6)
+    with pytest.raises(NotFittedError):
+        clone(det).decision_function(test)
+
+
 def check_contract(name: str, train: np.ndarray, test: np.ndarray, labels: np.ndarray) -> None:
-    """What every method promises: shapes, direction, determinism, one-line refusals."""
-    _one_line_error(lambda: detector(name).decision_function(test), RuntimeError)  # not fitted
-    det = detector(name, random_state=3)
-    assert det.fit(train) is det and det.random_state == 3
+    """What every method promises: the estimator's conventions, shapes, direction,
+    determinism (a RandomState stands for the seed it draws), one-line refusals."""
+    check_estimator(detector(name))
+    _one_line_error(lambda: detector(name).decision_function(test), NotFittedError)
+    state = np.random.RandomState(11)
+    det = detector(name, random_state=state)
+    assert det.fit(train) is det and det.random_state is state
+    assert det.seed_ == seed_of(np.random.RandomState(11))
     scores = det.decision_function(test)
     assert scores.shape == (len(test),) and scores.dtype == np.float64
     assert np.isfinite(scores).all()
@@ -91,7 +146,8 @@ def check_contract(name: str, train: np.ndarray, test: np.ndarray, labels: np.nd
     # uint8 N×C×H×W and float N×H×W in [0, 1] are the same images
     np.testing.assert_array_equal(det.decision_function(test[:, None]),
                                   det.decision_function(test / 255.0))
-    again = detector(name, random_state=3).fit(train).decision_function(test)
+    check_fitted(det, scores, test)
+    again = detector(name, random_state=det.seed_).fit(train).decision_function(test)
     np.testing.assert_allclose(again, scores, rtol=1e-5, atol=1e-7)
     bad = {"wrong ndim": np.zeros((2, 1, 1, 28, 28)), "a single image": np.zeros(28),
            "NaN": np.full((4, 28, 28), np.nan), "above 1": np.full((4, 28, 28), 1.5),
@@ -100,6 +156,7 @@ def check_contract(name: str, train: np.ndarray, test: np.ndarray, labels: np.nd
         _one_line_error(lambda x=x: det.decision_function(x))
     for what in ("wrong ndim", "NaN", "above 1"):
         _one_line_error(lambda what=what: detector(name).fit(bad[what]))
+    _one_line_error(lambda: detector(name, random_state=-1).fit(train))
     try:  # flat vectors: taken (as 1×1×D images) or refused in one line
         flat = detector(name).fit(train.reshape(len(train), -1))
         assert flat.decision_function(test.reshape(len(test), -1)).shape == (len(test),)
@@ -112,15 +169,27 @@ def test_every_method_keeps_the_contract(name, data):
     check_contract(name, *data)
 
 
-@pytest.mark.parametrize("name", ["knn", "deep-svdd"])
-def test_the_grid_and_the_detector_give_the_same_scores(name, synthetic_folder, tmp_path):
-    """The detector is a face over the grid's code: fitted on a split's training images,
-    it scores the test images exactly as the stored run did."""
+@pytest.mark.parametrize("name", list(METHODS))
+def test_the_grid_and_the_detector_give_the_same_record(name, synthetic_folder, tmp_path):
+    """The detector is a face over the grid's code: with the parameters of a stored run and
+    fitted on its training images, it scores the test images as the run did and learns
+    the same loss curves. (An autoencoder holds out its own validation images, as the
+    split does, so it gets the class's images.)"""
+    det = detector(name, random_state=4)
+    params = det.get_params()
+    options = {k: v for k, v in params.items() if k in BASELINE_OPTIONS.get(name, {})}
+    fields = {k: v for k, v in params.items() if k in FIELDS and k not in options}
     cfg = RunConfig(dataset=f"folder:{synthetic_folder}", model=name, normal_class=2, seed=4,
-                    **COMMON, extra=FAST.get(name, {}))
+                    extra=options, **fields)
     store = ResultsStore(tmp_path / "r.jsonl")
-    run(cfg, store, progress=False)
+    record = run(cfg, store, progress=False)
     stored = store.load_scores(cfg.key(), cfg.epochs)["scores"]
-    split = split_for(cfg)[1]
-    det = detector(name, random_state=4).fit(split.train_x)
+    data, split = split_for(cfg)
+    det.fit(data.train_x[data.train_y == 2] if "val_fraction" in params else split.train_x)
     np.testing.assert_allclose(det.decision_function(split.test_x), stored, rtol=1e-5, atol=1e-6)
+    assert det.config_.replace(dataset=cfg.dataset, normal_class=2).key() == cfg.key()
+    for field, attr in (("loss_curve", "loss_curve_"), ("pretrain_curve", "pretrain_curve_")):
+        if field in record:
+            assert list(getattr(det, attr)) == pytest.approx(record[field], rel=1e-5), field
+        else:
+            assert not getattr(det, attr, None), field

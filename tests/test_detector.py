@@ -1,13 +1,18 @@
-"""The scikit-learn-style detector: arrays in, the same scores as run() out."""
+"""The scikit-learn-style detector: arrays in, the same scores as run() out, usable by
+scikit-learn's model selection."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
+from sklearn.exceptions import NotFittedError
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
-from aeutils import AutoEncoderDetector, ConfigError, RunConfig, run
+from aeutils import AutoEncoderDetector, ConfigError, RunConfig, make_detector, run
 from aeutils.data import load_dataset
+from aeutils.detectors.base import seed_of
 from aeutils.experiments.store import ResultsStore
 
 
@@ -59,5 +64,54 @@ def test_detector_refuses_bad_input_in_one_line(kwargs, X, phrase):
 
 
 def test_unfitted_detector_says_so():
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         AutoEncoderDetector().decision_function(torch.zeros(2, 28, 28))
+
+
+def test_parameters_are_checked_at_fit_not_at_construction():
+    det = AutoEncoderDetector(model="knn", epochs=0, contamination=2.0)  # stores, checks nothing
+    assert det.get_params()["epochs"] == 0
+    with pytest.raises(ConfigError, match="contamination"):
+        det.fit(np.zeros((40, 28, 28)))
+    with pytest.raises(ConfigError, match="unknown parameter.*'epochs'"):
+        make_detector("knn", epochs=3)  # a one-shot method has no epochs
+
+
+def test_random_state_is_read_as_scikit_learn_reads_it():
+    """An int is the seed; a RandomState gives its next draw (and advances); None, the next
+    draw of NumPy's global RandomState."""
+    assert seed_of(5) == seed_of(np.int64(5)) == 5
+    want = np.random.RandomState(0).randint(0, 2**31 - 1)
+    assert seed_of(np.random.RandomState(0)) == want
+    state = np.random.RandomState(0)
+    assert [seed_of(state), seed_of(state)] == list(np.random.RandomState(0).randint(0, 2**31 - 1,
+                                                                                    size=2))
+    np.random.seed(3)
+    drawn = seed_of(None)
+    np.random.seed(3)
+    assert seed_of(None) == drawn
+    for bad in (-1, 2**32, "seven", 1.5, True):
+        with pytest.raises(ConfigError, match="random_state"):
+            seed_of(bad)
+
+
+def test_grid_search_selects_a_detector_parameter_by_auc():
+    """GridSearchCV clones the detector, sets the searched parameter, fits each fold and
+    scores it with an AUC on the labels (the fit itself ignores them)."""
+    rng = np.random.default_rng(1)
+    normal = (0.45 + 0.1 * rng.random((96, 12, 12))).astype(np.float32)  # flat mid-grey
+    odd = (rng.random((24, 12, 12)) > 0.5).astype(np.float32)  # black-and-white noise
+    X, y = np.concatenate([normal, odd]), np.r_[np.zeros(96), np.ones(24)]
+
+    def auc(estimator, X, y):
+        return roc_auc_score(y, estimator.decision_function(X))
+
+    search = GridSearchCV(AutoEncoderDetector(epochs=2, batch_size=16, latent_dim=4),
+                          {"loss": ["mse", "bce"]}, scoring=auc,
+                          cv=StratifiedKFold(2, shuffle=True, random_state=0))
+    search.fit(X, y)
+    assert list(search.cv_results_["param_loss"]) == ["mse", "bce"]
+    assert (search.cv_results_["mean_test_score"] > 0.8).all(), search.cv_results_
+    best = search.best_estimator_
+    assert isinstance(best, AutoEncoderDetector) and best.loss == search.best_params_["loss"]
+    assert best.decision_function(odd).mean() > best.decision_function(normal).mean()

@@ -1,9 +1,19 @@
 import pytest
 import torch
 
+from aeutils.config import ConfigError, check_shape
 from aeutils.detectors.losses import per_sample_loss
 from aeutils.detectors.networks import build_model, n_parameters
-from aeutils.registry import AUTOENCODERS, LOSSES
+from aeutils.registry import (
+    AUTOENCODERS,
+    DEFAULT_HIDDEN,
+    HIDDEN_COUNT,
+    LOSS_TERMS,
+    LOSSES,
+    MIN_SIDE,
+    SIDE_MULTIPLE,
+    resolve,
+)
 
 
 @pytest.mark.parametrize("name", list(AUTOENCODERS))
@@ -85,3 +95,66 @@ def test_error_score_equals_loss_without_bce_and_keeps_the_bce_gradient():
     g_loss = torch.autograd.grad(per_sample_loss("bce", r, x).sum(), r)[0]
     g_score = torch.autograd.grad(per_sample_score("bce", r, x).sum(), r)[0]
     torch.testing.assert_close(g_loss, g_score)  # the floor depends on x only
+
+
+# --- the traits registered with a model or a loss term are the code's own limits ----------
+@pytest.mark.parametrize("name", list(AUTOENCODERS))
+def test_a_models_side_rule_is_what_its_layers_need(name):
+    """Sides that are multiples of the registered number build and reconstruct their own
+    shape; another side is refused by the builder in one line, and the class itself
+    could not take it."""
+    m = SIDE_MULTIPLE.get(name, 1)
+    fits = (1, 3 * m, 2 * m)
+    recon, _ = build_model(name, fits)(torch.rand(1, 2, *fits))
+    assert recon.shape == (1, 2, *fits)
+    if m > 1:
+        odd = (1, 3 * m + 2, 2 * m)
+        with pytest.raises(ConfigError, match=f"divisible by {m}") as info:
+            build_model(name, odd)
+        assert "\n" not in str(info.value)
+        unchecked = resolve(AUTOENCODERS[name])(odd, [torch.Generator().manual_seed(0)],
+                                                hidden=DEFAULT_HIDDEN[name])
+        with pytest.raises(RuntimeError):
+            unchecked(torch.rand(1, 2, *odd))
+
+
+@pytest.mark.parametrize("name", list(HIDDEN_COUNT))
+def test_a_models_hidden_count_is_what_its_layers_take(name):
+    count = HIDDEN_COUNT[name]
+    wrong = (4,) * (count + 1)
+    with pytest.raises(ConfigError, match=f"takes {count} hidden sizes"):
+        build_model(name, (1, 28, 28), hidden=wrong)
+    with pytest.raises(ValueError):
+        resolve(AUTOENCODERS[name])((1, 28, 28), [torch.Generator()], hidden=wrong)
+
+
+@pytest.mark.parametrize("term", list(LOSS_TERMS))
+def test_a_loss_terms_minimum_side_is_what_it_can_measure(term):
+    need = MIN_SIDE.get(term, 1)
+    fn = resolve(LOSS_TERMS[term])
+    x = torch.rand(2, 1, need, need)
+    assert fn(x, x).shape == (2,)
+    if need > 1:
+        small = torch.rand(2, 1, need - 1, need + 5)
+        with pytest.raises(ValueError):
+            fn(small, small)
+        with pytest.raises(ConfigError, match=f"at least {need}×{need}"):
+            check_shape("basic", term, (1, need - 1, need + 5))
+
+
+def test_a_stochastic_model_draws_its_noise_member_by_member():
+    """The VAE's noise comes from each member's generator, only for members with images at
+    the step (zeros, and no draw, for the others): the stream a member draws alone."""
+    stochastic = 0
+    for name in AUTOENCODERS:
+        model = build_model(name, (1, 8, 8), seeds=[0, 1], latent_dim=3)
+        gens = [torch.Generator().manual_seed(s) for s in (3, 4)]
+        noise = model.noise(gens, [True, False], 5)
+        if noise is None:
+            continue
+        stochastic += 1
+        assert noise.shape == (2, 5, 3) and not noise[1].any()
+        torch.testing.assert_close(noise[0], torch.randn(5, 3,
+                                                         generator=torch.Generator().manual_seed(3)))
+        assert torch.equal(gens[1].get_state(), torch.Generator().manual_seed(4).get_state())
+    assert stochastic >= 1  # the VAE

@@ -86,7 +86,7 @@ def test_a_group_stopped_mid_training_resumes_from_its_snapshot(synthetic_folder
     assert store.records() == [] and len(list(store.snapshots_dir.glob("*.pt"))) == 1
     monkeypatch.setattr(ex.GroupSnapshot, "maybe_save", real_save)
 
-    import aeutils.detectors.autoencoder as detector  # the grid trains autoencoders through it
+    import aeutils.detectors.groups as detector  # the grid trains autoencoders through it
 
     real_train, resumed = detector.train_autoencoders, []
 

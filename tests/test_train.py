@@ -3,8 +3,10 @@ import math
 import pytest
 import torch
 
+from aeutils import registry
 from aeutils.config import RunConfig
 from aeutils.data import make_split
+from aeutils.detectors.networks import BasicAE
 from aeutils.detectors.training import (
     MaskedAdam,
     TrainingDivergedError,
@@ -126,3 +128,42 @@ def test_scoring_no_images_gives_empty_scores():
     empty = torch.zeros(0, 1, 8, 8, dtype=torch.uint8)
     out = score_images(net, "mse", [empty, empty], torch.device("cpu"))
     assert [s.shape for s in out] == [(0,), (0,)]
+
+
+class MarkedAE(BasicAE):
+    """A toy model with rules of its own: it records the noise the training step asks it
+    for and receives, and carries a constant penalty of 1 per image."""
+
+    def noise(self, gens, active, batch):
+        self.asked.append(list(active))
+        return torch.zeros(len(gens), batch, 1)
+
+    def forward(self, x, noise=None):
+        recon, _ = super().forward(x)
+        if self.training:
+            self.given.append(noise)
+        return recon, torch.ones(x.shape[:2])
+
+
+def test_the_training_step_reads_the_models_own_rules(grey_data, monkeypatch):
+    """The loop names no model: it draws the noise the model asks for, on the steps where
+    each member has images, hands it over, and adds the model's penalty to the loss."""
+    monkeypatch.setitem(registry.AUTOENCODERS, "marked", MarkedAE)
+    monkeypatch.setitem(registry.METHODS, "marked", registry.AUTOENCODER_DETECTOR)
+    monkeypatch.setitem(registry.DEFAULT_HIDDEN, "marked", registry.DEFAULT_HIDDEN["basic"])
+    monkeypatch.setattr(MarkedAE, "asked", [], raising=False)
+    monkeypatch.setattr(MarkedAE, "given", [], raising=False)
+    splits = [make_split(grey_data, 0), make_split(grey_data, 1, contamination=50.0)]
+    sizes = [len(s.train_x) for s in splits]
+    assert sizes[0] < sizes[1]
+    cfgs = [RunConfig(model=m, loss="mse", epochs=2, batch_size=16, seed=k, normal_class=k)
+            for k, m in enumerate(("marked", "marked"))]
+    train_autoencoders(cfgs, splits, torch.device("cpu"))
+    steps = math.ceil(max(sizes) / 16)
+    want = [[s * 16 < n for n in sizes] for s in range(steps)] * 2
+    assert MarkedAE.asked == want and all(g.shape == (2, 16, 1) for g in MarkedAE.given)
+    curves = []
+    for model in ("marked", "basic"):
+        train_autoencoders([c.replace(model=model) for c in cfgs], splits, torch.device("cpu"),
+                           lambda e, m, model, infos: curves.append(infos[0]["loss_curve"]))
+    assert curves[0] == pytest.approx([v + 1 for v in curves[1]], rel=1e-5)

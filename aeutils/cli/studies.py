@@ -84,7 +84,7 @@ def anogan_iteration_curve(dataset: str, normal_class: int, test_images: int,
 
     from ..config import RunConfig
     from ..data.datasets import split_for, test_subset
-    from ..detectors.base import config_detector
+    from ..detectors.groups import training_group
     from ..detectors.metrics import evaluate
 
     steps = sorted(steps)
@@ -92,9 +92,10 @@ def anogan_iteration_curve(dataset: str, normal_class: int, test_images: int,
                     **(settings or {}), extra={**(extra or {}), "iterations": steps[-1]})
     data, split = split_for(cfg)
     idx = stratified_subset(test_subset(data, cfg.max_test)[1].numpy(), test_images, seed)
-    det = config_detector(cfg)
+    group = training_group([cfg])
     t0 = time.perf_counter()
-    type(det).fit_group([det], [split.train_x])
+    group.fit([split.train_x])  # as the grid fits it (no threshold pass over the training set)
+    det = group.detectors[0]
     trained = time.perf_counter()
     losses = det.search_losses(split.test_x[torch.as_tensor(idx)], steps)
     searched = time.perf_counter()
@@ -104,7 +105,7 @@ def anogan_iteration_curve(dataset: str, normal_class: int, test_images: int,
             "train_images": len(split.train_x), "test_images": len(idx),
             "anomalies": int(y.sum()), "train_seconds": round(trained - t0, 1),
             "search_seconds": round(searched - trained, 1), "threads": torch.get_num_threads(),
-            "device": str(det.device), "generator_loss": det.history,
+            "device": str(det.device_), "generator_loss": det.loss_curve_,
             "auc": {str(k): metrics[k]["auc"] for k in steps},
             "ap": {str(k): metrics[k]["ap"] for k in steps},
             "mean_loss_normal": {str(k): float(losses[k][y == 0].mean()) for k in steps},

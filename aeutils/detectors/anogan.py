@@ -21,12 +21,12 @@ Choices, with their source:
 - **Networks** (GANomaly's re-implementation setting): generator = GANomaly's DCGAN
   decoder (z → image), discriminator = GANomaly's DCGAN discriminator whose last hidden
   layer is f (the paper's f is "an intermediate layer"; GANomaly's feature-matching layer).
-  Width ``ndf`` = 64, latent size ``config.latent_dim`` (project default 32; DCGAN and
-  the GANomaly paper use 100), batch size ``config.batch_size``.
+  Width ``ndf`` = 64, latent size ``latent_dim`` (project default 32; DCGAN and
+  the GANomaly paper use 100), batch size ``batch_size``.
 - **Training**: the standard DCGAN game (the paper trains a DCGAN): per batch one
   discriminator step on BCE(real → 1) + BCE(G(z) → 0), then one generator step on
   BCE(G(z) → 1) with the same z (the non-saturating loss), Adam lr ``lr_gan`` = 2e-4,
-  betas (0.5, 0.999) (DCGAN; GANomaly's setting), ``config.epochs`` epochs (GANomaly's
+  betas (0.5, 0.999) (DCGAN; GANomaly's setting), ``epochs`` epochs (GANomaly's
   comparison: 15). Shared with EGBAD in :mod:`aeutils.detectors.gan`.
 - **Search optimiser** (reference code; the paper, as far as we could check, only says
   z is updated by back-propagation, and a secondary description says SGD with momentum):
@@ -36,7 +36,7 @@ Choices, with their source:
   step number, so the loss after k steps of a longer search is exactly the score of a
   k-step search: :meth:`AnoGAN.search_losses` records several step counts in one search.
 - **Initial z** (our choice; the paper draws z₁ at random, Zenati's code draws a truncated
-  normal per batch slot): z₁ ~ N(0, I) from a generator seeded by ``config.seed`` and
+  normal per batch slot): z₁ ~ N(0, I) from a generator seeded by the seed (``random_state``) and
   the image's bytes, so each image's search, and so its score, is a function of the
   image alone: the same in any batch, chunk or order.
 - **Batched search** (our choice, for speed; Zenati's code batches 100 images): a whole
@@ -91,36 +91,47 @@ class AnoGAN(GANDetector):
     """AnoGAN (Schlegl et al., IPMI 2017): a DCGAN, scored by a latent search per image.
 
     Score = (1 − λ)·Σ|x − G(z)| + λ·Σ|f(x) − f(G(z))| after ``iterations`` Adam steps on
-    z (frozen networks, eval mode). Options (``extra``): ``ndf`` 64, ``lr_gan`` 2e-4,
+    z (frozen networks, eval mode). Parameters: ``ndf`` 64, ``lr_gan`` 2e-4,
     ``iterations`` 500, ``lam`` 0.1, ``lr_search`` 0.01 (Zenati et al.'s schedule),
     ``search_chunk`` 1000 images per batched search, ``precise_bn``. Deterministic by
-    ``config.seed``; see the module docstring for every choice and its source.
+    the seed (``random_state``); see the module docstring for every choice and its source.
     """
 
     name = "anogan"
     label = "AnoGAN"
 
-    def _setup(self) -> None:
-        super()._setup()
-        c = self.config
-        self.iterations = int(c.get("iterations"))
-        self.lam = float(c.get("lam"))
-        self.lr_search = float(c.get("lr_search"))
-        self.search_chunk = int(c.get("search_chunk"))
-        if self.iterations < 1 or self.search_chunk < 1:
+    def __init__(self, epochs: int = 20, batch_size: int = 128, latent_dim: int = 32,
+                 ndf: int = 64, lr_gan: float = 2e-4, precise_bn: bool = True,
+                 iterations: int = 500, lam: float = 0.1, lr_search: float = 0.01,
+                 search_chunk: int = 1000, contamination: float = 0.05, random_state=0,
+                 device: str | None = None) -> None:
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.latent_dim = latent_dim
+        self.ndf = ndf
+        self.lr_gan = lr_gan
+        self.precise_bn = precise_bn
+        self.iterations = iterations
+        self.lam = lam
+        self.lr_search = lr_search
+        self.search_chunk = search_chunk
+        super().__init__(contamination=contamination, random_state=random_state, device=device)
+
+    def _check_params(self) -> None:
+        if int(self.iterations) < 1 or int(self.search_chunk) < 1:
             raise ConfigError(f"AnoGAN's iterations and search_chunk must be at least 1, got "
                               f"{self.iterations} and {self.search_chunk}")
-        if not 0 <= self.lam <= 1:
+        if not 0 <= float(self.lam) <= 1:
             raise ConfigError(f"AnoGAN's lam must be in [0, 1], got {self.lam}")
 
     def _build_nets(self, nc: int) -> dict[str, nn.Module]:
-        nz = self.config.latent_dim
-        return {"g": nn.Sequential(*_decoder(self.size, nz, nc, self.width)),
-                "d": Discriminator(self.size, nc, self.width)}
+        nz, width = int(self.latent_dim), int(self.ndf)
+        return {"g": nn.Sequential(*_decoder(self.size_, nz, nc, width)),
+                "d": Discriminator(self.size_, nc, width)}
 
     def _step(self, x: Tensor, opts: dict) -> dict[str, Tensor]:
         """One discriminator then one generator step (the DCGAN game) on a batch."""
-        g, d = self.nets["g"], self.nets["d"]
+        g, d = self.nets_["g"], self.nets_["d"]
         fake = g(self._noise(len(x), self._noise_gen))
         logit_real, _ = d(x)
         logit_fake, _ = d(fake.detach())
@@ -137,28 +148,29 @@ class AnoGAN(GANDetector):
         return {"g": err_g, "d": err_d}
 
     def _refresh_statistics(self) -> None:
-        refresh_batchnorm(self.nets["g"], self._prior_batches())
-        refresh_batchnorm(self.nets["d"], self._train_batches())
+        refresh_batchnorm(self.nets_["g"], self._prior_batches())
+        refresh_batchnorm(self.nets_["d"], self._train_batches())
 
     # --- the latent search ------------------------------------------------------------
     def _initial_z(self, x: Tensor) -> Tensor:
         """z₁ per image, drawn from a generator seeded by the seed and the image's bytes."""
-        nz, rows = self.config.latent_dim, []
-        salt = self.config.seed.to_bytes(8, "little", signed=True)
+        nz, rows = int(self.latent_dim), []
+        salt = int(self.seed_).to_bytes(8, "little", signed=True)
         for img in x.cpu().numpy():
             digest = hashlib.blake2b(img.tobytes(), digest_size=8, salt=salt).digest()
             gen = torch.Generator().manual_seed(int.from_bytes(digest, "little") >> 1)
             rows.append(torch.randn(nz, generator=gen))
-        return torch.stack(rows).view(len(x), nz, 1, 1).to(self.device)
+        return torch.stack(rows).view(len(x), nz, 1, 1).to(self.device_)
 
     def _search(self, xp: Tensor, z: Tensor, record: Sequence[int]) -> dict[int, Tensor]:
         """Adam on one z per image (the chunk at once); the per-image loss after each
         step count in ``record``."""
-        g, d = self.nets["g"], self.nets["d"]
+        g, d = self.nets_["g"], self.nets_["d"]
+        lam, lr = float(self.lam), float(self.lr_search)
         with torch.no_grad():
             feat_x = d(xp)[1].flatten(1)
         z = z.clone().requires_grad_(True)
-        opt = torch.optim.Adam([z], lr=self.lr_search)
+        opt = torch.optim.Adam([z], lr=lr)
         out: dict[int, Tensor] = {}
         last = max(record)
         for step in range(last + 1):
@@ -166,12 +178,12 @@ class AnoGAN(GANDetector):
                 fake = g(z)
                 residual = (xp - fake).abs().flatten(1).sum(1)
                 discrimination = (feat_x - d(fake)[1].flatten(1)).abs().sum(1)
-                loss = (1 - self.lam) * residual + self.lam * discrimination
+                loss = (1 - lam) * residual + lam * discrimination
             if step in record:
                 out[step] = loss.detach().double().cpu()
             if step == last:
                 break
-            opt.param_groups[0]["lr"] = self.lr_search * search_lr_factor(step)
+            opt.param_groups[0]["lr"] = lr * search_lr_factor(step)
             opt.zero_grad(set_to_none=True)
             loss.sum().backward()
             opt.step()
@@ -183,9 +195,10 @@ class AnoGAN(GANDetector):
             raise ConfigError(f"step counts to record must be ≥ 0, got {record}")
         parts: dict[int, list[Tensor]] = {k: [] for k in record}
         with self._frozen():
-            for i in range(0, len(x), self.search_chunk):
-                chunk = x[i: i + self.search_chunk]
-                xp = self._prepare(to_float(chunk, self.device))
+            step = int(self.search_chunk)
+            for i in range(0, len(x), step):
+                chunk = x[i: i + step]
+                xp = self._prepare(to_float(chunk, self.device_))
                 for k, v in self._search(xp, self._initial_z(chunk), record).items():
                     parts[k].append(v)
         return {k: torch.cat(v).numpy() if v else np.zeros(0) for k, v in parts.items()}
@@ -198,6 +211,5 @@ class AnoGAN(GANDetector):
 
     def _score_images(self, x: Tensor) -> np.ndarray:
         """The search loss after ``iterations`` steps per image, float64 (N,)."""
-        if not self.nets:
-            raise RuntimeError("this AnoGAN is not fitted yet: call fit(X) first")
-        return self._search_losses(x, (self.iterations,))[self.iterations]
+        k = int(self.iterations)
+        return self._search_losses(x, (k,))[k]

@@ -1,4 +1,5 @@
-"""One detector shape for every method: arrays in, anomaly scores out (PyOD's ``BaseDetector``).
+"""One detector shape for every method: arrays in, anomaly scores out (PyOD's ``BaseDetector``),
+with scikit-learn's estimator conventions.
 
 ::
 
@@ -11,15 +12,21 @@
 Every method registered in :mod:`aeutils.registry` (the autoencoders, GANomaly, Deep
 SVDD, the classical baselines, and any added later) is a :class:`BaseDetector`:
 ``fit(X)``, ``decision_function(X)``, ``predict(X)``, ``score_samples(X)``,
-``fit_predict(X)``, ``random_state`` and ``contamination``. Keyword parameters are the
-:class:`aeutils.RunConfig` fields (``epochs``, ``batch_size``, ``latent_dim``, …) and the
-method's options (:data:`aeutils.registry.BASELINE_OPTIONS`); ``random_state`` is the seed.
+``fit_predict(X)``, ``random_state`` and ``contamination``.
 
-The grid drives the same classes (:meth:`BaseDetector.from_config`) through the group
-path (:meth:`BaseDetector.fit_group`, :meth:`BaseDetector.score_group`): several
-autoencoder configurations train as one batched ensemble, a baseline as a group of one.
-The detector is a face over the library's split → model → train → score code, never a
-second implementation: for the same images and seed it gives the scores ``run()`` stores.
+**Estimator conventions** (scikit-learn's, so ``clone``, ``get_params``/``set_params``,
+``GridSearchCV`` and pickling work): ``__init__`` stores each keyword parameter under its
+own name and does nothing else; the parameters are the :class:`aeutils.RunConfig` fields
+the method uses (``epochs``, ``batch_size``, ``latent_dim``, …) and its registered options
+(:data:`aeutils.registry.BASELINE_OPTIONS`), with the grid's defaults. ``fit`` validates
+them (one-line :class:`~aeutils.registry.ConfigError`) and sets every fitted attribute;
+those end in ``_`` and exist only after ``fit`` (``config_``, ``seed_``, ``device_``,
+``shape_``, ``threshold_``, ``decision_scores_``, ``labels_``, ``train_seconds_`` and the
+method's own). Scoring an unfitted detector raises scikit-learn's ``NotFittedError``.
+
+The grid drives the same classes through :mod:`aeutils.detectors.groups`: the detector
+is a face over the library's split → model → train → score code, never a second
+implementation; for the same images and seed it gives the scores ``run()`` stores.
 
 Arrays: N×H×W (grey), N×C×H×W, or N×D (flat vectors, treated as 1×1×D images: the
 ``basic`` and ``vae`` models with ``mse`` or ``bce``, and the classical baselines); uint8,
@@ -30,26 +37,27 @@ torch. Anything else is refused with one :class:`~aeutils.registry.ConfigError` 
 from __future__ import annotations
 
 import dataclasses
+import numbers
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import ClassVar
 
 import numpy as np
 import torch
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
 
 from ..config import RunConfig
-from ..registry import METHODS, ConfigError, choice_error, resolve
-from .training import (
-    pick_device,
-)
+from ..registry import BASELINE_OPTIONS, METHODS, ConfigError, choice_error, resolve
+from .training import pick_device
 
 Tensor = torch.Tensor
-# Group callbacks: on_checkpoint(epoch, members) after an epoch that is a checkpoint of
-# ``members`` (indices into the group; scoring is allowed there); on_epoch(epoch, state)
-# after every epoch, ``state`` a callable returning what resuming needs (None: no resume).
-CheckpointFn = Callable[[int, list[int]], None]
-EpochFn = Callable[[int, "Callable[[], dict] | None"], None]
-_FIELDS = frozenset(f.name for f in dataclasses.fields(RunConfig))
+# RunConfig fields a detector parameter may stand for. Not ``contamination``: the detector's
+# is the expected share of anomalies it flags, the config's the share mixed into training.
+FIELDS = frozenset(f.name for f in dataclasses.fields(RunConfig)) - {
+    "model", "seed", "extra", "contamination"}
+SEED_BOUND = 2**31 - 1  # seeds drawn from a RandomState lie in [0, SEED_BOUND)
 
 
 def as_images(X) -> Tensor:
@@ -72,6 +80,26 @@ def as_images(X) -> Tensor:
     return x.mul(255).round_().to(torch.uint8)
 
 
+def seed_of(random_state) -> int:
+    """The seed a ``random_state`` stands for, read as scikit-learn reads one.
+
+    An int is the seed itself (0 ≤ seed < 2**32), so ``random_state=s`` gives the scores
+    of the grid's ``RunConfig(seed=s)``. A ``numpy.random.RandomState`` gives its next
+    draw in [0, 2**31 − 1) (it advances, as scikit-learn estimators advance it; a fresh
+    ``RandomState(s)`` always gives the same seed). None gives the next draw of NumPy's
+    global RandomState (repeatable after ``numpy.random.seed``)."""
+    try:
+        if isinstance(random_state, bool):  # an int to Python, never meant as a seed
+            raise ValueError
+        if isinstance(random_state, numbers.Integral):
+            check_random_state(int(random_state))  # the range scikit-learn accepts
+            return int(random_state)
+        return int(check_random_state(random_state).randint(0, SEED_BOUND))
+    except ValueError:
+        raise ConfigError(f"random_state must be None, an int in [0, 2**32) or a "
+                          f"numpy.random.RandomState, got {random_state!r}") from None
+
+
 def detector_class(name: str) -> type[BaseDetector]:
     """The detector class registered for method ``name``."""
     if name not in METHODS:
@@ -80,67 +108,54 @@ def detector_class(name: str) -> type[BaseDetector]:
 
 
 def make_detector(name: str, **params) -> BaseDetector:
-    """A detector for the registered method ``name`` (keyword parameters as the class's)."""
-    return detector_class(name)(model=name, **params)
+    """A detector for the registered method ``name``; ``params`` are the class's keyword
+    parameters (an autoencoder's ``model`` is ``name``)."""
+    cls = detector_class(name)
+    names = cls._get_param_names()
+    if "model" in names:
+        if params.get("model", name) != name:
+            raise ConfigError(f"make_detector({name!r}) builds the {name!r} model; pass the "
+                              f"method as its first argument, not model=")
+        params["model"] = name
+    unknown = sorted(set(params) - set(names))
+    if unknown:
+        raise ConfigError(f"unknown parameter(s) {unknown} for {name!r}; valid: "
+                          f"{', '.join(names)}")
+    return cls(**params)
 
 
-def config_detector(config: RunConfig, device: torch.device | str | None = None) -> BaseDetector:
-    """The detector of a grid configuration (:meth:`BaseDetector.from_config`)."""
-    return detector_class(config.model).from_config(config, device)
-
-
-class BaseDetector:
-    """The shape every method has (PyOD's ``BaseDetector``, without depending on PyOD).
+class BaseDetector(BaseEstimator):
+    """The shape every method has (PyOD's ``BaseDetector``, scikit-learn's conventions).
 
     ``contamination`` is the expected share of anomalies: ``predict`` flags scores above
     the (1 − contamination) quantile of the scores of the fit data (``threshold_``).
-    ``random_state`` seeds everything random, so a fit is repeatable. Subclasses set
-    :attr:`name` and implement :meth:`_fit_images` and :meth:`_score_images` on uint8
-    N×C×H×W tensors; the public methods check and convert the arrays once.
+    ``random_state`` (None, an int, or a ``numpy.random.RandomState``: :func:`seed_of`)
+    seeds everything random, so a fit is repeatable. ``device``: a torch device name,
+    or None for ``AEUTILS_DEVICE``, else the best available.
 
-    After ``fit``: ``config`` (the resolved :class:`RunConfig`), ``threshold_``,
+    A method subclasses this with an ``__init__`` that stores its keyword parameters (see
+    the module doc), :attr:`name`, and implements :meth:`_fit_images` and
+    :meth:`_score_images` on uint8 N×C×H×W tensors (and :meth:`_check_params` if some
+    values are invalid); the public methods check and convert the arrays once.
+
+    After ``fit``: ``config_`` (the :class:`RunConfig` the parameters make), ``seed_``,
+    ``device_``, ``shape_`` (C, H, W of the fit images), ``threshold_``,
     ``decision_scores_`` and ``labels_`` (scores and flags of the fit data),
     ``train_seconds_``.
     """
 
-    name: ClassVar[str] = ""        # the registered method ("": a family, named by ``model``)
-    resumable: ClassVar[bool] = False  # whether fit_group can continue from a snapshot
+    name: ClassVar[str] = ""  # the registered method ("": a family, named by ``model``)
 
-    def __init__(self, model: str | None = None, contamination: float = 0.05,
-                 random_state: int = 0, device: str | None = None, **params) -> None:
-        model = model or self.name
-        if self.name and model != self.name:
-            raise ConfigError(f"{type(self).__name__} is the {self.name!r} method, not {model!r}")
-        if not 0 < contamination < 0.5:
-            raise ConfigError(f"contamination must be in (0, 0.5), got {contamination}")
-        if "seed" in params:
-            raise ConfigError("a detector's seed is its random_state: pass random_state=")
-        fields = {k: v for k, v in params.items() if k in _FIELDS and k != "extra"}
-        options = {**dict(params.get("extra", ())),
-                   **{k: v for k, v in params.items() if k not in _FIELDS}}
-        config = RunConfig(model=model, seed=random_state, extra=options, **fields)
-        self.contamination, self.random_state = contamination, random_state
-        self._init(config, device)
+    def __init__(self, contamination: float = 0.05, random_state=0,
+                 device: str | None = None) -> None:
+        self.contamination = contamination
+        self.random_state = random_state
+        self.device = device
 
-    @classmethod
-    def from_config(cls, config: RunConfig, device: torch.device | str | None = None,
-                    contamination: float = 0.05) -> BaseDetector:
-        """The detector of ``config`` (the grid's way in: options already validated)."""
-        det = cls.__new__(cls)
-        det.contamination, det.random_state = contamination, config.seed
-        det._init(config, device)
-        return det
+    # --- what a method implements: uint8 N×C×H×W tensors in ---------------------------
+    def _check_params(self) -> None:
+        """Refuse parameter values the method cannot take, in one line (subclasses)."""
 
-    def _init(self, config: RunConfig, device) -> None:
-        self.config = config
-        self.device = device if isinstance(device, torch.device) else pick_device(device)
-        self.train_seconds_ = 0.0
-        self._setup()
-
-    def _setup(self) -> None:
-        """Read the method's options from ``self.config`` (subclasses)."""
-
-    # --- the method: uint8 N×C×H×W tensors in -------------------------------------
     def _fit_images(self, x: Tensor, on_epoch: Callable[[int], None] | None = None) -> None:
         """Train on ``x``; iterative methods call ``on_epoch(epoch)`` after each epoch."""
         raise NotImplementedError
@@ -149,32 +164,42 @@ class BaseDetector:
         """Anomaly score per image, float64 (N,), higher = more anomalous."""
         raise NotImplementedError
 
-    def _check_shape(self, shape: tuple[int, int, int]) -> None:
-        """Refuse image shapes the method cannot take, in one line (subclasses)."""
+    # --- validation and setup, at fit ---------------------------------------------------
+    def _method(self) -> str:
+        return self.name
 
-    def record_fields(self, **common) -> dict:
-        """Training fields of a results record (what ``_run_group`` stores beside metrics):
-        ``train_seconds``, then ``common`` (group size, CPU seconds, device), then the
-        per-epoch loss curves of an iterative method."""
-        curves = {name: list(getattr(self, attr)) for name, attr in
-                  (("loss_curve", "history"), ("pretrain_curve", "pretrain_history"))
-                  if getattr(self, attr, None)}
-        return {"train_seconds": self.train_seconds_, **common, **curves}
+    def _fit_config(self, seed: int) -> RunConfig:
+        """The :class:`RunConfig` these parameters make, every value checked (one-line
+        ConfigErrors), the method's own checks included."""
+        if not 0 < self.contamination < 0.5:
+            raise ConfigError(f"contamination must be in (0, 0.5), got {self.contamination}")
+        self._check_params()
+        params = self.get_params(deep=False)
+        method = self._method()
+        options = {k: v for k, v in params.items() if k in BASELINE_OPTIONS.get(method, {})}
+        fields = {k: v for k, v in params.items() if k in FIELDS and k not in options}
+        return RunConfig(model=method, seed=seed, extra=options, **fields)
 
-    def model_state(self) -> dict | None:
-        """Weights worth keeping for figures (autoencoders), else None."""
-        return None
+    def _begin_fit(self, X) -> Tensor:
+        """Validate the parameters and the images, forget an earlier fit and set what every
+        fit starts from (``config_``, ``seed_``, ``device_``, ``shape_``); the images as
+        uint8 N×C×H×W."""
+        config = self._fit_config(seed_of(self.random_state))
+        x = as_images(X)
+        config.check_shape(tuple(x.shape[1:]))
+        device = self.device if isinstance(self.device, torch.device) else pick_device(self.device)
+        for attr in [a for a in vars(self) if a.endswith("_") and not a.startswith("__")]:
+            delattr(self, attr)
+        self.config_, self.seed_, self.device_ = config, config.seed, device
+        self.shape_ = tuple(x.shape[1:])
+        return x
 
     # --- the public face: arrays in ------------------------------------------------
-    def _images(self, X, fitting: bool = False) -> Tensor:
+    def _images(self, X) -> Tensor:
+        check_is_fitted(self, "shape_")
         x = as_images(X)
         shape = tuple(x.shape[1:])
-        if fitting:
-            self._check_shape(shape)
-            self.shape_ = shape
-        elif not hasattr(self, "shape_"):
-            raise RuntimeError(f"this {type(self).__name__} is not fitted yet: call fit(X) first")
-        elif shape != self.shape_:
+        if shape != self.shape_:
             raise ConfigError(f"images of shape {shape} given to a detector fitted on "
                               f"{self.shape_}")
         return x
@@ -183,7 +208,7 @@ class BaseDetector:
         """Train on ``X`` (assumed mostly normal; ``y`` is ignored, as in scikit-learn).
         ``on_epoch(epoch)`` is called after each epoch of an iterative method, where
         ``decision_function`` may already be used."""
-        x = self._images(X, fitting=True)
+        x = self._begin_fit(X)
         t0 = time.perf_counter()
         self._fit_images(x, on_epoch)
         self.train_seconds_ = time.perf_counter() - t0
@@ -204,59 +229,11 @@ class BaseDetector:
         return -self.decision_function(X)
 
     def predict(self, X) -> np.ndarray:
-        """1 for images scored above the threshold set at fit, else 0."""
+        """1 for images scored above the threshold set at fit, else 0 (PyOD's labels)."""
+        check_is_fitted(self, "threshold_")
         scores = self.decision_function(X)
         return (scores > self.threshold_).astype(np.int64)
 
     def fit_predict(self, X, y=None) -> np.ndarray:
+        """``fit(X)``, then the labels of ``X``."""
         return self.fit(X).predict(X)
-
-    # --- the grid's group path --------------------------------------------------------
-    @classmethod
-    def fit_group(cls, detectors: Sequence[BaseDetector], images: Sequence[Tensor],
-                  on_checkpoint: CheckpointFn | None = None, on_epoch: EpochFn | None = None,
-                  progress=None, resume: dict | None = None) -> None:
-        """Train each detector on its own uint8 images, calling ``on_checkpoint`` at each
-        member's evaluated epochs (``config.eval_epochs``; a one-shot method: once, at
-        ``config.epochs``). ``progress`` is a tqdm bar advanced per member-epoch. This
-        default trains the members one after the other; a family that trains faster
-        together (the autoencoders) overrides it."""
-        for k, (det, x) in enumerate(zip(detectors, images)):
-            det._fit_member(k, x, on_checkpoint, on_epoch, progress)
-
-    def _fit_member(self, k: int, x: Tensor, on_checkpoint, on_epoch, progress) -> None:
-        c, clock, reported = self.config, [time.perf_counter()], [0]
-        self.shape_ = tuple(x.shape[1:])
-
-        def checkpoint(epoch: int) -> None:
-            self.train_seconds_ += time.perf_counter() - clock[0]
-            if on_checkpoint is not None:
-                on_checkpoint(epoch, [k])
-            clock[0] = time.perf_counter()
-
-        def epoch_done(epoch: int) -> None:
-            reported[0] += 1
-            if progress is not None:
-                progress.update(1)
-            if on_epoch is not None:
-                on_epoch(epoch, None)
-            if epoch in c.eval_epochs and epoch != c.epochs:
-                checkpoint(epoch)
-
-        self._fit_images(x, epoch_done)
-        checkpoint(c.epochs)
-        if progress is not None:
-            progress.update(max(0, c.epochs - reported[0]))  # one-shot: no epochs reported
-
-    @classmethod
-    def score_group(cls, detectors: Sequence[BaseDetector],
-                    images: Sequence[Tensor]) -> list[np.ndarray]:
-        """Each detector's scores of its own uint8 images."""
-        return [det._score_images(x) for det, x in zip(detectors, images)]
-
-    @classmethod
-    def reconstruct_group(cls, detectors: Sequence[BaseDetector],
-                          images: Sequence[Tensor]) -> list[np.ndarray] | None:
-        """Reconstructions (uint8) of a few images per member, for figures; None when the
-        method reconstructs nothing."""
-        return None

@@ -10,9 +10,8 @@ parameters, as in the paper.
 Architecture (the reference code's LeNet-style nets, github.com/lukasruff/Deep-SVDD-PyTorch):
 blocks of 5×5 convolution (padding 2, no bias) → BatchNorm (eps 1e-4,
 affine=False) → LeakyReLU → 2×2 max-pool, then a bias-free dense layer to
-``config.latent_dim`` units. Grey images use the MNIST net's channels (8, 4),
-colour images the CIFAR-10 net's (32, 64, 128); ``config.get("channels")``
-overrides them. Any square-ish size works (28×28 → 7×7, 32×32 → 4×4).
+``latent_dim`` units. Grey images use the MNIST net's channels (8, 4),
+colour images the CIFAR-10 net's (32, 64, 128); ``channels`` overrides them. Any square-ish size works (28×28 → 7×7, 32×32 → 4×4).
 
 Training:
 
@@ -20,18 +19,17 @@ Training:
    then per block nearest-neighbour upsampling → 5×5 convolution → BatchNorm →
    LeakyReLU, sigmoid output) minimises the squared reconstruction error (summed
    over pixels, averaged over images, as the reference code) for
-   ``config.get("pretrain_epochs")`` epochs (default 10, a fixed budget: it does not
-   follow ``config.epochs``, so epoch e of a longer run is the same model as an
+   ``pretrain_epochs`` epochs (default 10, a fixed budget: it does not
+   follow ``epochs``, so epoch e of a longer run is the same model as an
    e-epoch run, as the results key assumes).
 2. c = mean of φ(x) over the training images (eval mode, after pre-training);
    coordinates with |c_i| < 0.1 are pushed to ±0.1 (zero to +0.1).
-3. One-class training of φ for ``config.epochs`` epochs; ``on_epoch`` is called
+3. One-class training of φ for ``epochs`` epochs; ``on_epoch`` is called
    after each of these epochs only.
 
-Both stages use Adam with weight decay 1e-6 (``weight_decay``), lr
-``config.get("lr_pretrain")`` and ``config.get("lr_svdd")``
-(``config.lr`` is the autoencoders' rate and is ignored), batch size
-``config.batch_size``.
+Both stages use Adam with weight decay 1e-6 (``weight_decay``), lr ``lr_pretrain`` and
+``lr_svdd`` (the autoencoders' ``lr`` is not a parameter here), batch size
+``batch_size``.
 
 Deviations from the paper, deliberate: inputs are the project's [0, 1] pixels
 (the paper applies global contrast normalisation and per-class min-max scaling);
@@ -40,7 +38,7 @@ trains the autoencoder 250 + 100 epochs and Deep SVDD 150 + 100 epochs, each at 
 1e-4 then 1e-5 (the authors' PyTorch code: 350 epochs with the drop at 250, and 150
 with the drop at 50; ``lr_drop_pretrain`` and ``lr_drop_svdd`` set such a drop, lr
 × 0.1 after that epoch of the stage);
-representation size ``config.latent_dim`` (project default 32 = the paper's
+representation size ``latent_dim`` (project default 32 = the paper's
 MNIST size; the paper uses 128 on CIFAR-10); only the one-class (not the
 soft-boundary) objective; a lone last image of an epoch is skipped
 (BatchNorm needs two).
@@ -132,63 +130,71 @@ class DeepSVDD(BaseDetector):
     """Deep SVDD, one-class objective (Ruff et al., ICML 2018).
 
     Score = ||φ(x) − c||² in eval mode. Defaults: LeNet-style bias-free encoder
-    (MNIST net for grey images, CIFAR-10 net for colour), rep dim
-    ``config.latent_dim``, autoencoder pre-training for ``pretrain_epochs`` = 10 epochs at ``lr_pretrain`` = 1e-4, then ``config.epochs``
-    one-class epochs at ``lr_svdd`` = 1e-4, Adam with ``weight_decay`` = 1e-6,
-    batch size ``config.batch_size``, centre eps 0.1, deterministic by
-    ``config.seed``. After :meth:`fit`, ``pretrain_history`` and ``history`` hold
-    the per-epoch mean losses of the two stages and ``c`` the centre.
-    See the module docstring for the deviations from the paper.
+    (MNIST net for grey images, CIFAR-10 net for colour), rep dim ``latent_dim``,
+    autoencoder pre-training for ``pretrain_epochs`` = 10 epochs at ``lr_pretrain`` = 1e-4,
+    then ``epochs`` one-class epochs at ``lr_svdd`` = 1e-4, Adam with ``weight_decay`` =
+    1e-6, batch size ``batch_size``, centre eps ``center_eps`` = 0.1, deterministic by the
+    seed. After :meth:`fit`: ``net_`` (φ), ``center_`` (c), ``pretrain_curve_`` and
+    ``loss_curve_`` (the per-epoch mean losses of the two stages), ``pretrain_seconds_``
+    and ``epoch_seconds_``. See the module docstring for the deviations from the paper.
     """
 
     name = "deep-svdd"
 
-    def _setup(self) -> None:
-        config = self.config
-        self.pretrain_epochs = int(config.get("pretrain_epochs"))
-        self.lr_pretrain = float(config.get("lr_pretrain"))
-        self.lr = float(config.get("lr_svdd"))
+    def __init__(self, epochs: int = 20, batch_size: int = 128, latent_dim: int = 32,
+                 pretrain_epochs: int = 10, lr_pretrain: float = 1e-4, lr_svdd: float = 1e-4,
+                 weight_decay: float = 1e-6, center_eps: float = 0.1,
+                 channels: tuple[int, ...] | None = None, lr_drop_pretrain: int | None = None,
+                 lr_drop_svdd: int | None = None, contamination: float = 0.05,
+                 random_state=0, device: str | None = None) -> None:
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.latent_dim = latent_dim
+        self.pretrain_epochs = pretrain_epochs
+        self.lr_pretrain = lr_pretrain
+        self.lr_svdd = lr_svdd
+        self.weight_decay = weight_decay
+        self.center_eps = center_eps
+        self.channels = channels
         # The paper's schedule: lr × 0.1 after these epochs of each stage (None: constant).
-        self.drop_pretrain = _epoch_or_none(config.get("lr_drop_pretrain"))
-        self.drop_svdd = _epoch_or_none(config.get("lr_drop_svdd"))
-        self.weight_decay = float(config.get("weight_decay"))
-        self.eps = float(config.get("center_eps"))
-        channels = config.get("channels")
-        self.channels = None if channels is None else tuple(int(c) for c in channels)
-        self.net: SVDDEncoder | None = None
-        self.c: Tensor | None = None
-        self.history: list[float] = []
-        self.pretrain_history: list[float] = []
-        self.epoch_seconds: list[float] = []
-        self.pretrain_seconds = 0.0
+        self.lr_drop_pretrain = lr_drop_pretrain
+        self.lr_drop_svdd = lr_drop_svdd
+        super().__init__(contamination=contamination, random_state=random_state, device=device)
+
+    def _check_params(self) -> None:
+        _epoch_or_none(self.lr_drop_pretrain)
+        _epoch_or_none(self.lr_drop_svdd)
 
     def _build(self, shape: tuple[int, ...]) -> SVDDDecoder:
-        channels = self.channels or (MNIST_CHANNELS if shape[0] == 1 else CIFAR_CHANNELS)
+        channels = (tuple(int(c) for c in self.channels) if self.channels is not None
+                    else MNIST_CHANNELS if shape[0] == 1 else CIFAR_CHANNELS)
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(self.config.seed)
-            self.net = SVDDEncoder(shape, self.config.latent_dim, channels)
-            decoder = SVDDDecoder(self.net, shape[0], self.config.latent_dim, channels)
-        self.net.to(self.device)
-        return decoder.to(self.device)
+            torch.manual_seed(self.seed_)
+            self.net_ = SVDDEncoder(shape, int(self.latent_dim), channels)
+            decoder = SVDDDecoder(self.net_, shape[0], int(self.latent_dim), channels)
+        self.net_.to(self.device_)
+        return decoder.to(self.device_)
 
-    def _epochs(self, train_x: Tensor, n_epochs: int, params, lr: float,
-                loss_fn: Callable[[Tensor], Tensor], history: list[float], what: str,
-                after: Callable[[int, float], None] | None = None,
-                drop: int | None = None) -> None:
-        opt = torch.optim.Adam(params, lr=lr, weight_decay=self.weight_decay)
+    def _epochs(self, train_x: Tensor, stage: tuple[int, float, int | None, str],
+                params, loss_fn: Callable[[Tensor], Tensor], history: list[float],
+                order: torch.Generator, after: Callable[[int, float], None] | None = None
+                ) -> None:
+        """``stage`` = (epochs, lr, drop epoch or None, name) of one training stage."""
+        n_epochs, lr, drop, what = stage
+        opt = torch.optim.Adam(params, lr=lr, weight_decay=float(self.weight_decay))
         # The drop is at an absolute epoch, so epoch e of a longer run is still the model of
         # an e-epoch run (the results key leaves the epoch count out).
         schedule = torch.optim.lr_scheduler.MultiStepLR(opt, [drop], gamma=0.1) if drop else None
-        n, bs = len(train_x), self.config.batch_size
+        n, bs = len(train_x), int(self.batch_size)
         for epoch in range(1, n_epochs + 1):
             t0 = time.perf_counter()
-            order = torch.randperm(n, generator=self.order_gen).to(train_x.device)
+            perm = torch.randperm(n, generator=order).to(train_x.device)
             total, seen = 0.0, 0
             for i in range(0, n, bs):
-                idx = order[i: i + bs]
+                idx = perm[i: i + bs]
                 if len(idx) < 2 and n >= 2:  # BatchNorm needs two images
                     continue
-                x = train_x[idx].to(self.device).float()
+                x = train_x[idx].to(self.device_).float()
                 loss = loss_fn(x)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
@@ -206,12 +212,13 @@ class DeepSVDD(BaseDetector):
                 after(epoch, time.perf_counter() - t0)
 
     def _fit_images(self, x: Tensor, on_epoch: Callable[[int], None] | None = None) -> None:
-        """Pre-train, set c, then train the one-class objective for ``config.epochs`` epochs."""
-        configure_device(self.device)
-        train_x = to_float(x, self.device)
+        """Pre-train, set c, then train the one-class objective for ``epochs`` epochs."""
+        configure_device(self.device_)
+        train_x = to_float(x, self.device_)
         decoder = self._build(tuple(train_x.shape[1:]))
-        net = self.net
-        self.order_gen = torch.Generator().manual_seed(10_000 + self.config.seed)
+        net = self.net_
+        order = torch.Generator().manual_seed(10_000 + self.seed_)
+        self.pretrain_curve_, self.loss_curve_, self.epoch_seconds_ = [], [], []
 
         # 1. autoencoder pre-training
         t0 = time.perf_counter()
@@ -221,50 +228,52 @@ class DeepSVDD(BaseDetector):
         def recon_loss(x: Tensor) -> Tensor:
             return (decoder(net(x)) - x).pow(2).flatten(1).sum(1).mean()
 
-        self._epochs(train_x, self.pretrain_epochs, [*net.parameters(), *decoder.parameters()],
-                     self.lr_pretrain, recon_loss, self.pretrain_history, "pre-training",
-                     drop=self.drop_pretrain)
-        self.pretrain_seconds = time.perf_counter() - t0
+        stage = (int(self.pretrain_epochs), float(self.lr_pretrain),
+                 _epoch_or_none(self.lr_drop_pretrain), "pre-training")
+        self._epochs(train_x, stage, [*net.parameters(), *decoder.parameters()], recon_loss,
+                     self.pretrain_curve_, order)
+        self.pretrain_seconds_ = time.perf_counter() - t0
 
         # 2. centre c
-        self.c = self._init_center(train_x)
+        self.center_ = self._init_center(train_x)
 
         # 3. one-class training
         net.train()
 
         def svdd_loss(x: Tensor) -> Tensor:
-            return (net(x) - self.c).pow(2).sum(1).mean()
+            return (net(x) - self.center_).pow(2).sum(1).mean()
 
         def after(epoch: int, seconds: float) -> None:
-            self.epoch_seconds.append(seconds)
+            self.epoch_seconds_.append(seconds)
             if on_epoch is not None:
                 on_epoch(epoch)
 
-        self._epochs(train_x, self.config.epochs, net.parameters(), self.lr, svdd_loss,
-                     self.history, "one-class", after, drop=self.drop_svdd)
+        stage = (int(self.epochs), float(self.lr_svdd), _epoch_or_none(self.lr_drop_svdd),
+                 "one-class")
+        self._epochs(train_x, stage, net.parameters(), svdd_loss, self.loss_curve_, order, after)
 
     @torch.no_grad()
     def _embed(self, x: Tensor, chunk: int = 2000) -> Tensor:
         """φ(x) in eval mode (the previous mode is restored)."""
-        was_training = self.net.training
-        self.net.eval()
+        was_training = self.net_.training
+        self.net_.eval()
         try:
-            parts = [self.net(x[i: i + chunk].to(self.device).float())
+            parts = [self.net_(x[i: i + chunk].to(self.device_).float())
                      for i in range(0, len(x), chunk)]
         finally:
-            self.net.train(was_training)
-        return torch.cat(parts) if parts else torch.zeros(0, self.config.latent_dim,
-                                                          device=self.device)
+            self.net_.train(was_training)
+        return torch.cat(parts) if parts else torch.zeros(0, int(self.latent_dim),
+                                                          device=self.device_)
 
     def _init_center(self, train_x: Tensor) -> Tensor:
+        eps = float(self.center_eps)
         c = self._embed(train_x).mean(0)
-        small = c.abs() < self.eps
-        c[small & (c < 0)] = -self.eps
-        c[small & (c >= 0)] = self.eps
+        small = c.abs() < eps
+        c[small & (c < 0)] = -eps
+        c[small & (c >= 0)] = eps
         return c
 
     def _score_images(self, x: Tensor) -> np.ndarray:
         """||φ(x) − c||² per image (eval mode), shape (N,)."""
-        if self.net is None or self.c is None:
-            raise RuntimeError("this DeepSVDD is not fitted yet: call fit(X) first")
-        return (self._embed(to_float(x, self.device)) - self.c).pow(2).sum(1).double().cpu().numpy()
+        z = self._embed(to_float(x, self.device_))
+        return (z - self.center_).pow(2).sum(1).double().cpu().numpy()

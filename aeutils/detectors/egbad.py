@@ -20,7 +20,7 @@ Choices, with their source:
 - **Networks** (GANomaly's re-implementation setting, where the reference's MNIST nets
   are small fully connected/convolutional ones): G = GANomaly's DCGAN decoder, E =
   GANomaly's DCGAN encoder (image → z), width ``ndf`` = 64, latent size
-  ``config.latent_dim`` (project default 32; the reference uses 200). D(x, z): the x
+  ``latent_dim`` (project default 32; the reference uses 200). D(x, z): the x
   branch is GANomaly's DCGAN discriminator up to its last hidden layer, flattened; the z
   branch a 512-unit dense layer; joined by concatenation into a 1024-unit dense layer
   (f, the feature-matching layer) and a one-unit output, as in the reference's MNIST
@@ -32,7 +32,7 @@ Choices, with their source:
   Per batch one discriminator step, then one generator and one encoder step on the same
   batch and z (our choice: the reference draws a second shuffle and a fresh z for the
   generator/encoder step, which only decorrelates them). Adam lr ``lr_gan`` = 2e-4,
-  betas (0.5, 0.999), ``config.epochs`` epochs (GANomaly's setting, 15 in its
+  betas (0.5, 0.999), ``epochs`` epochs (GANomaly's setting, 15 in its
   comparison; the reference uses lr 1e-5, β1 0.5, batch 100 and scores with the weights'
   moving averages, EMA decay 0.999, which we do not keep: after 15 epochs of one MNIST
   class, about 630 steps, such an average still holds about half of the initial random
@@ -40,7 +40,7 @@ Choices, with their source:
 - **Unsteady early in training** (measured, not a choice): on MNIST class 0 (one-vs-rest,
   seed 0, 1,000 stratified test images) the test AUC went 0.09, 0.29, 0.91, 0.27 over
   epochs 1-4 and 0.83, 0.95, 0.85, 0.94 over epochs 12-15; scores are reported at
-  ``config.epochs`` (and the runner's checkpoints), never selected on test labels.
+  ``epochs`` (and the runner's checkpoints), never selected on test labels.
 - **Eval mode** with precise BatchNorm statistics before scoring (``precise_bn``, as
   GANomaly here; :mod:`aeutils.detectors.gan`), weights frozen.
 - **Images**: [0, 1] mapped to [-1, 1] (the reference centres MNIST to [-1, 1]);
@@ -91,32 +91,43 @@ class EGBAD(GANDetector):
     L_G = ‖x − G(E(x))‖₁, L_D = ‖f(x, E(x)) − f(G(E(x)), E(x))‖₁ (``dis_score="fm"``) or
     the cross-entropy of D(G(E(x)), E(x)) against "real" (``"cross-e"``). Options
     (``extra``): ``ndf`` 64, ``lr_gan`` 2e-4, ``alpha`` 0.9, ``dis_score`` "fm",
-    ``precise_bn``. Deterministic by ``config.seed``; :meth:`score_parts` gives L_G and
+    ``precise_bn``. Deterministic by the seed (``random_state``); :meth:`score_parts` gives L_G and
     L_D apart. See the module docstring for every choice and its source.
     """
 
     name = "egbad"
     label = "EGBAD"
 
-    def _setup(self) -> None:
-        super()._setup()
-        self.alpha = float(self.config.get("alpha"))
-        self.dis_score = str(self.config.get("dis_score"))
-        if not 0 <= self.alpha <= 1:
+    def __init__(self, epochs: int = 20, batch_size: int = 128, latent_dim: int = 32,
+                 ndf: int = 64, lr_gan: float = 2e-4, precise_bn: bool = True,
+                 alpha: float = 0.9, dis_score: str = "fm", contamination: float = 0.05,
+                 random_state=0, device: str | None = None) -> None:
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.latent_dim = latent_dim
+        self.ndf = ndf
+        self.lr_gan = lr_gan
+        self.precise_bn = precise_bn
+        self.alpha = alpha
+        self.dis_score = dis_score
+        super().__init__(contamination=contamination, random_state=random_state, device=device)
+
+    def _check_params(self) -> None:
+        if not 0 <= float(self.alpha) <= 1:
             raise ConfigError(f"EGBAD's alpha must be in [0, 1], got {self.alpha}")
         if self.dis_score not in DIS_SCORES:
             raise ConfigError(f"unknown EGBAD dis_score {self.dis_score!r}; valid choices: "
                               f"{', '.join(DIS_SCORES)}")
 
     def _build_nets(self, nc: int) -> dict[str, nn.Module]:
-        nz = self.config.latent_dim
-        return {"g": nn.Sequential(*_decoder(self.size, nz, nc, self.width)),
-                "e": nn.Sequential(*_encoder(self.size, nz, nc, self.width)),
-                "d": BiGANDiscriminator(self.size, nc, nz, self.width)}
+        nz, width = int(self.latent_dim), int(self.ndf)
+        return {"g": nn.Sequential(*_decoder(self.size_, nz, nc, width)),
+                "e": nn.Sequential(*_encoder(self.size_, nz, nc, width)),
+                "d": BiGANDiscriminator(self.size_, nc, nz, width)}
 
     def _step(self, x: Tensor, opts: dict) -> dict[str, Tensor]:
         """One discriminator step, then one generator and one encoder step, on a batch."""
-        g, e, d = self.nets["g"], self.nets["e"], self.nets["d"]
+        g, e, d = self.nets_["g"], self.nets_["e"], self.nets_["d"]
         z = self._noise(len(x), self._noise_gen)
         fake, z_x = g(z), e(x)
         err_d = _bce(d(x, z_x.detach())[0], True) + _bce(d(fake.detach(), z)[0], False)
@@ -133,20 +144,20 @@ class EGBAD(GANDetector):
         return {"g": err_g, "e": err_e, "d": err_d}
 
     def _refresh_statistics(self) -> None:
-        g, e, d = self.nets["g"], self.nets["e"], self.nets["d"]
+        g, e, d = self.nets_["g"], self.nets_["e"], self.nets_["d"]
         refresh_batchnorm(g, self._prior_batches())
         refresh_batchnorm(e, self._train_batches())
         # D's BatchNorm layers are all in its x branch: its z input changes no statistic
         refresh_batchnorm(d, self._train_batches(),
-                          lambda b: d(b, b.new_zeros(len(b), self.config.latent_dim)))
+                          lambda b: d(b, b.new_zeros(len(b), int(self.latent_dim))))
 
     @torch.no_grad()
     def _parts(self, x: Tensor, chunk: int = 1000) -> tuple[Tensor, Tensor]:
         """(L_G, L_D) per image, float64, in eval mode."""
-        g, e, d = self.nets["g"], self.nets["e"], self.nets["d"]
+        g, e, d = self.nets_["g"], self.nets_["e"], self.nets_["d"]
         lg, ld = [], []
         for i in range(0, len(x), chunk):
-            xp = self._prepare(to_float(x[i: i + chunk], self.device))
+            xp = self._prepare(to_float(x[i: i + chunk], self.device_))
             z = e(xp)
             rec = g(z)
             lg.append((xp - rec).abs().flatten(1).sum(1).double().cpu())
@@ -169,4 +180,5 @@ class EGBAD(GANDetector):
         """A(x) = α·L_G + (1 − α)·L_D per image, float64 (N,)."""
         with self._frozen():
             lg, ld = self._parts(x)
-        return (self.alpha * lg + (1 - self.alpha) * ld).numpy()
+        alpha = float(self.alpha)
+        return (alpha * lg + (1 - alpha) * ld).numpy()

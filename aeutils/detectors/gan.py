@@ -7,8 +7,8 @@ builders (:mod:`aeutils.detectors.ganomaly`), so the three GAN baselines share l
 initialisation, the [0, 1] → [-1, 1] mapping and the zero-padding of 28×28 images to
 32×32. What is shared, and why:
 
-- **Prior and noise.** z ~ N(0, I) of size ``config.latent_dim`` (the DCGAN
-  reference's prior), drawn from a generator seeded by ``config.seed``, so a fit is
+- **Prior and noise.** z ~ N(0, I) of size ``latent_dim`` (the DCGAN
+  reference's prior), drawn from a generator seeded by the seed, so a fit is
   repeatable and scoring (which never draws from it) cannot change training.
 - **Optimisers.** One Adam per network, lr ``lr_gan`` = 2e-4, betas (0.5, 0.999), the
   DCGAN setting GANomaly's paper and code use for every network; batch order shuffled by
@@ -33,6 +33,7 @@ from contextlib import contextmanager
 from typing import ClassVar
 
 import torch
+from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from ..data.datasets import to_float
@@ -58,26 +59,24 @@ def init_weights(net: nn.Module, gen: torch.Generator) -> None:
 class GANDetector(BaseDetector):
     """Base of the GAN baselines: subclasses build their networks (:meth:`_build_nets`),
     take one training step (:meth:`_step`) and recompute BatchNorm statistics
-    (:meth:`_refresh_statistics`). After :meth:`fit`: ``nets`` (name → module),
-    ``history`` (per-epoch mean generator loss), ``loss_parts`` (per-epoch means of every
-    loss term), ``epoch_seconds``."""
+    (:meth:`_refresh_statistics`). After :meth:`fit`: ``nets_`` (name → module),
+    ``size_`` (the square side the networks take), ``loss_curve_`` (per-epoch mean
+    generator loss), ``loss_parts_`` (per-epoch means of every loss term),
+    ``epoch_seconds_``."""
 
     label: ClassVar[str] = "a GAN"  # the method's name in messages
 
-    def _setup(self) -> None:
-        c = self.config
-        self.width = int(c.get("ndf"))
-        self.lr = float(c.get("lr_gan"))
-        self.precise_bn = bool(c.get("precise_bn"))
-        self.nets: dict[str, nn.Module] = {}
-        self.history: list[float] = []
-        self.loss_parts: list[dict[str, float]] = []
-        self.epoch_seconds: list[float] = []
-        self._bn_fresh = False
+    def __getstate__(self) -> dict:
+        """The training images are kept only while the BatchNorm statistics may still need
+        them (weights changed since the last refresh): a fitted detector pickles without."""
+        state = dict(super().__getstate__())
+        if state.get("_bn_fresh") or not self.precise_bn:
+            state.pop("_train_x", None)
+        return state
 
     # --- what a subclass defines ---------------------------------------------------------
     def _build_nets(self, nc: int) -> dict[str, nn.Module]:
-        """The networks, by name (``"g"``: the generator), for ``nc`` channels at ``self.size``."""
+        """The networks, by name (``"g"``: the generator), for ``nc`` channels at ``self.size_``."""
         raise NotImplementedError
 
     def _step(self, x: Tensor, opts: dict[str, torch.optim.Optimizer]) -> dict[str, Tensor]:
@@ -90,14 +89,14 @@ class GANDetector(BaseDetector):
 
     # --- shared --------------------------------------------------------------------------
     def _prepare(self, x: Tensor) -> Tensor:
-        return to_model_input(x, self.size, self.device)
+        return to_model_input(x, self.size_, self.device_)
 
     def _noise(self, n: int, gen: torch.Generator) -> Tensor:
-        return torch.randn(n, self.config.latent_dim, 1, 1, generator=gen).to(self.device)
+        return torch.randn(n, int(self.latent_dim), 1, 1, generator=gen).to(self.device_)
 
     def _prior_batches(self, chunk: int = 1000) -> Iterator[Tensor]:
         """As many prior samples as training images, the same ones at every call."""
-        gen = torch.Generator().manual_seed(30_000 + self.config.seed)
+        gen = torch.Generator().manual_seed(30_000 + self.seed_)
         n = len(self._train_x)
         return (self._noise(min(chunk, n - i), gen) for i in range(0, n, chunk))
 
@@ -107,44 +106,45 @@ class GANDetector(BaseDetector):
 
     def _build(self, shape: tuple[int, ...]) -> None:
         nc, h, w = shape
-        self.size = model_size(h, w, self.label)
+        self.size_ = model_size(h, w, self.label)
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(self.config.seed)
+            torch.manual_seed(self.seed_)
             nets = self._build_nets(nc)
-        gen = torch.Generator().manual_seed(self.config.seed)
+        gen = torch.Generator().manual_seed(self.seed_)
         for net in nets.values():
             init_weights(net, gen)
-        self.nets = {k: net.to(self.device) for k, net in nets.items()}
+        self.nets_ = {k: net.to(self.device_) for k, net in nets.items()}
 
     def _fit_images(self, x: Tensor, on_epoch: Callable[[int], None] | None = None) -> None:
-        """Train for ``config.epochs`` epochs, calling ``on_epoch(epoch)`` after each."""
-        configure_device(self.device)
-        c = self.config
-        self._train_x = to_float(x, self.device)
+        """Train for ``epochs`` epochs, calling ``on_epoch(epoch)`` after each."""
+        configure_device(self.device_)
+        self._train_x = to_float(x, self.device_)
+        self._bn_fresh = False
+        self.loss_curve_, self.loss_parts_, self.epoch_seconds_ = [], [], []
         self._build(tuple(self._train_x.shape[1:]))
-        opts = {k: torch.optim.Adam(net.parameters(), lr=self.lr, betas=(0.5, 0.999))
-                for k, net in self.nets.items()}
-        order_gen = torch.Generator().manual_seed(10_000 + c.seed)
-        self._noise_gen = torch.Generator().manual_seed(20_000 + c.seed)
-        for epoch in range(1, c.epochs + 1):
+        opts = {k: torch.optim.Adam(net.parameters(), lr=float(self.lr_gan), betas=(0.5, 0.999))
+                for k, net in self.nets_.items()}
+        order_gen = torch.Generator().manual_seed(10_000 + self.seed_)
+        self._noise_gen = torch.Generator().manual_seed(20_000 + self.seed_)
+        for epoch in range(1, int(self.epochs) + 1):
             t0 = time.perf_counter()
             parts = self._epoch(order_gen, opts)
             if not all(math.isfinite(v) for v in parts.values()):
                 raise TrainingDivergedError(f"{self.label} loss became non-finite at epoch "
                                             f"{epoch}: {parts}; try a lower lr_gan "
-                                            f"(lr_gan={self.lr})")
-            self.loss_parts.append(parts)
-            self.history.append(parts["g"])
-            self.epoch_seconds.append(time.perf_counter() - t0)
+                                            f"(lr_gan={self.lr_gan})")
+            self.loss_parts_.append(parts)
+            self.loss_curve_.append(parts["g"])
+            self.epoch_seconds_.append(time.perf_counter() - t0)
             if on_epoch is not None:
                 on_epoch(epoch)
 
     def _epoch(self, order_gen: torch.Generator, opts: dict) -> dict[str, float]:
         """One pass over the training images; the mean of each loss term."""
-        for net in self.nets.values():
+        for net in self.nets_.values():
             net.train()
         self._bn_fresh = False
-        train_x, bs = self._train_x, self.config.batch_size
+        train_x, bs = self._train_x, int(self.batch_size)
         n = len(train_x)
         sums: dict[str, float] = {}
         seen = 0
@@ -161,13 +161,12 @@ class GANDetector(BaseDetector):
     @contextmanager
     def _frozen(self) -> Iterator[None]:
         """Eval mode, no weight gradients, fresh BatchNorm statistics; restored afterwards."""
-        if not self.nets:
-            raise RuntimeError(f"this {type(self).__name__} is not fitted yet: call fit(X) first")
+        check_is_fitted(self, "nets_")
         if self.precise_bn and not self._bn_fresh:
             self._refresh_statistics()
             self._bn_fresh = True
         saved = [(net, net.training, [p.requires_grad for p in net.parameters()])
-                 for net in self.nets.values()]
+                 for net in self.nets_.values()]
         for net, _, _ in saved:
             net.eval()
             net.requires_grad_(False)

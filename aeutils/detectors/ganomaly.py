@@ -24,7 +24,7 @@ Deviations from the paper and the reference code, all deliberate:
   statistics) and reports the epoch with the best *test* AUC, which selects on
   the test labels. Here scores are computed in eval mode (BatchNorm running
   statistics; the previous mode is restored afterwards) after exactly
-  ``config.epochs`` epochs (and at the runner's checkpoint epochs), never
+  ``epochs`` epochs (and at the runner's checkpoint epochs), never
   selected on test labels. Scores are not min-max normalised over the test set
   (the reference does; it changes no ranking metric).
 - **Precise BatchNorm statistics for eval mode** (``precise_bn``, default on).
@@ -41,11 +41,10 @@ Deviations from the paper and the reference code, all deliberate:
 - **28×28 inputs** (MNIST) are zero-padded (black, i.e. -1 after mapping) to
   32×32 inside the model; the paper resizes MNIST to 32×32. The contextual loss
   is computed on the padded 32×32 image.
-- **Latent size** = ``config.latent_dim`` (project default 32; the paper uses
-  100). Channel width ``config.get("ndf")`` as in the paper.
-- Learning rate ``config.get("lr_gan")`` (``config.lr`` is the
-  autoencoders' rate and is ignored); batch size ``config.batch_size`` (the
-  paper uses 64, the project 128).
+- **Latent size** = ``latent_dim`` (project default 32; the paper uses
+  100). Channel width ``ndf`` as in the paper.
+- Learning rate ``lr_gan`` (the autoencoders' ``lr`` is not a parameter here); batch
+  size ``batch_size`` (the paper uses 64, the project 128).
 - The discriminator's sigmoid + BCE is computed as BCE-with-logits (the same
   loss, numerically safer). On re-initialisation the discriminator's Adam
   state is kept, as in the reference code.
@@ -143,7 +142,7 @@ def weights_init(module: nn.Module, gen: torch.Generator) -> None:
 
 
 def model_size(h: int, w: int, method: str) -> int:
-    """The side the DCGAN nets run at: the image's, rounded up to a power of two ≥ 32."""
+    """The DCGAN side for ``h``×``w`` images: the next power of two, at least 32."""
     if h != w:
         raise ConfigError(f"{method} needs square images, got {h}×{w}")
     return max(32, 2 ** math.ceil(math.log2(h)))
@@ -183,54 +182,60 @@ class GANomaly(BaseDetector):
     """GANomaly (Akcay et al., ACCV 2018): adversarial autoencoder scored in latent space.
 
     Score = mean over latent units of (z − ẑ)², z = E1(x), ẑ = E2(G(x)), in eval mode.
-    Defaults: loss weights w_adv = 1, w_con = 50, w_enc = 1 (``w_adv``, ``w_con``,
-    ``w_enc`` in ``extra``), Adam lr ``lr_gan`` = 2e-4, betas (0.5, 0.999),
-    width ``ndf`` = 64, latent size ``config.latent_dim``, batch size
-    ``config.batch_size``, ``config.epochs`` epochs, deterministic by ``config.seed``.
-    28×28 images are zero-padded to 32×32. Eval-mode BatchNorm statistics are
-    recomputed on the training images before scoring (``precise_bn``). After :meth:`fit`, ``history`` holds the
-    per-epoch mean generator loss and ``loss_parts`` per-epoch dicts of every term
-    (``g``, ``adv``, ``con``, ``enc``, ``d``), ``d_reinits`` counts discriminator resets.
+    Defaults: loss weights ``w_adv`` = 1, ``w_con`` = 50, ``w_enc`` = 1, Adam lr ``lr_gan``
+    = 2e-4, betas (0.5, 0.999), width ``ndf`` = 64, latent size ``latent_dim``, batch size
+    ``batch_size``, ``epochs`` epochs, deterministic by the seed. 28×28 images are
+    zero-padded to 32×32 (``size_``). Eval-mode BatchNorm statistics are recomputed on the
+    training images before scoring (``precise_bn``). After :meth:`fit`: ``netg_`` and
+    ``netd_`` (generator, discriminator), ``loss_curve_`` (the per-epoch mean generator
+    loss), ``loss_parts_`` (per-epoch dicts of every term: ``g``, ``adv``, ``con``,
+    ``enc``, ``d``), ``d_reinits_`` (discriminator resets), ``epoch_seconds_``.
     See the module docstring for the deviations from the paper.
     """
 
     name = "ganomaly"
 
-    def _setup(self) -> None:
-        config = self.config
-        self.width = int(config.get("ndf"))
-        self.lr = float(config.get("lr_gan"))
-        self.w_adv = float(config.get("w_adv"))
-        self.w_con = float(config.get("w_con"))
-        self.w_enc = float(config.get("w_enc"))
-        self.precise_bn = bool(config.get("precise_bn"))
-        self._bn_fresh = False
-        self.netg: Generator | None = None
-        self.netd: Discriminator | None = None
-        self.history: list[float] = []
-        self.loss_parts: list[dict[str, float]] = []
-        self.d_reinits = 0
-        self.epoch_seconds: list[float] = []
+    def __init__(self, epochs: int = 20, batch_size: int = 128, latent_dim: int = 32,
+                 ndf: int = 64, lr_gan: float = 2e-4, w_adv: float = 1.0, w_con: float = 50.0,
+                 w_enc: float = 1.0, precise_bn: bool = True, contamination: float = 0.05,
+                 random_state=0, device: str | None = None) -> None:
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.latent_dim = latent_dim
+        self.ndf = ndf
+        self.lr_gan = lr_gan
+        self.w_adv = w_adv
+        self.w_con = w_con
+        self.w_enc = w_enc
+        self.precise_bn = precise_bn
+        super().__init__(contamination=contamination, random_state=random_state, device=device)
+
+    def __getstate__(self) -> dict:
+        """The training images are kept only while the BatchNorm statistics may still need
+        them (weights changed since the last refresh): a fitted detector pickles without."""
+        state = dict(super().__getstate__())
+        if state.get("_bn_fresh") or not self.precise_bn:
+            state.pop("_train_x", None)
+        return state
 
     # --- input mapping ---------------------------------------------------------------
     def _prepare(self, x: Tensor) -> Tensor:
-        return to_model_input(x, self.size, self.device)
+        return to_model_input(x, self.size_, self.device_)
 
-    @staticmethod
-    def _model_size(h: int, w: int) -> int:
-        return model_size(h, w, "GANomaly")
-
-    def _build(self, shape: tuple[int, ...]) -> None:
+    def _build(self, shape: tuple[int, ...]) -> torch.Generator:
+        """The networks, initialised as the reference; returns the generator that also
+        re-initialises the discriminator during training."""
         nc, h, w = shape
-        self.size = self._model_size(h, w)
-        nz = self.config.latent_dim
+        self.size_ = model_size(h, w, "GANomaly")
+        nz, width = int(self.latent_dim), int(self.ndf)
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(self.config.seed)
-            netg, netd = Generator(self.size, nz, nc, self.width), Discriminator(self.size, nc, self.width)
-        self.init_gen = torch.Generator().manual_seed(self.config.seed)
-        weights_init(netg, self.init_gen)
-        weights_init(netd, self.init_gen)
-        self.netg, self.netd = netg.to(self.device), netd.to(self.device)
+            torch.manual_seed(self.seed_)
+            netg, netd = Generator(self.size_, nz, nc, width), Discriminator(self.size_, nc, width)
+        init_gen = torch.Generator().manual_seed(self.seed_)
+        weights_init(netg, init_gen)
+        weights_init(netd, init_gen)
+        self.netg_, self.netd_ = netg.to(self.device_), netd.to(self.device_)
+        return init_gen
 
     @torch.no_grad()
     def _refresh_batchnorm(self, chunk: int = 1000) -> None:
@@ -243,26 +248,27 @@ class GANomaly(BaseDetector):
         (running var = 1) early in training. Training itself only ever uses batch
         statistics, so this never changes the training trajectory.
         """
-        refresh_batchnorm(self.netg, (self._prepare(self._train_x[i: i + chunk])
-                                      for i in range(0, len(self._train_x), chunk)))
+        refresh_batchnorm(self.netg_, (self._prepare(self._train_x[i: i + chunk])
+                                       for i in range(0, len(self._train_x), chunk)))
         self._bn_fresh = True
 
     # --- training --------------------------------------------------------------------
     def _fit_images(self, x: Tensor, on_epoch: Callable[[int], None] | None = None) -> None:
-        """Train for ``config.epochs`` epochs, calling ``on_epoch(epoch)`` after each."""
-        configure_device(self.device)
-        train_x = to_float(x, self.device)
-        c = self.config
-        self._build(tuple(train_x.shape[1:]))
+        """Train for ``epochs`` epochs, calling ``on_epoch(epoch)`` after each."""
+        configure_device(self.device_)
+        train_x = to_float(x, self.device_)
+        init_gen = self._build(tuple(train_x.shape[1:]))
         self._train_x = train_x
-        opts = tuple(torch.optim.Adam(net.parameters(), lr=self.lr, betas=(0.5, 0.999))
-                     for net in (self.netg, self.netd))
-        order_gen = torch.Generator().manual_seed(10_000 + c.seed)
-        n, bs = len(train_x), c.batch_size
-        for epoch in range(1, c.epochs + 1):
+        self.loss_curve_, self.loss_parts_, self.epoch_seconds_ = [], [], []
+        self.d_reinits_ = 0
+        opts = tuple(torch.optim.Adam(net.parameters(), lr=float(self.lr_gan), betas=(0.5, 0.999))
+                     for net in (self.netg_, self.netd_))
+        order_gen = torch.Generator().manual_seed(10_000 + self.seed_)
+        n, bs = len(train_x), int(self.batch_size)
+        for epoch in range(1, int(self.epochs) + 1):
             t0 = time.perf_counter()
-            self.netg.train()
-            self.netd.train()
+            self.netg_.train()
+            self.netd_.train()
             self._bn_fresh = False
             sums, seen = dict.fromkeys(("g", "adv", "con", "enc", "d"), 0.0), 0
             order = torch.randperm(n, generator=order_gen).to(train_x.device)
@@ -270,22 +276,22 @@ class GANomaly(BaseDetector):
                 xb = self._prepare(train_x[order[i: i + bs]])
                 if len(xb) < 2 and n >= 2:  # BatchNorm needs two images: skip a lone last one
                     continue
-                for k, v in self._step(xb, *opts).items():
+                for k, v in self._step(xb, *opts, init_gen).items():
                     sums[k] += v.item() * len(xb)
                 seen += len(xb)
             parts = {k: v / max(seen, 1) for k, v in sums.items()}
             if not all(math.isfinite(v) for v in parts.values()):
                 raise TrainingDivergedError(f"GANomaly loss became non-finite at epoch {epoch}: "
-                                            f"{parts}; try a lower lr_gan (lr_gan={self.lr})")
-            self.loss_parts.append(parts)
-            self.history.append(parts["g"])
-            self.epoch_seconds.append(time.perf_counter() - t0)
+                                            f"{parts}; try a lower lr_gan (lr_gan={self.lr_gan})")
+            self.loss_parts_.append(parts)
+            self.loss_curve_.append(parts["g"])
+            self.epoch_seconds_.append(time.perf_counter() - t0)
             if on_epoch is not None:
                 on_epoch(epoch)
 
-    def _step(self, x: Tensor, opt_g, opt_d) -> dict[str, Tensor]:
+    def _step(self, x: Tensor, opt_g, opt_d, init_gen: torch.Generator) -> dict[str, Tensor]:
         """One generator then one discriminator step on a batch; the batch's loss terms."""
-        netg, netd = self.netg, self.netd
+        netg, netd = self.netg_, self.netd_
         fake, z, z_hat = netg(x)
         # generator step
         logit_real, feat_real = netd(x)
@@ -293,7 +299,7 @@ class GANomaly(BaseDetector):
         adv = (feat_real.detach() - feat_fake).pow(2).mean()
         con = (fake - x).abs().mean()
         enc = (z_hat - z).pow(2).mean()
-        err_g = self.w_adv * adv + self.w_con * con + self.w_enc * enc
+        err_g = float(self.w_adv) * adv + float(self.w_con) * con + float(self.w_enc) * enc
         opt_g.zero_grad(set_to_none=True)
         err_g.backward()
         opt_g.step()
@@ -306,26 +312,24 @@ class GANomaly(BaseDetector):
         err_d.backward()
         opt_d.step()
         if err_d.item() < 1e-5:
-            weights_init(netd, self.init_gen)
-            self.d_reinits += 1
+            weights_init(netd, init_gen)
+            self.d_reinits_ += 1
         return {"g": err_g, "adv": adv, "con": con, "enc": enc, "d": err_d}
 
     # --- scoring ---------------------------------------------------------------------
     @torch.no_grad()
     def _score_images(self, x: Tensor, chunk: int = 1000) -> np.ndarray:
         """Mean squared distance between z and ẑ per image (eval mode), shape (N,)."""
-        if self.netg is None:
-            raise RuntimeError("this GANomaly is not fitted yet: call fit(X) first")
-        x = to_float(x, self.device)
+        x = to_float(x, self.device_)
         if self.precise_bn and not self._bn_fresh:
             self._refresh_batchnorm()
-        was_training = self.netg.training
-        self.netg.eval()
+        was_training = self.netg_.training
+        self.netg_.eval()
         try:
             parts = []
             for i in range(0, len(x), chunk):
-                _, z, z_hat = self.netg(self._prepare(x[i: i + chunk]))
+                _, z, z_hat = self.netg_(self._prepare(x[i: i + chunk]))
                 parts.append((z - z_hat).pow(2).mean(1).double().cpu())
         finally:
-            self.netg.train(was_training)
+            self.netg_.train(was_training)
         return torch.cat(parts).numpy() if parts else np.zeros(0)

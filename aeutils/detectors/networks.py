@@ -7,8 +7,13 @@ one-class models of a grid row at once with no per-model Python. Member k is
 initialised from its own seed, so it is identical to a K = 1 model built with
 that seed: batching changes speed, not results.
 
-Inputs are K×B×C×H×W float tensors in [0, 1]; every model returns
-``(reconstruction, kl)`` where ``kl`` is K×B for the VAE and ``None`` otherwise.
+Inputs are K×B×C×H×W float tensors in [0, 1]; every model is an
+:class:`EnsembleAutoencoder`: ``model(x, noise)`` returns ``(reconstruction, penalty)``,
+``penalty`` being its own per-sample loss term (the VAE's KL divergence, K×B) or ``None``,
+and :meth:`EnsembleAutoencoder.noise` draws what a stochastic model needs for one
+training step. A model's data traits (the image sides it needs, the hidden sizes it
+takes) are registered with it in :mod:`aeutils.registry` and checked by
+:func:`build_model`.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..config import check_hidden, check_shape
 from ..registry import AUTOENCODERS, DEFAULT_HIDDEN, choice_error, resolve
 from .losses import kl_divergence
 
@@ -79,7 +85,21 @@ def _relu_stack(layers: nn.ModuleList, h: Tensor, last_relu: bool = True) -> Ten
     return h
 
 
-class BasicAE(nn.Module):
+class EnsembleAutoencoder(nn.Module):
+    """What the training loop and the scorer know of a model: ``forward(x, noise=None)``
+    → ``(reconstruction, penalty or None)`` and :meth:`noise`. The training step asks the
+    model for its noise and adds its penalty, so a stochastic or regularised model brings
+    its own rules instead of the loop naming it."""
+
+    def noise(self, gens: Sequence[torch.Generator], active: Sequence[bool],
+              batch: int) -> Tensor | None:
+        """The random draws of one training step of ``batch`` images per member, member k
+        drawing from ``gens[k]`` only when ``active[k]`` (it has images at this step), so a
+        member's stream is the one it would draw alone. None: a deterministic model."""
+        return None
+
+
+class BasicAE(EnsembleAutoencoder):
     """Fully connected autoencoder (the thesis's "basic" autoencoder).
 
     D → hidden… → latent → …hidden → D, ReLU after every layer but the last,
@@ -93,29 +113,27 @@ class BasicAE(nn.Module):
         self.encoder = _mlp(gens, [d, *hidden, latent_dim])
         self.decoder = _mlp(gens, [latent_dim, *reversed(hidden), d])
 
-    def forward(self, x: Tensor) -> tuple[Tensor, None]:
+    def forward(self, x: Tensor, noise: None = None) -> tuple[Tensor, None]:
         k, b = x.shape[:2]
         z = _relu_stack(self.encoder, x.reshape(k, b, -1))
         out = torch.sigmoid(_relu_stack(self.decoder, z, last_relu=False))
         return out.view(k, b, *self.shape), None
 
 
-class ConvAE(nn.Module):
+class ConvAE(EnsembleAutoencoder):
     """Convolutional autoencoder.
 
     Encoder: conv 3×3 stride 2 (C→c1), conv 3×3 stride 2 (c1→c2), dense → latent.
     Decoder mirrors it with a dense layer and two 3×3 stride-2 transposed convs,
-    sigmoid output. H and W must be divisible by 4 (28×28 → 7×7, 32×32 → 8×8).
+    sigmoid output. The two stride-2 layers are why H and W must be divisible by 4
+    (28×28 → 7×7, 32×32 → 8×8) and why ``hidden`` is two channel counts: the traits
+    registered with ``conv`` and checked by :func:`build_model`.
     ReLU between layers; the latent code is linear.
     """
 
     def __init__(self, shape: Shape, gens, hidden: Sequence[int] = (32, 64), latent_dim: int = 32):
         super().__init__()
         c, h, w = shape
-        if h % 4 or w % 4:
-            raise ValueError(f"conv autoencoder needs H and W divisible by 4, got {h}×{w}")
-        if len(hidden) != 2:
-            raise ValueError(f"conv autoencoder takes hidden=(c1, c2) channel counts, got {hidden}")
         c1, c2 = hidden
         self.shape, self.k, self.inner = shape, len(gens), (c2, h // 4, w // 4)
         flat = math.prod(self.inner)
@@ -127,7 +145,7 @@ class ConvAE(nn.Module):
             EnsembleConv2d(gens, c1, c, transpose=True, output_padding=1),
         ])
 
-    def forward(self, x: Tensor) -> tuple[Tensor, None]:
+    def forward(self, x: Tensor, noise: None = None) -> tuple[Tensor, None]:
         k, b = x.shape[:2]
         h = x.transpose(0, 1).reshape(b, k * self.shape[0], *self.shape[1:])
         for conv in self.enc_convs:
@@ -139,14 +157,14 @@ class ConvAE(nn.Module):
         return out.view(b, k, *self.shape).transpose(0, 1), None
 
 
-class VAE(nn.Module):
+class VAE(EnsembleAutoencoder):
     """Variational autoencoder, fully connected, with the reparameterisation trick.
 
     Encoder D → hidden… (ReLU) → (μ, log σ²) of size latent; z = μ + σ·ε with
-    ε ~ N(0, I) while training and z = μ in eval mode, so scores are
-    deterministic. Decoder latent → …hidden (ReLU) → D, sigmoid. Returns the
-    per-sample KL divergence beside the reconstruction; training adds it to the
-    reconstruction loss divided by D (the ELBO scaled to a per-pixel loss).
+    ε ~ N(0, I) (:meth:`noise`) while training and z = μ in eval mode, so scores are
+    deterministic. Decoder latent → …hidden (ReLU) → D, sigmoid. Its penalty is the
+    per-sample KL divergence divided by D, which training adds to the reconstruction
+    loss (the ELBO scaled to a per-pixel loss) and scoring leaves out.
     """
 
     def __init__(self, shape: Shape, gens, hidden: Sequence[int] = (128,), latent_dim: int = 32):
@@ -156,12 +174,20 @@ class VAE(nn.Module):
         self.head = EnsembleLinear(gens, hidden[-1], 2 * latent_dim)
         self.decoder = _mlp(gens, [latent_dim, *reversed(hidden), d])
 
-    def forward(self, x: Tensor, eps: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    def noise(self, gens: Sequence[torch.Generator], active: Sequence[bool],
+              batch: int) -> Tensor:
+        """ε ~ N(0, I), K×batch×latent: member k's from its own generator, zeros (and no
+        draw) where it has no images at this step."""
+        return torch.stack([torch.randn(batch, self.latent_dim, generator=g) if on
+                            else torch.zeros(batch, self.latent_dim)
+                            for g, on in zip(gens, active)])
+
+    def forward(self, x: Tensor, noise: Tensor | None = None) -> tuple[Tensor, Tensor]:
         k, b = x.shape[:2]
         mu, logvar = self.head(_relu_stack(self.encoder, x.reshape(k, b, -1))).chunk(2, dim=-1)
         z = mu
         if self.training:
-            eps = torch.randn_like(mu) if eps is None else eps
+            eps = torch.randn_like(mu) if noise is None else noise
             z = mu + torch.exp(0.5 * logvar) * eps
         out = torch.sigmoid(_relu_stack(self.decoder, z, last_relu=False))
         return out.view(k, b, *self.shape), kl_divergence(mu, logvar) / math.prod(self.shape)
@@ -173,14 +199,17 @@ MODELS = AUTOENCODERS
 
 
 def build_model(name: str, shape: Sequence[int], seeds: Sequence[int] = (0,),
-                hidden: Sequence[int] | None = None, latent_dim: int = 32) -> nn.Module:
+                hidden: Sequence[int] | None = None, latent_dim: int = 32) -> EnsembleAutoencoder:
     """An ensemble of ``len(seeds)`` autoencoders ``name`` for images of ``shape`` (C, H, W).
 
     ``hidden`` is the hidden widths for ``basic``/``vae`` and the two channel
-    counts for ``conv`` (default per model in :data:`DEFAULT_HIDDEN`).
+    counts for ``conv`` (default per model in :data:`DEFAULT_HIDDEN`). A shape or hidden
+    sizes the model's registered traits refuse raise one-line ConfigErrors.
     """
     if name not in AUTOENCODERS:
         raise choice_error("autoencoder", name, AUTOENCODERS)
+    check_hidden(name, tuple(hidden or ()))
+    check_shape(name, None, tuple(shape))
     gens = [torch.Generator().manual_seed(int(s)) for s in seeds]
     hidden = tuple(hidden) if hidden else DEFAULT_HIDDEN[name]
     return resolve(AUTOENCODERS[name])(tuple(shape), gens, hidden=hidden, latent_dim=latent_dim)

@@ -176,31 +176,37 @@ def head_check(x: torch.Tensor, labels: Sequence[str], model: torch.nn.Module | 
 class PretrainedKNN(BaseDetector):
     """Mean distance to the ``k`` nearest normal training images in frozen-network features
     (``k`` = 2 and ``image_size`` = 224 by default, as Bergman, Cohen & Hoshen; ImageNet
-    weights of EfficientNet-Lite0, from the optional extra ``pretrained``)."""
+    weights of EfficientNet-Lite0, from the optional extra ``pretrained``). After ``fit``:
+    ``backbone_`` (the frozen network), ``nn_`` (the neighbour index of the training
+    features) and ``n_neighbors_`` (k, or fewer when fewer images were fitted)."""
 
     name = "pretrained-knn"
     weights = "imagenet"
     cost_per_image = True  # aeutils.estimate times a few images, not a whole run
 
-    def _setup(self) -> None:
-        config = self.config
-        self.k = int(config.get("k"))
-        self.size = int(config.get("image_size"))
-        if self.k < 1 or self.size < 32:
-            raise ConfigError(f"{config.model}: need k >= 1 and image_size >= 32, "
-                              f"got k={self.k}, image_size={self.size}")
-        self.seed = int(config.seed)
-        self.model = backbone(self.weights, self.seed).to(self.device)
-        self.tag = f"effnet-lite0|{self.weights}|{self.size}"
-        if self.weights == "random":
-            self.tag += f"|seed{self.seed}"
+    def __init__(self, k: int = 2, image_size: int = 224, contamination: float = 0.05,
+                 random_state=0, device: str | None = None) -> None:
+        self.k = k
+        self.image_size = image_size
+        super().__init__(contamination=contamination, random_state=random_state, device=device)
+
+    def _check_params(self) -> None:
+        _packages()  # the optional extra is installed, or one line saying how
+        if int(self.k) < 1 or int(self.image_size) < 32:
+            raise ConfigError(f"{self.name}: need k >= 1 and image_size >= 32, "
+                              f"got k={self.k}, image_size={self.image_size}")
+
+    def _tag(self) -> str:
+        """What the cached features depend on besides the images."""
+        tag = f"effnet-lite0|{self.weights}|{int(self.image_size)}"
+        return tag + f"|seed{self.seed_}" if self.weights == "random" else tag
 
     def features(self, x: torch.Tensor) -> np.ndarray:
         """Features of ``x``, from the disk cache when this tensor was encoded before."""
-        path = _cache_path(x, self.tag)
+        path = _cache_path(x, self._tag())
         if path.exists():
             return np.load(path)
-        f = encode(self.model, x, self.size)
+        f = encode(self.backbone_, x, int(self.image_size))
         path.parent.mkdir(parents=True, exist_ok=True)
         with replacing(path) as tmp, open(tmp, "wb") as fh:
             np.save(fh, f)  # a file object: np.save would append .npy to a bare path
@@ -208,17 +214,19 @@ class PretrainedKNN(BaseDetector):
 
     def _fit_images(self, x: torch.Tensor, on_epoch: Callable[[int], None] | None = None) -> None:
         """Encode the normal training images; one-shot (``on_epoch`` is never called)."""
-        f = self.features(to_float(x, self.device))
-        self.k = min(self.k, len(f))
-        self.nn = NearestNeighbors(n_neighbors=self.k).fit(f)
+        self.backbone_ = backbone(self.weights, self.seed_).to(self.device_)
+        f = self.features(to_float(x, self.device_))
+        self.n_neighbors_ = min(int(self.k), len(f))
+        self.nn_ = NearestNeighbors(n_neighbors=self.n_neighbors_).fit(f)
 
     def _score_images(self, x: torch.Tensor) -> np.ndarray:
-        dist, _ = self.nn.kneighbors(self.features(to_float(x, self.device)), n_neighbors=self.k)
+        f = self.features(to_float(x, self.device_))
+        dist, _ = self.nn_.kneighbors(f, n_neighbors=self.n_neighbors_)
         return dist.mean(axis=1).astype(np.float64)
 
 
 class UntrainedKNN(PretrainedKNN):
-    """The same network and kNN with random weights drawn with ``config.seed``: what the
+    """The same network and kNN with random weights drawn with the seed: what the
     architecture alone does, without ImageNet."""
 
     name = "untrained-knn"

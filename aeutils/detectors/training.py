@@ -328,7 +328,8 @@ def train_autoencoders(configs: Sequence[RunConfig], data: Sequence[Split | Tens
 
 class _GroupTraining:
     """The state of one batched group in training: ensemble, masked Adam, each member's
-    random-number generator (order and VAE noise), its padded images and losses so far."""
+    random-number generator (order and the model's noise), its padded images and losses
+    so far."""
 
     def __init__(self, configs: Sequence[RunConfig], train_x: Sequence[Tensor], device) -> None:
         c0 = self.c0 = configs[0]
@@ -387,17 +388,12 @@ class _GroupTraining:
         """One optimiser step of the members with images at step ``s``; their summed losses."""
         c0, bs = self.c0, self.c0.batch_size
         xb = self.data[self.rows, idx.clamp(min=0)].float().div_(255)
-        with self.amp:
-            if c0.model == "vae":  # member k draws noise only on its own steps: same stream as alone
-                eps = torch.stack([torch.randn(bs, c0.latent_dim, generator=g) if s * bs < n
-                                   else torch.zeros(bs, c0.latent_dim)
-                                   for g, n in zip(self.gens, self.counts)])
-                recon, kl = self.model(xb, eps=eps.to(self.device))
-            else:
-                recon, kl = self.model(xb)
+        with self.amp:  # the model's own noise (the VAE's ε) and penalty (its KL term)
+            noise = self.model.noise(self.gens, [s * bs < n for n in self.counts], bs)
+            recon, penalty = self.model(xb, None if noise is None else noise.to(self.device))
         per = per_sample_loss(c0.loss, recon.float(), xb)
-        if kl is not None:
-            per = per + kl.float()
+        if penalty is not None:
+            per = per + penalty.float()
         per_model = (per * w).sum(1)
         self.opt.zero_grad()
         (per_model / w.sum(1).clamp(min=1)).sum().backward()

@@ -32,7 +32,8 @@ import torch
 from .. import settings
 from ..config import RunConfig
 from ..data.datasets import Split, split_for
-from ..detectors.base import config_detector, detector_class
+from ..detectors.base import detector_class
+from ..detectors.groups import training_group
 from ..detectors.training import group_signature, pick_device, score_images, train_autoencoders
 from ..registry import ONE_SHOT
 from .runs import batched_groups, log_line
@@ -103,17 +104,19 @@ def _scored_per_checkpoint(split: Split) -> int:
 
 
 def _fit(c: RunConfig, x: torch.Tensor, device, epochs: int, pretrain: int | None):
+    """Seconds of fitting ``c`` (at ``epochs``, ``pretrain`` pre-training epochs) on ``x``
+    as the grid fits it, and the fitted group."""
     if pretrain is not None:
         c = c.replace(extra={**dict(c.extra), "pretrain_epochs": pretrain})
-    det = config_detector(c.replace(epochs=epochs, checkpoints=(epochs,)), device)
+    group = training_group([c.replace(epochs=epochs, checkpoints=(epochs,))], device)
     t0 = time.perf_counter()
-    type(det).fit_group([det], [x])
-    return time.perf_counter() - t0, det
+    group.fit([x])
+    return time.perf_counter() - t0, group
 
 
-def _timed_score(det, x: torch.Tensor) -> float:
+def _timed_score(group, x: torch.Tensor) -> float:
     t0 = time.perf_counter()
-    type(det).score_group([det], [x])
+    group.score([x])
     return time.perf_counter() - t0
 
 
@@ -145,17 +148,17 @@ def _time_baseline(c: RunConfig, split: Split, device, n: int = 512) -> Baseline
     if getattr(detector_class(c.model), "cost_per_image", False):
         return _time_encoder(c, split, device, sig)
     if c.model in ONE_SHOT:
-        seconds, det = _fit(c, split.train_x, device, c.epochs, None)
-        scoring = sum(_timed_score(det, x) for x in (split.test_x, split.val_x, split.synth_x))
+        seconds, group = _fit(c, split.train_x, device, c.epochs, None)
+        scoring = sum(_timed_score(group, x) for x in (split.test_x, split.val_x, split.synth_x))
         return BaselineCost(sig, seconds, scoring)
     x = split.train_x[:n]
     pre = 1 if "pretrain_epochs" in c.options() else None
     _fit(c, x[:64], device, 1, pre)  # warm-up
-    t11, det = _fit(c, x, device, 1, pre)
+    t11, group = _fit(c, x, device, 1, pre)
     per_epoch = _increment(_fit(c, x, device, 2, pre)[0], t11)
     per_pre = _increment(_fit(c, x, device, 1, 2)[0], t11) if pre else 0.0
     y = split.test_x[:n]
-    first, again = _timed_score(det, y), _timed_score(det, y)
+    first, again = _timed_score(group, y), _timed_score(group, y)
     scale = len(split.train_x) / len(x)
     refresh = max(first - again, 0.0) * scale  # state rebuilt from the training images
     checkpoints = len(c.eval_epochs)

@@ -220,6 +220,11 @@ PROFILES: dict[str, list[Block]] = {
               **_GANOMALY),
         Block("baselines-deep-svdd", datasets=("mnist", "cifar10"), models=("deep-svdd",),
               **_SVDD),
+        # EGBAD at GANomaly's budget (15 epochs), both protocols; leave-one-out on at most
+        # 2,000 training images, as the GANomaly paper's rows and compare's leave-one-out.
+        Block("baselines-egbad", datasets=("mnist", "cifar10"), models=("egbad",), **_GANOMALY),
+        Block("baselines-egbad-loo", datasets=("mnist", "cifar10"), models=("egbad",),
+              protocol="leave-one-out", max_train=2000, **_GANOMALY),
     ],
     # The thesis's protocol (meant for a GPU): 3,300 runs of 200 epochs, plus the comparison.
     "full": [

@@ -36,7 +36,7 @@ from ..data.datasets import (
     test_subset,
     to_float,
 )
-from ..detectors.base import config_detector
+from ..detectors.groups import training_group
 from ..detectors.metrics import evaluate
 from ..detectors.networks import build_model
 from ..detectors.training import group_signature, member_state, pick_device, train_autoencoders
@@ -164,17 +164,15 @@ def log_line(message: str) -> None:
 
 def preflight(configs: Sequence[RunConfig]) -> None:
     """Check every config against its data before anything trains or any bar is drawn:
-    dataset readable, class present, split feasible, image size fits the model."""
+    dataset readable, class present, split feasible, image size fits the model and the
+    loss (the traits registered with them: :meth:`RunConfig.check_shape`)."""
     from ..data.datasets import check_split, load_dataset
 
     for c in configs:
         data = load_dataset(c.dataset)
         check_split(data, c.normal_class, c.protocol, c.contamination, c.val_fraction,
                     c.max_train)
-        _, h, w = data.shape
-        if c.model == "conv" and (h % 4 or w % 4):
-            raise ConfigError(f"the conv autoencoder needs image sides divisible by 4; "
-                              f"{c.dataset} has {h}×{w} images (basic and vae take any size)")
+        c.check_shape(tuple(data.shape), where=c.dataset)
 
 
 def batch_order(c: RunConfig) -> tuple:
@@ -257,15 +255,15 @@ class GroupSnapshot:
 
 def _run_group(group: list[RunConfig], store: ResultsStore, device, keep_models: bool,
                bar) -> list[dict]:
-    """Fit one group through the detector shape (a batched autoencoder ensemble, or one
-    baseline), evaluate it at its checkpoint epochs, append its records to the store and
-    return them. A resumable group continues from its snapshot if it has one."""
+    """Fit one group through :mod:`aeutils.detectors.groups` (a batched autoencoder
+    ensemble, or one baseline run), evaluate it at its checkpoint epochs, append its records
+    to the store and return them. A resumable group continues from its snapshot if it has
+    one."""
     pairs = [split_for(c) for c in group]
     splits = [s for _, s in pairs]
-    dets = [config_detector(c, device) for c in group]
-    family = type(dets[0])
+    trainer = training_group(group, device)
     snapshot = GroupSnapshot(store, group)
-    saved = snapshot.load() if family.resumable else None
+    saved = snapshot.load() if trainer.resumable else None
     records: list[dict] = saved["records"] if saved else []
     cpu0 = cpu_seconds() - (saved["cpu_seconds"] if saved else 0.0)
     resumed = {"resumed_from": saved["train"]["epoch"]} if saved else {}
@@ -273,18 +271,18 @@ def _run_group(group: list[RunConfig], store: ResultsStore, device, keep_models:
                 for c, (d, _) in zip(group, pairs)]
 
     def on_checkpoint(epoch: int, members: list[int]) -> None:
-        val, synth, test = (family.score_group(dets, [getattr(s, part) for s in splits])
+        val, synth, test = (trainer.score([getattr(s, part) for s in splits])
                             for part in ("val_x", "synth_x", "test_x"))
-        kept = _examples(family, dets, splits, examples, epoch)
+        kept = _examples(trainer, group, splits, examples, epoch)
         for k in members:
-            c, s, det = group[k], splits[k], dets[k]
+            c, s = group[k], splits[k]
             m = evaluate_scores(s, test[k], val[k], synth[k])
-            fields = det.record_fields(group_size=len(group), device=str(device),
-                                       cpu_seconds=(cpu_seconds() - cpu0) / len(group))
+            fields = trainer.record_fields(k, group_size=len(group), device=str(device),
+                                           cpu_seconds=(cpu_seconds() - cpu0) / len(group))
             records.append(make_record(c, epoch, m, s, **fields, **resumed))
             store.save_scores(c.key(), epoch, test[k], s.test_y.numpy(), final=epoch == c.epochs,
                               **kept.get(k, {}))
-            state = det.model_state() if keep_models and epoch == c.epochs else None
+            state = trainer.model_state(k) if keep_models and epoch == c.epochs else None
             if state is not None:
                 save_model(store, c, state)
 
@@ -293,22 +291,23 @@ def _run_group(group: list[RunConfig], store: ResultsStore, device, keep_models:
             snapshot.maybe_save(lambda: {"train": state(), "records": records,
                                          "cpu_seconds": cpu_seconds() - cpu0})
 
-    family.fit_group(dets, [s.train_x for s in splits], on_checkpoint, on_epoch, progress=bar,
-                     resume=saved["train"] if saved else None)
+    trainer.fit([s.train_x for s in splits], on_checkpoint, on_epoch, progress=bar,
+                resume=saved["train"] if saved else None)
     store.append(records)
     snapshot.remove()
     return records
 
 
-def _examples(family, dets, splits, examples, epoch: int) -> dict[int, dict]:
+def _examples(trainer, group: Sequence[RunConfig], splits, examples, epoch: int
+              ) -> dict[int, dict]:
     """The example test images and their reconstructions of the members whose last epoch
     this is (methods that reconstruct), as extra arrays of their score files."""
-    last = [k for k, d in enumerate(dets) if epoch == d.config.epochs]
+    last = [k for k, c in enumerate(group) if epoch == c.epochs]
     if not last:
         return {}
     images = [s.test_x[examples[k]] if k in last else s.test_x[:0]
               for k, s in enumerate(splits)]
-    recon = family.reconstruct_group(dets, images)
+    recon = trainer.reconstruct(images)
     if recon is None:
         return {}
     return {k: {"example_index": examples[k].numpy().astype(np.int32), "example_recon": recon[k]}
