@@ -24,13 +24,24 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .catalog import (  # noqa: F401  (re-exported: the public names of datasets)
-    _IDENTITY, DATASET_CHOICES, FOLDER_PREFIX, IMAGE_EXTENSIONS, OFFLINE_FOLDERS,
-    TORCHVISION_DATASETS, BadDataError, DataNotFoundError, cache_dir, check_dataset_name,
-    data_root, dataset_identity, display_name, resolve_dataset,
-)
 from ..files import replacing
 from ..registry import PROTOCOLS, ConfigError, choice_error
+from .catalog import (  # noqa: F401  (re-exported: the public names of datasets)
+    _IDENTITY,
+    DATASET_CHOICES,
+    FOLDER_PREFIX,
+    IMAGE_EXTENSIONS,
+    OFFLINE_FOLDERS,
+    TORCHVISION_DATASETS,
+    BadDataError,
+    DataNotFoundError,
+    cache_dir,
+    check_dataset_name,
+    data_root,
+    dataset_identity,
+    display_name,
+    resolve_dataset,
+)
 from .corruptions import synthetic_anomalies
 
 
