@@ -60,13 +60,14 @@ def auc_heatmap(matrix: pd.DataFrame, label: str, note: str = "", metric: str = 
         gap = np.nanmax(np.where(best, shown, np.nan), axis=1, keepdims=True) - shown
     text = np.array([[f"{v:.{DECIMALS}f}" if np.isfinite(v) else "" for v in row]
                      for row in shown])
-    fig, ax = plt.subplots(figsize=(SLIDE[0], min(SLIDE[1], 0.5 * matrix.shape[0] + 2.8)),
-                           layout="constrained")
+    height = min(SLIDE[1], 0.5 * matrix.shape[0] + 2.8)
+    fig, ax = plt.subplots(figsize=(SLIDE[0], height), layout="constrained")
     sns.heatmap(pd.DataFrame(gap, index=matrix.index, columns=matrix.columns), annot=text,
                 fmt="", cmap=_GAP_CMAP, norm=colors.PowerNorm(0.5, vmin=0, vmax=GAP_MAX),
                 ax=ax, annot_kws={"fontsize": MIN_PT}, linewidths=0.5, linecolor="white",
                 cbar_kws={"label": f"{metric} below the best of its row", "pad": 0.02,
-                          "extend": "max", "ticks": GAP_TICKS})
+                          "extend": "max",  # a short bar: fewer ticks, kept apart
+                          "ticks": GAP_TICKS if height >= 5 else (0, 0.02, 0.1)})
     for i, j in zip(*np.nonzero(best)):
         ax.add_patch(patches.Rectangle((j, i), 1, 1, fill=False, ec="#D55E00", lw=3))
     for i, j in zip(*np.nonzero(values < 0.5)):
@@ -222,9 +223,10 @@ def _below_floor(ax, part: pd.DataFrame, lo: float, colour, stacked: dict) -> No
         if v < lo:
             k = stacked.get(e, 0)
             stacked[e] = k + 1
-            ax.annotate(f"▼ {v:.2f}", (e, lo), xytext=(6, 8 + k * (MIN_PT + 4)),
+            ax.annotate(f"▼ {v:.2f}", (e, lo), xytext=(6, 8 + k * (MIN_PT + 6)),
                         textcoords="offset points", fontsize=MIN_PT, color=colour,
-                        fontweight="bold")
+                        fontweight="bold", zorder=5,
+                        bbox={"fc": "white", "ec": "none", "alpha": 0.85, "pad": 1})
 
 
 def _epoch_axis(ax, epochs: Sequence[int]) -> None:

@@ -22,7 +22,7 @@ def perturbation_losses(image, perturbed: Mapping[str, object], table: pd.DataFr
     ``table`` is :func:`aeutils.report.loss_table` output (index = perturbation names).
     """
     names = list(perturbed)
-    fig, axes = plt.subplots(2, len(names) + 1, figsize=SLIDE, layout="compressed")
+    fig, axes = plt.subplots(2, len(names) + 1, figsize=(SLIDE[0], 6.4), layout="compressed")
     _show(axes[0, 0], image, "original")
     axes[1, 0].axis("off")
     axes[1, 0].text(0.5, 0.5, "SSIM map\n(1 = identical)\n\nthe five\nlosses below\neach map",

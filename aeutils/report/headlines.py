@@ -61,7 +61,7 @@ def losses_headline(table: pd.DataFrame, label: str) -> str:
     worst = {loss: changed[loss].idxmax() for loss in singles}
     if len(set(worst.values())) == 1:
         return f"{label}: every loss punishes the {next(iter(worst.values()))} copy most"
-    said = ", ".join(f"{LOSS_NAMES.get(k, k)} the {v}" for k, v in worst.items())
+    said = ", ".join(f"{v} for {LOSS_NAMES.get(k, k)}" for k, v in worst.items())
     return f"{label}: the losses disagree on the worst change: {said}"
 
 
@@ -162,7 +162,9 @@ def epoch_headline(curve: pd.DataFrame, label: str) -> str:
             break
     if e == epochs[-1]:
         k = int((peaks == e).sum())
-        return f"{label}: {k} of {n} configurations are at their best at the last epoch, {e}"
+        if k == n:
+            return f"{label}: every configuration still peaks at the last epoch, {e}"
+        return f"{label}: {k} of {n} configurations peak at the last epoch, {e}"
     return (f"{label}: {k} of {n} configurations peak by epoch {e} of {epochs[-1]}; "
             f"training longer does not help them")
 
