@@ -453,3 +453,66 @@ def test_contact_sheet_tiles_every_png(tmp_path):
         assert sheet.width == 2 * 168 + 8 and sheet.height == 3 * (90 + 18 + 8) + 8
     again = plots.contact_sheet(pngs, tmp_path / "sheet2.png", columns=2, cell=(160, 90))
     assert out.read_bytes() == again.read_bytes()
+
+
+# --- the tables the comparison figures draw --------------------------------------------------
+def _store_records() -> pd.DataFrame:
+    """Two autoencoder configurations on two classes (seed 0, epoch 2) and a baseline."""
+    rows = [dict(dataset="mnist", dataset_id="mnist", model=m, loss=lo, normal_class=c,
+                 epoch=2, protocol="one-vs-rest", contamination=0.0, seed=0, auc=a,
+                 val_auc=a, key=f"{m}{lo}{c}", n_train_normal=100, n_test=50)
+            for (m, lo), aucs in ((("basic", "mse"), (0.9, 0.6)), (("vae", "bce"), (0.8, 0.7)))
+            for c, a in enumerate(aucs)]
+    rows += [dict(rows[0], model="knn", loss="mse", key=f"knn{c}", normal_class=c, auc=a,
+                  epoch=1) for c, a in ((0, 0.95),)]
+    return report.final_records(pd.DataFrame(rows))
+
+
+def test_the_ensemble_is_a_measured_row_with_the_settings_of_its_members():
+    final = _store_records()
+    ensembles = [{"strategy": "ensemble-rank", "epoch": 2, "auc": 0.5, "members": 2,
+                  "classes": 2, "per_class": {0: 0.5, 1: 0.5}, "seed": 0},
+                 {"strategy": "ensemble-validation", "epoch": 2, "auc": 0.8, "members": 2,
+                  "classes": 2, "per_class": {0: 0.85, 1: 0.75}, "seed": 0}]
+    rows = report.measured_rows(final[final["model"] != "knn"], "mnist",
+                                baselines=final[final["model"] == "knn"], ensembles=ensembles)
+    ens = rows[rows["method"].str.startswith("AE ensemble")]
+    assert list(ens["method"].unique()) == [
+        "AE ensemble of all 2 configurations, epoch 2 (no choice)"]
+    assert ens.set_index("class")["auc"].to_dict() == {0: 0.85, 1: 0.75}
+    assert set(ens["settings"]) == {"100 training images per class, 2 epochs, 50 test images, "
+                                    "seed 0"}
+    assert "no label" in ens["selection"].iloc[0]
+    # the baseline ran on class 0 only: its row says so, and the per-class figure still
+    # takes the best method measured on every class
+    table = report.comparison_table(rows, "mnist", "MNIST", CLASSES)
+    assert "class 0 only (1 of 2)" in rows.loc[rows["method"] == "knn", "settings"].iloc[0]
+    picks = report.per_class_methods(table)
+    assert picks[0].startswith("AE ensemble") and picks[-1].startswith("AE best single")
+    assert "knn" not in picks
+
+
+def test_a_method_measured_on_one_dataset_only_gets_a_row_saying_so_on_the_other():
+    mnist = pd.DataFrame({"method": ["AE best single config (vae/mse)", "deep-svdd"],
+                          "protocol": ["one-vs-rest"] * 2, "mean": [0.97, 0.93],
+                          "classes": [10, 10], "source": ["measured here"] * 2})
+    cifar = pd.DataFrame({"method": ["AE best single config (conv/ssim)", "GEOM"],
+                          "protocol": ["one-vs-rest"] * 2, "mean": [0.68, 0.86],
+                          "classes": [10, 10], "source": ["measured here", "Golan 2018"]})
+    out = report.measured_overview({"mnist": mnist, "cifar10": cifar},
+                                   {"mnist": "MNIST", "cifar10": "CIFAR-10 (JPEG copy)"})
+    assert list(out["mnist"]["method"]) == list(mnist["method"])  # nothing missing there
+    row = out["cifar10"][out["cifar10"]["method"] == "deep-svdd"]
+    assert row["note"].item() == "not measured on CIFAR-10 (JPEG copy)" and row["mean"].isna().all()
+    assert "GEOM" not in set(out["cifar10"]["method"])  # quoted rows stay out
+    assert "AE best single config (vae/mse)" not in set(out["cifar10"]["method"])
+
+
+def test_without_labels_keeps_the_rows_that_exist():
+    table = _without()
+    assert list(table["test_selected"]) == [False, False, True]
+    assert table["method"].iloc[1] == "ensemble of all 15 configurations, epoch 200"
+    partial = report.without_labels({}, [], {"model": "vae", "loss": "mse", "epoch": 10,
+                                              "auc": 0.9})
+    assert list(partial["method"]) == ["best on test: vae/mse, epoch 10"]
+    assert report.without_labels({}, None, {}).empty
