@@ -339,7 +339,8 @@ def test_without_labels_sets_the_label_free_rows_beside_the_test_picked_best(fig
 
 def test_the_diagram_names_layers_as_a_reader_would(figures):
     texts = [t.get_text() for t in figures["diagram"].axes[0].texts]
-    assert {"conv 3×3/2\n32 ch", "latent 32", "dense 3136", "deconv 3×3/2\n1 ch, sigmoid",
+    assert {"conv 3×3\nstride 2\n32 ch", "latent 32", "dense 3136",
+            "deconv 3×3\nstride 2\n1 ch\nsigmoid",
             "encoder", "decoder"} <= set(texts)
     assert not any("enc_" in t or "dec_" in t or "head" in t for t in texts)
 
@@ -347,7 +348,7 @@ def test_the_diagram_names_layers_as_a_reader_would(figures):
 def test_the_vae_code_is_its_latent_size_not_mu_and_log_variance_together():
     layers = report.layer_table("vae", (1, 28, 28))
     fig = plots.architecture_diagram(layers, "vae")
-    assert "latent 32\n(μ, log σ²)" in [t.get_text() for t in fig.axes[0].texts]
+    assert "latent 32\n(μ, log σ² → z)" in [t.get_text() for t in fig.axes[0].texts]
     assert "code of 32 numbers" in headlines.architecture_headline(layers, "vae")
     plt.close(fig)
 
@@ -422,10 +423,14 @@ def test_titles_state_the_finding_from_the_numbers_they_title():
 def test_comparison_titles_follow_the_rows_they_title():
     t = _measured()
     assert headlines.measured_headline(t, "MNIST") == (
-        "MNIST: an autoencoder chosen without test labels (0.972) beats every other method "
-        "measured on the same images (best: pretrained-knn, 0.966)")
+        "MNIST: the ensemble of every configuration (0.972) beats every other method measured "
+        "on the same images (best: pretrained-knn, 0.966)")
     t.loc[t["method"] == "knn", "mean"] = 0.99
-    assert headlines.measured_headline(t, "MNIST").startswith("MNIST: knn (0.990) beats every")
+    assert headlines.measured_headline(t, "MNIST") == (
+        "MNIST: knn (0.990) beats every autoencoder chosen without test labels (best: the "
+        "ensemble of every configuration, 0.972)")
+    assert headlines.ae_words("AE, label-free selection: vae/bce, epoch 200 (seeds 1, 2, 3)") \
+        == "the label-free pick"
     long, picks = _per_class()
     a, b = picks[0], picks[2]
     wide = long.pivot_table(index="class", columns="method", values="auc")
@@ -434,7 +439,7 @@ def test_comparison_titles_follow_the_rows_they_title():
     assert (f"on {wins} of 10 classes" in said) if 2 * wins >= 10 else \
         (f"on {10 - wins} of 10 classes" in said)
     assert headlines.without_labels_headline(_without(), "MNIST") == (
-        "MNIST, against the best picked on test: the label-free pick 0.022 below, the "
+        "MNIST: the label-free pick ends 0.022 below the best picked on the test set, the "
         "ensemble 0.007 below")
     quoted = _quoted()
     assert headlines.literature_headline(quoted, "MNIST") == (

@@ -62,7 +62,7 @@ def _method_styles(methods: Sequence[str]) -> dict[str, tuple[str, str]]:
     return out
 
 
-def _short(method: str, width: int = 60) -> str:
+def _short(method: str, width: int = 76) -> str:
     """A row label for a slide: the seeds (said in the key) and "selection" dropped, the
     baselines' notes shortened; one line where it fits."""
     short = re.sub(r" \(seeds? [^)]*\)", "", str(method)).replace(" selection: ", ": ")
@@ -98,7 +98,8 @@ def _lollipops(ax, t: pd.DataFrame, styles: Mapping, lo: float, hollow: bool) ->
         v = row["mean"]
         if not np.isfinite(v):
             ax.text(lo + 0.01, yi, row.get("note") or "no mean", va="center",
-                    fontsize=MIN_PT, color="0.4", style="italic")
+                    fontsize=MIN_PT, color="0.4", style="italic", zorder=5,
+                    bbox={"fc": "white", "ec": "none", "pad": 1})
             continue
         col, marker = styles[row["method"]]
         ax.hlines(yi, lo, v, color=col, lw=2)
@@ -213,7 +214,9 @@ def per_class_auc(long: pd.DataFrame, classes: Sequence[str], label: str,
     ax.xaxis.grid(False)
     for b in x[:-1]:
         ax.axvline(b + 0.5, color="0.85", lw=1)
-    ax.set_xticks(x, classes, rotation=30 if max(len(c) for c in classes) > 3 else 0)
+    turn = max(len(c) for c in classes) > 3
+    ax.set_xticks(x, classes, rotation=30 if turn else 0, ha="right" if turn else "center",
+                  rotation_mode="anchor")
     ax.set_xlabel("normal class")
     ax.set_ylabel("test AUC" + ("" if ax.get_ylim()[0] < 0.5 else
                                 "\n(chance, 0.5, is below the range)"))

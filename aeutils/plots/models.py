@@ -46,22 +46,29 @@ def perturbation_losses(image, perturbed: Mapping[str, object], table: pd.DataFr
 
 
 def layer_label(row: Mapping) -> str:
-    """What a reader calls a layer ("conv 3×3/2, 32 ch", "dense 128", "latent 32"), from a
+    """What a reader calls a layer ("conv 3×3, stride 2, 32 ch", "dense 128", "latent 32"), from a
     :func:`aeutils.report.layer_table` row and whether it is the code (``latent``)."""
     kind, out = str(row["kind"]), str(row["output"])
     if kind == "image":
         return "input"
     if row.get("latent"):
         if "μ" in out:
-            n = int(out.split()[0]) // 2
-            return f"latent {n}\n(μ, log σ²)"
+            return f"latent {int(out.split()[0]) // 2}\n(μ, log σ² → z)"
         return f"latent {out}"
-    last = ", sigmoid" if row.get("activation") == "sigmoid" else ""
+    last = "\nsigmoid" if row.get("activation") == "sigmoid" else ""
     if "conv" in kind:
         channels = out.split("×")[0]
         name = "deconv" if kind.startswith("transposed") else "conv"
-        return f"{name} 3×3/2\n{channels} ch{last}"
-    return f"dense {out}" + (f"\n{last[2:]}" if last else "")
+        return f"{name} 3×3\nstride 2\n{channels} ch{last}"
+    return f"dense {out}{last}"
+
+
+def _shape_label(output: str) -> str:
+    """The output shape written above a box; the VAE's head holds μ and log σ² of a code."""
+    out = str(output)
+    if "μ" in out:
+        return f"2×{int(out.split()[0]) // 2}"
+    return out.split(" (")[0]
 
 
 def architecture_diagram(layers: pd.DataFrame, title: str, note: str = "") -> plt.Figure:
@@ -79,8 +86,8 @@ def architecture_diagram(layers: pd.DataFrame, title: str, note: str = "") -> pl
         colour = pal[2] if i == latent else pal[role]
         ax.add_patch(patches.FancyBboxPatch(
             (i - 0.3, -h / 2), 0.6, h, boxstyle="round,pad=0.02", color=colour, alpha=0.85))
-        shape = str(row["output"]).split(" (")[0]
-        ax.text(i, h / 2 + 0.12, shape, ha="center", va="bottom", fontsize=MIN_PT)
+        ax.text(i, h / 2 + 0.12, _shape_label(row["output"]), ha="center", va="bottom",
+                fontsize=MIN_PT)
         ax.text(i, -h / 2 - 0.12, layer_label({**row, "latent": i == latent}), ha="center",
                 va="top", fontsize=MIN_PT + 1, linespacing=1.1)
         if i:

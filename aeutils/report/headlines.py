@@ -50,8 +50,12 @@ def architecture_headline(layers: pd.DataFrame, model: str) -> str:
     latent = int(layers.loc[1:len(layers) - 2, "size"].min())
     if "(μ" in " ".join(layers["output"].astype(str)):
         latent //= 2  # the head holds μ and log σ² of one code
-    return (f"The {model} autoencoder squeezes {size_in:,} pixel values through a code of "
-            f"{latent} numbers ({int(layers['parameters'].sum()):,} weights)")
+    return (f"{_cap(NAMES.get(model, model))} squeezes {size_in:,} pixel values through a code "
+            f"of {latent} numbers ({int(layers['parameters'].sum()):,} weights)")
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def losses_headline(table: pd.DataFrame, label: str) -> str:
@@ -182,6 +186,18 @@ def _short_method(name: str) -> str:
     return str(name).split(" (")[0]
 
 
+def ae_words(method: str) -> str:
+    """A measured autoencoder row in words: "the label-free pick", "the ensemble", …"""
+    m = str(method)
+    if m.startswith("AE, ") and " selection" in m:
+        return f"the {m[4:].split(' selection')[0]} pick"
+    if m.startswith("AE ensemble"):
+        return "the ensemble of every configuration"
+    if "labelled validation" in m:
+        return "the pick per class on labelled validation"
+    return "the autoencoder " + m.removeprefix("AE ").split(" (")[0]
+
+
 def measured_headline(table: pd.DataFrame, label: str) -> str:
     """05_measured: the best autoencoder chosen without test labels against the best other
     method measured on the same images (one-vs-rest rows)."""
@@ -190,16 +206,15 @@ def measured_headline(table: pd.DataFrame, label: str) -> str:
     if ae.empty or other.empty:
         return f"{label}: mean test AUC of every method measured here"
     a, o = ae.loc[ae["mean"].idxmax()], other.loc[other["mean"].idxmax()]
+    who, other = ae_words(a["method"]), _short_method(o["method"])
     if _auc(a["mean"]) == _auc(o["mean"]):
-        return (f"{label}: the best autoencoder chosen without test labels and the best other "
-                f"method measured on the same images, {_short_method(o['method'])}, tie at "
-                f"{_auc(o['mean'])}")
+        return (f"{label}: {who} and the best other method measured on the same images, "
+                f"{other}, tie at {_auc(o['mean'])}")
     if a["mean"] > o["mean"]:
-        return (f"{label}: an autoencoder chosen without test labels ({_auc(a['mean'])}) beats "
-                f"every other method measured on the same images (best: "
-                f"{_short_method(o['method'])}, {_auc(o['mean'])})")
-    return (f"{label}: {_short_method(o['method'])} ({_auc(o['mean'])}) beats every "
-            f"autoencoder chosen without test labels (best: {_auc(a['mean'])})")
+        return (f"{label}: {who} ({_auc(a['mean'])}) beats every other method measured on the "
+                f"same images (best: {other}, {_auc(o['mean'])})")
+    return (f"{label}: {other} ({_auc(o['mean'])}) beats every autoencoder chosen without "
+            f"test labels (best: {who}, {_auc(a['mean'])})")
 
 
 def literature_headline(table: pd.DataFrame, label: str) -> str:
@@ -227,10 +242,11 @@ def per_class_headline(long: pd.DataFrame, methods: Sequence[str], label: str) -
     both = wide[[a, b]].dropna()
     wins = int((both[a] > both[b]).sum())
     name_a = "the label-free autoencoder" if "label-free" in a else _short_method(a)
-    if 2 * wins >= len(both):
-        return f"{label}: {name_a} beats {_short_method(b)} on {wins} of {len(both)} classes"
-    return (f"{label}: {_short_method(b)} beats {name_a} on {len(both) - wins} of "
-            f"{len(both)} classes")
+    n = len(both)
+    first, second, k = (name_a, _short_method(b), wins) if 2 * wins >= n else \
+        (_short_method(b), name_a, n - wins)
+    return f"{label}: {first} beats {second} on " + (f"all {n} classes" if k == n else
+                                                      f"{k} of {n} classes")
 
 
 def without_labels_headline(table: pd.DataFrame, label: str) -> str:
@@ -240,14 +256,17 @@ def without_labels_headline(table: pd.DataFrame, label: str) -> str:
     if test.empty or free.empty:
         return f"{label}: mean test AUC chosen without labels"
     best = float(test["auc"].iloc[0])
-    gaps = [f"{'the ensemble' if r.method.startswith('ensemble') else 'the label-free pick'} "
-            f"{_gap(best - r.auc, r.std)}" for r in free.itertuples()]
-    return f"{label}, against the best picked on test: " + ", ".join(gaps)
+    gaps = [(("the ensemble" if r.method.startswith("ensemble") else "the label-free pick"),
+             *_gap(best - r.auc, r.std)) for r in free.itertuples()]
+    (name, gap, note), rest = gaps[0], gaps[1:]
+    return (f"{label}: {name} ends {gap} the best picked on the test set{note}"
+            + "".join(f", {n} {g}{e}" for n, g, e in rest))
 
 
-def _gap(d: float, std: float = float("nan")) -> str:
-    said = f"{abs(d):.3f} {'below' if d > 0 else 'above'}"
-    return f"{said} (within its seed std, {std:.3f})" if abs(d) <= std else said
+def _gap(d: float, std: float = float("nan")) -> tuple[str, str]:
+    """How far below or above, and a note when that is within the row's seed std."""
+    note = f" (within its seed std, {std:.3f})" if abs(d) <= std else ""
+    return f"{abs(d):.3f} {'below' if d > 0 else 'above'}", note
 
 
 def convergence_headline(auc: pd.DataFrame, label: str, rising: float = 0.001) -> str:
