@@ -521,3 +521,16 @@ def test_without_labels_keeps_the_rows_that_exist():
                                               "auc": 0.9})
     assert list(partial["method"]) == ["best on test: vae/mse, epoch 10"]
     assert report.without_labels({}, None, {}).empty
+
+
+def test_a_protocol_measured_on_the_other_dataset_only_becomes_a_line_under_the_plot():
+    t = _measured()
+    t = pd.concat([t[t["protocol"] == "one-vs-rest"], pd.DataFrame(
+        [{"method": m, "protocol": "leave-one-out", "mean": np.nan, "classes": 0,
+          "note": "not measured on CIFAR-10 (JPEG copy)"} for m in ("knn", "ganomaly")])])
+    fig = plots.measured_means(t, "CIFAR-10 (JPEG copy)")
+    assert [ax.get_title(loc="left") for ax in fig.axes] == ["one-vs-rest"]
+    lines = " ".join(" ".join(t.get_text() for t in fig.texts).split())
+    assert "leave-one-out: knn, ganomaly: not measured on CIFAR-10 (JPEG copy)" in lines
+    assert layout.layout_problems(fig) == []
+    plt.close(fig)

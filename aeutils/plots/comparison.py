@@ -81,12 +81,23 @@ def _order(t: pd.DataFrame) -> pd.DataFrame:
                      ignore_index=True)
 
 
-def _panels(fig, sizes: Sequence[int]) -> list:
-    """One axes per protocol, stacked, each as tall as its rows, sharing the AUC axis."""
-    gs = fig.add_gridspec(len(sizes), 1, height_ratios=[n + 1.0 for n in sizes])
-    axes = [fig.add_subplot(gs[0, 0])]
-    axes += [fig.add_subplot(gs[i, 0], sharex=axes[0]) for i in range(1, len(sizes))]
-    return axes
+DENSE = 14  # rows beyond which a second protocol goes beside the first, not below it
+
+
+def _panels(fig, sizes: Sequence[int]) -> tuple[list, set]:
+    """One axes per protocol, each as tall as its rows, sharing the AUC axis: stacked, or,
+    with more than :data:`DENSE` rows in all, the first in a column of its own and the
+    others stacked beside it (so each row keeps room for its label); and the axes at the
+    foot of a column, which carry the AUC ticks."""
+    beside = len(sizes) > 1 and sum(sizes) > DENSE
+    rest = sizes[1:] if beside else sizes
+    gs = fig.add_gridspec(len(rest), 2 if beside else 1, width_ratios=[1.5, 1] if beside
+                          else None, height_ratios=[n + 1.0 for n in rest])
+    axes = [fig.add_subplot(gs[:, 0])] if beside else []
+    for i in range(len(rest)):
+        share = {"sharex": axes[0]} if axes else {}
+        axes.append(fig.add_subplot(gs[i, -1], **share))
+    return axes, ({axes[0], axes[-1]} if beside else {axes[-1]})
 
 
 def _lollipops(ax, t: pd.DataFrame, styles: Mapping, lo: float, hollow: bool) -> None:
@@ -124,21 +135,35 @@ def _arranged(t: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([_order(t[t["protocol"] == p]) for p in protocols], ignore_index=True)
 
 
+def _unmeasured(t: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """``t`` without the protocols none of whose rows has a mean, and a line per such
+    protocol naming its methods and why (their ``note``), for under the plot."""
+    empty = [p for p, g in t.groupby("protocol", sort=False) if g["mean"].isna().all()]
+    lines = []
+    for p in empty:
+        g = t[t["protocol"] == p]
+        note = next((n for n in g.get("note", pd.Series(dtype=str)) if n), "no mean")
+        lines.append(f"{p}: {', '.join(map(str, g['method']))}: {note}")
+    return t[~t["protocol"].isin(empty)], lines
+
+
 def _means_figure(t: pd.DataFrame, hollow: bool) -> plt.Figure:
     """The shared body of :func:`measured_means` and :func:`literature_means` (``t`` in
-    :func:`_arranged` order)."""
+    :func:`_arranged` order, every protocol with at least one mean)."""
     protocols = list(dict.fromkeys(t["protocol"]))
     parts = [t[t["protocol"] == p] for p in protocols]
     fig = plt.figure(figsize=SLIDE, layout="constrained")
-    axes = _panels(fig, [len(p) for p in parts])
+    axes, feet = _panels(fig, [len(p) for p in parts])
     values = t["mean"].dropna()
     lo = min(0.5, float(values.min()) if len(values) else 0.5) - 0.03
     styles = _method_styles(list(dict.fromkeys(t["method"])))
     for ax, protocol, part in zip(axes, protocols, parts):
         _lollipops(ax, part, styles, lo, hollow)
         ax.set_title(protocol, loc="left", fontsize=MIN_PT + 2)
-        ax.tick_params(labelbottom=ax is axes[-1])
-    axes[-1].set_xlabel("mean test AUC over classes")
+        ax.tick_params(labelbottom=ax in feet)
+        if ax in feet:  # a narrow second column gets the short form
+            ax.set_xlabel("mean test AUC over classes" if ax is axes[0] or len(feet) == 1
+                          else "mean AUC")
     return fig
 
 
@@ -148,10 +173,11 @@ def measured_means(table: pd.DataFrame, label: str, title: str = "", note: str =
     note, from :func:`aeutils.report.measured_overview`), a panel per protocol, filled dots;
     rows of one family share its colour. ``settings`` marks each row with how its runs
     were made; the key is under the plot."""
-    t, foot = _marked(_arranged(table), settings)
+    t, missing = _unmeasured(_arranged(table))
+    t, foot = _marked(t, settings)
     fig = _means_figure(t, hollow=False)
     _fig_titled(fig, title or f"{label}: mean test AUC of every method measured here", note,
-                foot=footnote_key(foot), foot_columns=2)
+                foot=[*missing, *footnote_key(foot)], foot_columns=2)
     return fig
 
 

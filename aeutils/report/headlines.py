@@ -134,12 +134,12 @@ def roc_headline(best: pd.DataFrame, class_names: Sequence[str], label: str) -> 
 
 def histogram_headline(matrix: pd.DataFrame, config: str, label: str) -> str:
     """04_score_histograms: where one configuration's scores separate best and worst
-    (``matrix``: :func:`aeutils.report.auc_matrix`, index the class names)."""
+    (``matrix``: :func:`aeutils.report.auc_matrix`, index the class names; the figure's
+    settings line names the configuration)."""
     aucs = matrix[config].drop(index="mean", errors="ignore").dropna()
     worst, best = aucs.idxmin(), aucs.idxmax()
-    return (f"{label}: with {config_words(config)}, normal and anomalous scores overlap most "
-            f"for class {worst} (AUC {_auc(aucs[worst])}), least for class {best} "
-            f"({_auc(aucs[best])})")
+    return (f"{label}: normal and anomalous scores overlap most for class {worst} "
+            f"(AUC {_auc(aucs[worst])}), least for class {best} ({_auc(aucs[best])})")
 
 
 def contamination_headline(curve: pd.DataFrame, label: str) -> str:
