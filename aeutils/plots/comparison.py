@@ -233,7 +233,8 @@ def per_class_auc(long: pd.DataFrame, classes: Sequence[str], label: str,
                     elinewidth=1.5, label=name)
     values = long.loc[long["method"].isin(methods), "auc"].dropna()
     lo = float(values.min()) if len(values) else 0.5
-    ax.set_ylim(max(0.0, np.floor(lo * 20) / 20 - 0.02), 1.0)
+    floor = max(0.0, np.floor(lo * 20) / 20 - 0.02)
+    ax.set_ylim(floor, 1.0 + 0.02 * (1.0 - floor))  # a dot at 1.000 shows whole
     if ax.get_ylim()[0] < 0.5:
         chance_line(ax)
     ax.set_xlim(-0.5, len(classes) - 0.5)
