@@ -50,6 +50,8 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             "appended to (`reproduce --render --prune`)"),
     Setting("AEUTILS_WORKER", None, "set by the grid in each of its `--workers` processes: the "
             "number its progress lines show"),
+    Setting("AEUTILS_LAYOUT", "raise", "what saving a figure that fails the layout check "
+            "does: `raise`, or `warn` (write it, warn, record it in the manifest)"),
     Setting("AEUTILS_TEST_DEVICE", "cpu", "the device the test suite trains on "
             "(`scripts/cuda_check.sh` sets `cuda`)"),
 )}

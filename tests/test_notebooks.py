@@ -44,9 +44,14 @@ def test_reproduce_smoke_writes_figures_tables_and_numbers(tmp_path, synthetic_f
             assert e["profile"] == "smoke" and e["data"] and e["commit"]
     on_disk = {p.stem for p in figs.glob("*.png")} | {p.stem for p in figs.glob("*.pdf")}
     assert on_disk == set(manifest)
+    # every figure passed the layout check when it was saved (a broken one stops the render)
+    from aeutils.plots.layout import folder_report
+
+    assert folder_report(figs) == {name: [] for name in manifest}
     for name in ("01_examples_cifar10", "02_losses_mnist", "03_reconstructions_cifar10",
                  "04_auc_heatmap_mnist", "04_auc_vs_contamination_mnist", "04_auc_vs_epoch_mnist",
-                 "04_roc_mnist", "04_score_histograms_mnist", "05_per_class_mnist"):
+                 "04_roc_mnist", "04_score_histograms_mnist", "05_per_class_mnist",
+                 "05_measured_mnist", "05_literature_mnist", "05_without_labels_mnist"):
         assert name in manifest
     for table in ("04_best_per_class_mnist", "05_comparison_cifar10", "02_parameters"):
         assert (figs / "tables" / f"{table}.md").exists()
@@ -152,7 +157,7 @@ def test_save_figure_writes_png_pdf_and_upserts_manifest(tmp_path, monkeypatch):
     monkeypatch.setenv("AEUTILS_FIGURES", str(tmp_path / "figs"))
     plots.set_style()
     for name, caption in (("b", "first"), ("a", "x"), ("b", "second")):
-        fig = plt.figure(figsize=(2, 2))
+        fig = plt.figure(figsize=(3, 2), layout="constrained")
         fig.gca().plot([0, 1], [0, 1])
         entry = plots.save_figure(fig, name, notebook="nb", profile="smoke", data="MNIST",
                                   caption=caption)
@@ -357,14 +362,10 @@ def test_measured_rows_and_comparison_table(tmp_path):
     assert long.loc[long["method"] == "knn", "std"].notna().all()
     assert not long.loc[long["method"] == "knn", "quoted"].any()
     assert long.loc[long["method"] == "GANomaly", "quoted"].all()
-    fig = plots.per_class_bars(long, names, "MNIST")
-    measured_ax, quoted_ax = fig.axes  # measured and quoted rows never share a panel
-    assert "measured" in measured_ax.get_title(loc="left")
-    assert {t.get_text().replace("\n", " ") for t in quoted_ax.get_legend().get_texts()} == set(
-        long.loc[long["quoted"], "method"])
-    quoted_marks = [ln for ln in quoted_ax.get_lines() if ln.get_marker() not in (None, "None")]
-    assert quoted_marks and all(ln.get_markerfacecolor() == "white" for ln in quoted_marks)
-    plt.close(fig)
+    # measured and quoted rows never share a figure: the measured one draws no quoted row
+    mine = report.measured_overview({"mnist": table}, {"mnist": "MNIST"})["mnist"]
+    assert set(mine["method"]) == set(rows["method"]) and not reference.quoted(mine).any()
+    assert report.per_class_methods(table)[-1].startswith("AE best single config")
     md, tex = report.export_table(table, "cmp", folder=tmp_path, caption="A caption.")
     assert md.read_text().startswith("A caption.") and "| method" in md.read_text()
     assert "\\begin{tabular}" in tex.read_text() and "\\caption{A caption.}" in tex.read_text()
@@ -422,7 +423,7 @@ def test_a_figure_saved_twice_is_byte_identical(tmp_path, monkeypatch):
     monkeypatch.setenv("AEUTILS_FIGURES", str(tmp_path))
 
     def draw():
-        fig, ax = plt.subplots()
+        fig, ax = plt.subplots(layout="constrained")
         ax.plot([0, 1, 2], [1, 0, 1])
         ax.set_title("same figure")
         return fig
@@ -468,14 +469,15 @@ def test_a_figure_title_and_its_settings_line_stay_clear_of_the_axes():
     _fig_titled(fig, "MNIST: a title", "a long settings line " * 12)
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
-    sub = [t for t in fig.texts if t is not fig._suptitle]
+    title = next(t for t in fig.texts if t.get_gid() == "title")
+    sub = [t for t in fig.texts if t is not title]
     assert len(sub) == 1  # the settings line is its own (smaller) text
-    texts = [fig._suptitle, *sub]
+    texts = [title, *sub]
     top_of_axes = max(ax.get_tightbbox(renderer).y1 for ax in axes.flat)
     for t in texts:
         box = t.get_window_extent(renderer)
         assert box.y0 >= top_of_axes and box.y1 <= fig.bbox.y1
-    assert sub[0].get_fontsize() < fig._suptitle.get_fontsize()
+    assert sub[0].get_fontsize() < title.get_fontsize()
     plt.close(fig)
 
 
@@ -499,17 +501,17 @@ def test_figure_rows_are_marked_with_how_their_runs_were_made():
     assert line == "[a] 30 epochs; [b] one fit"
     table = pd.DataFrame({"method": ["ae", "knn"], "protocol": ["one-vs-rest"] * 2,
                           "mean": [0.9, 0.8], "data": ["MNIST"] * 2, "source": ["measured here"] * 2})
-    fig = plots.mean_auc_by_protocol(table, "MNIST", settings={("ae", "one-vs-rest"): "30 epochs",
-                                                               ("knn", "one-vs-rest"): "one fit"})
+    fig = plots.measured_means(table, "MNIST", settings={("ae", "one-vs-rest"): "30 epochs",
+                                                         ("knn", "one-vs-rest"): "one fit"})
     ax = fig.axes[0]
     top_down = sorted(zip(ax.get_yticks(), ax.get_yticklabels()), key=lambda p: -p[0])
     assert [t.get_text() for _, t in top_down] == ["ae [a]", "knn [b]"]
-    # the marks are spelled out in the manifest's details, not in a block on the figure
-    assert fig._aeutils_details == "[a] 30 epochs; [b] one fit"
-    assert not any("30 epochs" in t.get_text() for t in fig.findobj(plt.Text))
+    # the marks are spelled out inside the figure, under the plot
+    key = [t.get_text() for t in fig.texts]
+    assert "[a] 30 epochs" in key and "[b] one fit" in key
     plt.close(fig)
     # a row resting on fewer classes than the others says how many, beside its mean
-    fig = plots.mean_auc_by_protocol(table.assign(classes=[10, 1]), "MNIST")
+    fig = plots.measured_means(table.assign(classes=[10, 1]), "MNIST")
     labels = [t.get_text() for t in fig.axes[0].texts]
     assert " 0.800 (1 of 10 classes)" in labels and " 0.900" in labels
     plt.close(fig)

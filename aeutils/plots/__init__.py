@@ -7,11 +7,19 @@ title, so a figure from the CIFAR-10 JPEG copy always says so.
 Every figure is drawn for a 16:9 slide (see :mod:`aeutils.plots.style`). Figures go
 to ``$AEUTILS_FIGURES`` (default ``figures``); ``MANIFEST.json`` there lists each
 figure once (name, files, caption, notebook, profile, data, details, a SHA-256 of the
-files, and the commit and UTC time of the render that last changed them).
+files, what the layout check found, and the commit and UTC time of the render that last
+changed them). :mod:`aeutils.plots.layout` checks every figure as it is saved.
 """
 
 from __future__ import annotations
 
+from .comparison import (  # noqa: F401
+    baseline_convergence,
+    literature_means,
+    measured_means,
+    per_class_auc,
+    without_labels,
+)
 from .contact import contact_sheet  # noqa: F401
 from .dataset import (  # noqa: F401
     class_balance,
@@ -22,9 +30,6 @@ from .evaluation import (  # noqa: F401
     auc_heatmap,
     auc_vs_contamination,
     auc_vs_epoch,
-    baseline_convergence,
-    mean_auc_by_protocol,
-    per_class_bars,
     roc_curves,
     score_histograms,
 )

@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -27,12 +28,7 @@ from matplotlib.text import Text
 from .. import settings
 from ..files import atomic_write
 from ..provenance import stamp
-
-DPI = 200
-MANIFEST = "MANIFEST.json"
-SLIDE = (13.33, 7.5)  # inches: a 16:9 slide, the size every figure is drawn for
-MIN_PT = 12  # the smallest text on a figure shown full-screen on that slide
-SMALL = 13  # annotations (cell values, end labels, settings line)
+from .slide import DPI, MANIFEST, MIN_PT, SLIDE, SMALL, manifest_entries  # noqa: F401
 
 # One colour per name, everywhere: the autoencoders, the losses, and the compared methods
 # (an autoencoder row of a comparison takes the autoencoder colour of its family).
@@ -105,10 +101,7 @@ def set_details(fig: plt.Figure, details: str) -> None:
 
 def read_manifest(folder: str | os.PathLike | None = None) -> dict[str, dict]:
     """The manifest of ``folder`` (default :func:`figures_dir`) as name → entry."""
-    path = Path(folder or figures_dir()) / MANIFEST
-    if not path.exists():
-        return {}
-    return {e["name"]: e for e in json.loads(path.read_text())["figures"]}
+    return manifest_entries(folder or figures_dir())
 
 
 # No creation dates or software versions in the files: the same figure, the same bytes.
@@ -126,13 +119,27 @@ def _write_if_changed(path: Path, data: bytes) -> bool:
 
 def save_figure(fig: plt.Figure, name: str, *, notebook: str, profile: str, data: str,
                 caption: str = "", folder: str | os.PathLike | None = None) -> dict:
-    """Write ``<folder>/<name>.png`` (``DPI``) and ``.pdf``, upsert the manifest; return the
-    entry. ``folder``: default :func:`figures_dir`.
+    """Check the layout (:mod:`aeutils.plots.layout`), write ``<folder>/<name>.png``
+    (``DPI``) and ``.pdf``, upsert the manifest; return the entry. ``folder``: default
+    :func:`figures_dir`.
+
+    A figure that fails the layout check raises :class:`LayoutError` before any file is
+    written (``AEUTILS_LAYOUT=warn``: written anyway, with a warning); the entry's
+    ``layout`` lists what the check found (empty: passed).
 
     The entry holds a SHA-256 of the files' bytes; ``commit`` and ``created`` name the
     render that last changed the entry (bytes, caption or details), so re-rendering the
     same figure with newer code leaves both files and manifest byte for byte as they were.
     """
+    from .layout import LayoutError, layout_problems, mode  # (runnable as python -m)
+
+    problems = layout_problems(fig)
+    if problems:
+        message = (f"figure {name!r} fails the layout check ({len(problems)}): "
+                   + "; ".join(problems))
+        if mode() == "raise":
+            raise LayoutError(message + " (AEUTILS_LAYOUT=warn writes it anyway)")
+        warnings.warn(message, stacklevel=2)
     folder = Path(folder) if folder is not None else figures_dir()
     folder.mkdir(parents=True, exist_ok=True)
     files, digest = [], hashlib.sha256()
@@ -144,6 +151,7 @@ def save_figure(fig: plt.Figure, name: str, *, notebook: str, profile: str, data
         files.append(f"{name}.{ext}")
     entry = {"name": name, "files": files, "caption": caption, "notebook": notebook,
              "profile": profile, "data": data}
+    entry["layout"] = problems
     if getattr(fig, "_aeutils_details", ""):
         entry["details"] = fig._aeutils_details  # noqa: SLF001
     entry["sha256"] = digest.hexdigest()
@@ -209,8 +217,9 @@ def _grid_image(images, nrow: int, pad: int = 2) -> np.ndarray:
 
 def footnoted(names: Sequence[str], settings: Sequence[str]) -> tuple[list[str], str]:
     """``names`` with a mark per distinct non-empty ``settings`` (" [a]", " [b]", …) and the
-    line that spells the marks out, so every bar or line of a figure says how its runs
-    were made without repeating a long settings string on each."""
+    key that spells the marks out, so every row or line of a figure says how its runs
+    were made without repeating a long settings string on each (:func:`footnote_key` puts
+    the key into the figure)."""
     letters: dict[str, str] = {}
     marked = []
     for name, how in zip(names, settings):
@@ -220,43 +229,91 @@ def footnoted(names: Sequence[str], settings: Sequence[str]) -> tuple[list[str],
     return marked, "; ".join(f"[{mark}] {how}" for how, mark in letters.items())
 
 
-def _one_line(fig: plt.Figure, sub: str, width_pt: float, size: float) -> str:
-    """``sub`` cut to one line of ``width_pt`` at a "; " or ", " boundary ("…" marks the
-    cut); the whole of it goes to the manifest's ``details`` (:func:`set_details`)."""
-    room = int(width_pt / (0.52 * size))
-    if len(sub) <= room:
-        return sub
-    cut = max(sub.rfind("; ", 0, room - 2), sub.rfind(", ", 0, room - 2))
-    prior = getattr(fig, "_aeutils_details", "")
-    set_details(fig, "; ".join(t for t in (prior, sub) if t))
-    return (sub[:cut] if cut > 0 else sub[:room - 2]) + " …"
+def footnote_key(foot: str) -> list[str]:
+    """The key of :func:`footnoted` as lines for the figure: the settings every mark shares
+    said once ("every mark: …"), then one line per mark with what is its own."""
+    items = [part.split("] ", 1) for part in foot.split("; [")] if foot else []
+    marks = [(m.lstrip("["), how.split(", ")) for m, how in items]
+    if len(marks) < 2:
+        return [f"[{m}] {', '.join(parts)}" for m, parts in marks]
+    shared = [p for p in marks[0][1] if all(p in parts for _, parts in marks)]
+    lines = [f"every mark: {', '.join(shared)}"] if shared else []
+    return lines + [f"[{m}] {', '.join(p for p in parts if p not in shared) or 'as above'}"
+                    for m, parts in marks]
 
 
-def _titled(ax, main: str, sub: str = "") -> None:
-    """Bold ``main`` title with the settings ``sub`` in one smaller line above the axes."""
-    if not sub:
-        ax.set_title(main)
-        return
-    width_pt = ax.get_position().width * ax.figure.get_figwidth() * 72
-    sub = _one_line(ax.figure, sub, max(width_pt, 360), SMALL)
-    ax.annotate(sub, (0.5, 1.0), xycoords="axes fraction", xytext=(0, 6),
-                textcoords="offset points", ha="center", va="bottom", fontsize=SMALL,
-                color="0.3")
-    ax.set_title(main, pad=12 + 1.3 * SMALL)
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """The width in points of one line of ``text`` at ``size`` points."""
+    from matplotlib.textpath import TextToPath
+
+    prop = FontProperties(size=size, weight="bold" if bold else "normal")
+    return TextToPath().get_text_width_height_descent(text, prop, ismath=False)[0]
 
 
-def _fig_titled(fig, main: str, sub: str = "") -> None:
-    """Figure-level :func:`_titled`: bold suptitle, the settings line below it.
+def wrapped(text: str, width_pt: float, size: float, bold: bool = False) -> list[str]:
+    """``text`` broken at spaces into lines no wider than ``width_pt`` (a word longer than
+    a line stays whole): titles and settings lines wrap instead of being cut short."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and text_width(f"{lines[-1]} {word}", size, bold) <= width_pt:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines
 
-    Lays the figure out (``tight_layout`` below the reserved title band), so a caller
-    calls this last instead of ``tight_layout``."""
-    sub = _one_line(fig, sub, fig.get_figwidth() * 72, SMALL) if sub else ""
-    height = fig.get_figheight() * 72  # points
-    title_pt = 1.5 * FontProperties(size=matplotlib.rcParams["figure.titlesize"]
-                                    ).get_size_in_points()
-    band = 6 + title_pt + (1.4 * SMALL + 4 if sub else 0)
-    fig.tight_layout(rect=(0, 0, 1, 1 - band / height))
-    fig.suptitle(main, y=1 - 4 / height, va="top", fontweight="bold")
-    if sub:
-        fig.text(0.5, 1 - (6 + title_pt) / height, sub, ha="center", va="top", fontsize=SMALL,
-                 color="0.3")
+
+def _title_size() -> float:
+    return FontProperties(size=matplotlib.rcParams["figure.titlesize"]).get_size_in_points()
+
+
+def _fig_titled(fig, main: str, sub: str = "", foot: Sequence[str] = (),
+                foot_columns: int = 1) -> None:
+    """Lay ``fig`` out for a slide: the bold title ``main`` (a finding, wrapped to the
+    figure's width), the settings ``sub`` under it in smaller grey type (wrapped, never
+    cut), ``foot`` (e.g. a :func:`footnote_key`) as lines at the bottom, in
+    ``foot_columns`` columns, and the axes in the room between (constrained layout, so
+    every label stays on the canvas).
+
+    Every figure function calls this last."""
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    width, height = fig.get_figwidth() * 72 - 24, fig.get_figheight() * 72  # points
+    size = _title_size()
+    title = wrapped(main, width, size, bold=True)
+    lines = wrapped(sub, width, SMALL) if sub else []
+    top = 6 + 1.25 * size * len(title)
+    band = top + (4 + 1.25 * SMALL * len(lines) if lines else 0) + 4
+    columns = _foot_columns([f for f in foot if f], max(1, foot_columns), width)
+    bottom = (8 + 1.25 * MIN_PT * max(len(c) for c in columns)) if columns else 0
+    if not isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine):
+        fig.set_layout_engine("constrained")
+    fig.get_layout_engine().set(rect=(0, bottom / height, 1, 1 - (band + bottom) / height))
+    # fig.text, not suptitle: the layout engine leaves it alone (the band above is its
+    # room) and a tight crop at saving keeps it
+    fig.text(0.5, 1 - 5 / height, "\n".join(title), ha="center", va="top", fontweight="bold",
+             fontsize=size, linespacing=1.1, gid="title")
+    if lines:
+        fig.text(0.5, 1 - top / height, "\n".join(lines), ha="center", va="top",
+                 fontsize=SMALL, color="0.3", linespacing=1.1)
+    for i, column in enumerate(columns):
+        x = (12 + i * width / len(columns)) / (width + 24)
+        fig.text(x, 4 / height, "\n".join(column), ha="left", va="bottom", fontsize=MIN_PT,
+                 color="0.25", linespacing=1.15)
+
+
+def _foot_columns(foot: list[str], columns: int, width: float) -> list[list[str]]:
+    """``foot`` wrapped to the width of one of ``columns`` columns and dealt into them in
+    order (top to bottom, then the next column), as evenly as whole entries allow."""
+    if not foot:
+        return []
+    columns = min(columns, len(foot))
+    room = width / columns - 12
+    entries = [[w if k == 0 else f"    {w}" for k, w in enumerate(wrapped(f, room - 16, MIN_PT))]
+               for f in foot]
+    total = sum(len(e) for e in entries)
+    out: list[list[str]] = [[]]
+    for e in entries:
+        if out[-1] and len(out) < columns and len(out[-1]) + len(e) / 2 > total / columns:
+            out.append([])
+        out[-1].extend(e)
+    return out

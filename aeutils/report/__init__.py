@@ -8,20 +8,26 @@ is the logical name of a dataset with thesis tables (``mnist``, ``cifar10``).
 
 from __future__ import annotations
 
+from . import headlines  # noqa: F401
 from .comparison import (  # noqa: F401
     baseline_curves,
     baseline_summary,
+    best_on_test,
     budget_check,
     comparison_numbers,
     comparison_table,
     convergence_numbers,
     loss_flatness,
+    measured_overview,
     measured_rows,
     per_class_long,
+    per_class_methods,
+    reported_ensemble,
     row_settings,
     run_settings,
     selection_summary,
     strategy_means,
+    without_labels,
 )
 from .exports import (  # noqa: F401
     block_names,

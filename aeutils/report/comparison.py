@@ -76,7 +76,8 @@ def _note_missing_classes(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def measured_rows(main: pd.DataFrame, dataset: str, baselines: pd.DataFrame | None = None,
-                  selections: Mapping[str, pd.DataFrame | None] | None = None) -> pd.DataFrame:
+                  selections: Mapping[str, pd.DataFrame | None] | None = None,
+                  ensembles: Sequence[Mapping] | None = None) -> pd.DataFrame:
     """This project's per-class rows, long form: method, protocol, selection, settings, class,
     auc, std, n (``settings``: :func:`run_settings` of the runs behind the row).
 
@@ -85,13 +86,18 @@ def measured_rows(main: pd.DataFrame, dataset: str, baselines: pd.DataFrame | No
     validation-selected configuration. From ``selections`` (strategy name → records of
     its derived block: the chosen configuration re-run on seeds that did not choose it)
     one row per strategy with mean ± std over those seeds, saying whether anomaly
-    labels took part. From ``baselines``: each (method, protocol), mean ± std over seeds.
+    labels took part. From ``ensembles`` (:func:`aeutils.experiments.ensemble.ensemble_summary`
+    of this dataset) the ensemble of every configuration at the search's last epoch. From
+    ``baselines``: each (method, protocol), mean ± std over seeds.
     """
     parts = _grid_rows(main, dataset)
     for name, records in (selections or {}).items():
         d = _clean_autoencoders(records, dataset) if records is not None else pd.DataFrame()
         if not d.empty:
             parts.append(_selection_rows(name, d))
+    ensemble = _ensemble_rows(ensembles, main, dataset)
+    if ensemble is not None:
+        parts.append(ensemble)
     for p in parts:
         p["protocol"] = reference.ONE_VS_REST
     if baselines is not None and not baselines.empty:
@@ -148,6 +154,36 @@ def _selection_rows(name: str, d: pd.DataFrame) -> pd.DataFrame:
                f"(seeds {seeds})",
         selection=f"{name}: one config per dataset on seed 0 ({labels}); mean ± std "
                   f"over seeds {seeds}, which took no part in the choice")
+
+
+ENSEMBLE = "ensemble-validation"  # the ensemble a row and a figure report (no test scores read)
+
+
+def reported_ensemble(ensembles: Sequence[Mapping] | None) -> Mapping | None:
+    """The ensemble the comparison reports: every configuration, scores put on a common
+    scale by validation normals alone, at the search's last epoch (fixed in advance)."""
+    mine = [e for e in ensembles or [] if e.get("strategy") == ENSEMBLE]
+    return max(mine, key=lambda e: e["epoch"]) if mine else None
+
+
+def ensemble_name(e: Mapping) -> str:
+    return f"AE ensemble of all {e['members']} configurations, epoch {e['epoch']} (no choice)"
+
+
+def _ensemble_rows(ensembles: Sequence[Mapping] | None, main: pd.DataFrame,
+                   dataset: str) -> pd.DataFrame | None:
+    """The reported ensemble's per-class rows, with the settings of the runs it averages."""
+    e = reported_ensemble(ensembles)
+    if e is None or not e.get("per_class"):
+        return None
+    clean = _clean_autoencoders(main, dataset) if main is not None else pd.DataFrame()
+    runs = clean[(clean["epoch"] == e["epoch"]) & (clean["seed"] == e.get("seed", 0))] \
+        if not clean.empty else clean
+    return pd.DataFrame({"class": [int(c) for c in e["per_class"]],
+                         "auc": list(e["per_class"].values())}).assign(
+        method=ensemble_name(e), settings=run_settings(runs),
+        selection="none: the mean of every configuration's scores, each on the scale of its "
+                  "validation normals (no label)")
 
 
 def _baseline_rows(b: pd.DataFrame) -> pd.DataFrame:
@@ -227,19 +263,22 @@ def per_class_long(table: pd.DataFrame, class_names: Sequence[str],
                    measured: pd.DataFrame | None = None,
                    protocols: Sequence[str] = (reference.ONE_VS_REST,)) -> pd.DataFrame:
     """Rows of ``table`` with per-class values, long form (method, class, auc, std, quoted,
-    data), for a bar chart; only the given protocols; ``std`` from ``measured`` where there
-    are seeds; ``quoted`` marks rows taken from papers rather than measured here."""
+    data, selection), for a per-class chart; only the given protocols; ``std`` from
+    ``measured`` where there are seeds; ``quoted`` marks rows taken from papers rather than
+    measured here."""
     t = table[table["protocol"].isin(protocols)]
-    t = t.assign(quoted=reference.quoted(t), data=t["data"] if "data" in t else "")
-    long = t.melt(id_vars=["method", "protocol", "quoted", "data"], value_vars=list(class_names),
-                  var_name="name", value_name="auc").dropna(subset=["auc"])
+    t = t.assign(quoted=reference.quoted(t), data=t["data"] if "data" in t else "",
+                 selection=t["selection"].fillna("") if "selection" in t else "")
+    long = t.melt(id_vars=["method", "protocol", "quoted", "data", "selection"],
+                  value_vars=list(class_names), var_name="name",
+                  value_name="auc").dropna(subset=["auc"])
     long["class"] = long["name"].map({c: i for i, c in enumerate(class_names)})
     long["std"] = np.nan
     if measured is not None and not measured.empty:
         same = measured[measured["protocol"].isin(protocols)]  # a method may run in both
         std = same.set_index(["method", "class"])["std"]
         long["std"] = [std.get((m, c), np.nan) for m, c in zip(long["method"], long["class"])]
-    return long[["method", "protocol", "class", "auc", "std", "quoted", "data"]]
+    return long[["method", "protocol", "class", "auc", "std", "quoted", "data", "selection"]]
 
 
 def baseline_curves(checkpoints: pd.DataFrame, dataset: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -357,3 +396,81 @@ def baseline_summary(baselines: pd.DataFrame | None, dataset: str) -> dict:
         return {}
     return {f"{config} [{protocol}]": _seed_stats(part)
             for (config, protocol), part in add_config(b).groupby(["config", "protocol"])}
+
+
+# --- what the comparison figures draw ------------------------------------------------
+def measured_overview(tables: Mapping[str, pd.DataFrame],
+                      labels: Mapping[str, str]) -> dict[str, pd.DataFrame]:
+    """Per dataset, the measured rows of its :func:`comparison_table` with a ``note`` column,
+    plus a row (mean left empty) for every other method measured on another dataset only,
+    whose note says it was not measured here, so a figure never drops a method silently.
+    Autoencoder rows name their pick, which differs per dataset, and are not carried over."""
+    mine = {k: t[~reference.quoted(t)].assign(note="") for k, t in tables.items()}
+    seen = {(m, p) for t in mine.values() for m, p in zip(t["method"], t["protocol"])
+            if not str(m).startswith("AE")}
+    out = {}
+    for key, t in mine.items():
+        have = set(zip(t["method"], t["protocol"]))
+        missing = [{"method": m, "protocol": p, "data": labels[key], "mean": np.nan,
+                    "classes": 0, "note": f"not measured on {labels[key]}"}
+                   for m, p in sorted(seen - have)]
+        out[key] = pd.concat([t, pd.DataFrame(missing)], ignore_index=True) if missing else t
+    return out
+
+
+def best_on_test(checkpoints: pd.DataFrame, dataset: str) -> dict:
+    """The configuration and epoch with the best mean test AUC over the ten classes on seed
+    0, among the candidates a selection strategy chooses from (empty when the search is
+    not complete): what the test set would pick, for comparison only."""
+    from ..experiments.selection import select
+
+    try:
+        pick = select(checkpoints, dataset, by="test")
+    except (ValueError, KeyError, AttributeError):
+        return {}
+    return {"model": pick["model"], "loss": pick["loss"], "epoch": int(pick["epoch"]),
+            "auc": float(pick["auc"])}
+
+
+def without_labels(selection: Mapping, ensembles: Sequence[Mapping] | None,
+                   test_pick: Mapping | None, strategy: str = "label-free") -> pd.DataFrame:
+    """The label-free pick (``selection``: :func:`selection_summary`; mean ± std over the
+    seeds that did not choose it), the ensemble of every configuration
+    (:func:`reported_ensemble`) and the best configuration and epoch picked on the test set
+    (``test_pick``: :func:`best_on_test`), one row each, those that exist: method, auc,
+    std, how (the row's settings), test_selected, classes."""
+    rows = []
+    s = selection.get(strategy)
+    if s:
+        seeds = ", ".join(map(str, s["seeds"]))
+        rows.append({"method": f"{strategy} pick: {s['config']}, epoch {s['epoch']}",
+                     "auc": s["mean_auc"], "std": s.get("std_auc"),
+                     "how": f"mean ± std over seeds {seeds}, which took no part in the choice",
+                     "test_selected": False, "classes": s.get("classes")})
+    e = reported_ensemble(ensembles)
+    if e:
+        rows.append({"method": f"ensemble of all {e['members']} configurations, epoch "
+                               f"{e['epoch']}", "auc": e["auc"], "std": np.nan,
+                     "how": f"seed {e.get('seed', 0)}, no choice and no label",
+                     "test_selected": False, "classes": e["classes"]})
+    if test_pick:
+        rows.append({"method": f"best on test: {test_pick['model']}/{test_pick['loss']}, "
+                               f"epoch {test_pick['epoch']}", "auc": test_pick["auc"],
+                     "std": np.nan, "how": "seed 0, picked on the test set (optimistic)",
+                     "test_selected": True, "classes": 10})
+    return pd.DataFrame(rows, columns=["method", "auc", "std", "how", "test_selected",
+                                       "classes"])
+
+
+def per_class_methods(table: pd.DataFrame, strategy: str = "label-free") -> list[str]:
+    """The few measured one-vs-rest rows the per-class figure draws: the label-free pick,
+    the ensemble, the best other method measured on every class (by mean) and the best
+    single configuration picked on test, those that exist, in that order."""
+    t = table[~reference.quoted(table) & (table["protocol"] == reference.ONE_VS_REST)]
+    ae = t["method"].astype(str).str.startswith("AE")
+    full = t["classes"] == t["classes"].max() if len(t) else ae
+    picks = [t.loc[t["method"].str.startswith(f"AE, {strategy} selection"), "method"],
+             t.loc[t["method"].str.startswith("AE ensemble"), "method"],
+             t.loc[~ae & full].sort_values("mean", ascending=False)["method"],
+             t.loc[t["method"].str.startswith("AE best single"), "method"]]
+    return [p.iloc[0] for p in picks if len(p)]
