@@ -295,3 +295,18 @@ def test_the_contact_sheet_is_drawn_from_the_pdf(tmp_path):
     sheet = contact_from_pdf(pdf, tmp_path / "contact-smoke.png")
     with Image.open(sheet) as img:
         assert img.width > 4 * CONTACT_CELL[0] and img.height > 2 * CONTACT_CELL[1]
+
+
+def test_the_pdf_stamps_of_a_run_are_replaced_so_the_same_deck_gives_the_same_pdf():
+    from aeutils.report.slides import reproducible_pdf
+
+    def export(day: bytes, ident: bytes) -> bytes:
+        return (b"%PDF-1.5\n<</Creator<FEFF>/CreationDate(D:" + day + b"Z')>>\nxref\n"
+                b"trailer\n<</Size 3\n/ID [ <" + ident + b">\n<" + ident + b"> ]\n"
+                b"/DocChecksum /" + ident[::-1] + b">>\n%%EOF\n")
+
+    first = export(b"20261203085949", b"61D73A4D63F0B9664FA0E074AA86D111")
+    second = export(b"20261204101010", b"0123456789ABCDEF0123456789ABCDEF")
+    a, b = reproducible_pdf(first, b"deck"), reproducible_pdf(second, b"deck")
+    assert a == b and len(a) == len(first)  # same length: the cross-references stay valid
+    assert b"D:19800101000000" in a and reproducible_pdf(first, b"other deck") != a

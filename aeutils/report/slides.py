@@ -11,7 +11,9 @@ always shows the deck as built. Needs the ``slides`` extra: ``pip install -e '.[
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -49,7 +51,7 @@ class DeckFiles:
 def _cover(deck: Deck, src: Source) -> None:
     """The title slide: the thesis, its author and school, and this reproduction."""
     author, title, *rest = reference.THESIS.split(", ")
-    models, losses = list(src.models.parameters) if src.models else [], src.loss_names()
+    models, losses = src.grid()
     what = (f"{count(len(models))} autoencoders × {count(len(losses))} losses on "
             if models and losses else "on ")
     deck.cover(title, [f"{author}, {', '.join(rest)}",
@@ -110,7 +112,23 @@ def export_pdf(pptx: Path) -> Path | None:
                        check=True, capture_output=True, timeout=900)
         pdf = pptx.with_suffix(".pdf")
         shutil.move(Path(outdir) / f"{pptx.stem}.pdf", pdf)
+    pdf.write_bytes(reproducible_pdf(pdf.read_bytes(), pptx.read_bytes()))
     return pdf
+
+
+def reproducible_pdf(pdf: bytes, source: bytes) -> bytes:
+    """The PDF with what LibreOffice stamps per run (creation date, file ID, checksum)
+    replaced by values of the same length drawn from ``source``: the same deck gives the
+    same PDF, so a rebuilt PDF changes in git only when a slide does (the byte offsets of
+    the cross-reference table stay valid)."""
+    digest = hashlib.sha256(source).hexdigest().upper().encode()
+    out = re.sub(rb"/CreationDate\(D:\d{14}", b"/CreationDate(D:19800101000000", pdf)
+    out = re.sub(rb"/ID \[ <[0-9A-F]{32}>\n<[0-9A-F]{32}> \]",
+                 b"/ID [ <" + digest[:32] + b">\n<" + digest[:32] + b"> ]", out)
+    out = re.sub(rb"/DocChecksum /[0-9A-F]{32}", b"/DocChecksum /" + digest[32:64], out)
+    if len(out) != len(pdf):
+        raise ValueError("the PDF's stamps changed length: its cross-references would break")
+    return out
 
 
 def render_pages(pdf: Path, folder: Path, dpi: int = 48) -> list[Path]:

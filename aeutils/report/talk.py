@@ -138,6 +138,16 @@ class Source:
         out = [(k, d) for k in self.keys() if (d := self.ev(k)) and d.mean_auc_best_single]
         return sorted(out, key=lambda kd: -kd[1].mean_auc_best_single)
 
+    def grid(self) -> tuple[list[str], list[str]]:
+        """The autoencoders and losses of the grid evaluated (notebook 04), in order; those
+        the models notebook describes where no grid was evaluated."""
+        configs = [c for _, d in self.scored() for c in d.mean_auc_per_config]
+        if not configs:
+            return list(self.models.parameters) if self.models else [], self.loss_names()
+        models = dict.fromkeys(c.split("/")[0] for c in configs)
+        losses = dict.fromkeys(c.partition("/")[2] for c in configs)
+        return list(models), list(losses)
+
     def loss_names(self) -> list[str]:
         """The losses the models notebook scored (those of the grid)."""
         tables = self.models.losses if self.models else {}
@@ -222,16 +232,17 @@ def _parameters(src: Source) -> dict[str, dict[str, int]]:
 
 
 def autoencoders(src: Source) -> Slide:
-    """The three networks, their sizes, and the 15 configurations they make with 5 losses."""
+    """The networks of the grid, their sizes, and the configurations they make with the
+    losses."""
     params = _parameters(src)
-    counts = [n for p in params.values() for n in p.values()]
-    n_configs = max((len(d.mean_auc_per_config) for _, d in src.scored()), default=0)
+    models, losses = src.grid()
+    counts = [n for m in models for n in params.get(m, {}).values()]
     sizes = (f", {min(counts) / 1e6:.2f} to {max(counts) / 1e6:.2f} million parameters"
              if counts else "")
-    title = (f"{capital(count(len(params)))} autoencoders × {count(len(src.loss_names()))} "
-             f"losses: {n_configs} configurations trained for every normal class{sizes}")
+    title = (f"{capital(count(len(models)))} autoencoders × {count(len(losses))} losses: "
+             f"{len(models) * len(losses)} configurations trained for every normal class{sizes}")
     figures, captions = [], []
-    for model in params or ("basic", "conv", "vae"):
+    for model in models or ("basic", "conv", "vae"):
         png = src.figure(f"02_diagram_{model}")
         if png:
             figures.append(png)

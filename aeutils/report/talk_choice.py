@@ -49,12 +49,14 @@ def without_labels(src: Source) -> Slide:
     found = [(k, c) for k in src.keys() if (c := src.cmp(k)) and _label_free(c)]
     if not found:
         return src.missing("a choice without anomaly labels")
-    clauses = []
+    clauses, said = [], ""
     for i, (k, c) in enumerate(found):
         what, auc, best = max(_label_free(c), key=lambda t: t[1] - t[2])
         gap = f"{f3(abs(best - auc))} {'below' if auc <= best else 'above'}"
+        who = "" if what == said else f"{what} "
         clauses.append(f"{what} is {gap} the best picked on test on {src.short(k)}" if i == 0
-                       else f"{what} {gap} on {src.short(k)}")
+                       else f"{who}{gap} on {src.short(k)}")
+        said = what
     title = "Without anomaly labels: " + "; ".join(clauses)
     figures = [src.figure(f"05_without_labels_{k}") for k, _ in found]
     if all(figures):
@@ -95,7 +97,8 @@ def baselines(c: ComparisonSet) -> list[MeasuredRow]:
 
 
 def _versus(name: str, base: MeasuredRow, single: MeasuredRow, it: bool) -> str:
-    verb = "beats" if base.mean_auc > single.mean_auc else "trails"
+    verb = ("matches" if f3(base.mean_auc) == f3(single.mean_auc) else
+            "beats" if base.mean_auc > single.mean_auc else "trails")
     return (f"{verb} {'it' if it else 'the best autoencoder'} on {name} "
             f"({f3(base.mean_auc)} against {f3(single.mean_auc)})")
 

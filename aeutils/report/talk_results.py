@@ -158,11 +158,10 @@ def where_it_fails(src: Source) -> Slide:
 def _epoch_clause(name: str, curves: dict[str, dict[int, float]]) -> str:
     config, epoch = max(((c, e) for c, curve in curves.items() for e in curve),
                         key=lambda ce: curves[ce[0]][ce[1]])
-    last = max(e for curve in curves.values() for e in curve)
     auc = f3(curves[config][epoch])
-    if epoch < last:
+    if epoch < max(curves[config]):
         return f"{name} peaks at epoch {epoch} ({auc}, {config}) and declines after"
-    return f"{name} is still rising at epoch {last} ({auc}, {config})"
+    return f"{name} is best at the last epoch trained, {epoch} ({auc}, {config})"
 
 
 def epochs(src: Source) -> Slide:
