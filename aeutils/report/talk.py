@@ -170,9 +170,10 @@ class Source:
 # --- the question, data, models -------------------------------------------------------------
 def question(src: Source) -> Slide:
     """The thesis's claim, which the talk tests, beside example images."""
-    theses = [(src.short(k), d.thesis_mean_auc_best_per_class) for k in src.keys()
+    theses = [(k, d) for k in src.keys()
               if (d := src.ev(k)) and d.thesis_mean_auc_best_per_class is not None]
-    claim = and_join([f"{f4(v)} on {name}" for name, v in theses])
+    claim = and_join([f"{f4(d.thesis_mean_auc_best_per_class)} on {src.short(k)}"
+                      + _of_classes(src, k, d) for k, d in theses])
     title = ("Can an autoencoder trained on normal images alone spot the anomalies? "
              + (f"The thesis reports mean AUC {claim}" if theses else "One class at a time"))
     figures, captions = [], []
@@ -190,6 +191,13 @@ def question(src: Source) -> Slide:
              "configurations picked on the test set.")
     body = Pictures(tuple(figures), tuple(captions)) if figures else None
     return Slide(title, notes, body, "The question")
+
+
+def _of_classes(src: Source, key: str, d: nums.EvaluationSet) -> str:
+    """" (its classes measured here: 2 of 10)" where a profile runs only some classes."""
+    total = len(src.data.datasets[key].classes) if src.data and key in src.data.datasets else 0
+    n = d.measured_classes
+    return f" (over the {n} of its {total} classes run here)" if n and total and n < total else ""
 
 
 def protocol(src: Source) -> Slide:

@@ -43,7 +43,8 @@ def limits(src: Source) -> Slide:
                       f"per-class differences from the thesis exceed twice it")
     if not clauses:
         return src.missing("the limits of its numbers")
-    title = f"{WORDS.get(len(clauses), len(clauses))} limits: " + ", ".join(clauses[:-1]) + \
+    title = f"{WORDS.get(len(clauses), len(clauses))} limit{'s' if len(clauses) > 1 else ''}: " \
+        + ", ".join(clauses[:-1]) + \
         (" and " if len(clauses) > 1 else "") + clauses[-1]
     notes = ("The label-free and labelled-validation picks avoid the test set: they choose on "
              "one seed and report others. The thesis's own numbers come from its defence "
