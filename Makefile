@@ -39,7 +39,7 @@ figures: install  ## redraw every figure and table of PROFILE from its shipped r
 	$(PY) -m aeutils reproduce --profile $(PROFILE) --render $(DATASET_ARGS) $(PUBLISH) \
 		--figures figures/$(PROFILE) --output build/notebooks/$(PROFILE)
 
-slides: install  ## a PowerPoint deck (docs/slides/PROFILE.pptx) from the rendered figures/PROFILE, offline
+slides: install  ## the talk: docs/slides/PROFILE.pptx, its PDF and contact sheet (LibreOffice) from figures/PROFILE; fails if a text overflows its box
 	$(PY) -m aeutils slides --profile $(PROFILE)
 
 ship: install  ## render PROFILE from its shipped store, drop the score files no figure read, git add the rest

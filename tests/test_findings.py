@@ -44,9 +44,12 @@ def test_comparison_sentences_place_selection_against_the_best_on_test():
     numbers = {"cifar10": {
         "label": "CIFAR-10", "mean_auc": {"AE best single config (vae/mse) [one-vs-rest]": 0.65,
                                           "knn [one-vs-rest]": 0.60, "pca [leave-one-out]": 0.9},
-        "optimism": [{"strategy": "label-free", "gap_single": 0.02, "best_single_on_test": 0.66}],
+        "optimism": [{"strategy": "label-free", "model": "basic", "loss": "ssim", "epoch": 10,
+                      "test_auc": 0.64, "gap_single": 0.02, "best_single_on_test": 0.66,
+                      "best_per_class_on_test": 0.7, "gap_per_class": 0.06}],
         "selection": {"label-free": {"config": "basic/ssim", "epoch": 10, "seeds": [1, 2],
-                                     "mean_auc": 0.63, "std_auc": 0.004}}}}
+                                     "mean_auc": 0.63, "std_auc": 0.004, "classes": 10,
+                                     "even": True}}}}
     text = " ".join(findings(numbers, "05_comparison"))
     assert "basic/ssim at epoch 10, 0.6300 ± 0.0040 on seeds 1, 2" in text
     assert "-0.0200 against the best configuration and epoch on test (0.6600)" in text
@@ -145,7 +148,8 @@ def test_ensemble_and_seed_noise_sentences_follow_the_numbers():
     from aeutils.report.findings import comparison_findings, evaluation_findings
 
     pick = {"strategy": "label-free", "model": "conv", "loss": "ssim", "epoch": 200,
-            "test_auc": 0.66, "best_single_on_test": 0.68, "gap_single": 0.02}
+            "test_auc": 0.66, "best_single_on_test": 0.68, "gap_single": 0.02,
+            "best_per_class_on_test": 0.7, "gap_per_class": 0.04}
     ens = {"strategy": "ensemble-validation", "epoch": 200, "members": 15, "classes": 10,
            "auc": 0.67}
     text = " ".join(comparison_findings({"cifar10": {"label": "C", "optimism": [pick],

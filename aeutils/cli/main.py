@@ -396,23 +396,32 @@ def _cmd_ship(a) -> int:
 
 
 def _add_slides(sub) -> None:
-    p = sub.add_parser("slides", help="build a 16:9 PowerPoint deck from a rendered figure folder",
+    p = sub.add_parser("slides", help="build the talk: a 16:9 PowerPoint deck, its PDF and a "
+                                      "contact sheet, from a rendered figure folder",
                        formatter_class=HelpFormatter)
     p.add_argument("--profile", default="thesis", type=_choice("profile", PROFILES),
                    help=f"named grid, one of: {', '.join(PROFILES)}")
     p.add_argument("--figures", default=None,
                    help="rendered figure folder; omit for figures/<profile>")
-    p.add_argument("--output", default=None, help="the deck; omit for docs/slides/<profile>.pptx")
+    p.add_argument("--output", default=None,
+                   help="the deck; omit for docs/slides/<profile>.pptx (the PDF and "
+                        "contact-<profile>.png are written beside it)")
 
 
 def _cmd_slides(a) -> int:
-    from ..report.slides import build_deck
+    from ..report.numbers import NumbersError
+    from ..report.slides import DeckError, publish_deck
 
     try:
-        out = build_deck(a.profile, figures=a.figures, out=a.output)
-    except (FileNotFoundError, ImportError) as exc:
+        made = publish_deck(a.profile, figures=a.figures, out=a.output)
+    except (FileNotFoundError, ImportError, NumbersError, DeckError) as exc:
         raise ConfigError(str(exc)) from None
-    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
+    print(f"wrote {made.pptx} ({made.slides} slides, {made.pptx.stat().st_size / 1e6:.1f} MB)")
+    for path in (made.pdf, made.contact):
+        if path is not None:
+            print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    if made.missing:
+        print(made.missing)
     return 0
 
 
