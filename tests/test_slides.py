@@ -89,7 +89,7 @@ def smoke_numbers() -> dict[str, dict]:
 
 def draw(name: str, folder) -> None:
     """A figure saved as a notebook saves it (PNG, PDF, manifest entry)."""
-    fig, ax = plt.subplots(figsize=(4 if "diagram" not in name else 3, 2.25))
+    fig, ax = plt.subplots(figsize=(8 if "diagram" not in name else 6, 4.5), layout="constrained")
     ax.plot([0, 1], [0.5, 0.9])
     plots.set_details(fig, f"details of {name}")
     plots.save_figure(fig, name, notebook=f"{name[:2]}_nb", profile="smoke", data="MNIST",

@@ -66,6 +66,6 @@ def score_distribution(table: pd.DataFrame, threshold: float, label: str,
     ax.set_ylabel("images")
     ax.xaxis.set_major_locator(ticker.MaxNLocator(6))
     ax.yaxis.set_major_locator(ticker.MaxNLocator(integer=True))
-    ax.legend(loc="upper right")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)  # beside the data
     _fig_titled(fig, f"{label}: anomaly scores against the threshold", note)
     return fig
