@@ -48,6 +48,8 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             "(`reproduce` tails it)"),
     Setting("AEUTILS_SCORES_READ", None, "a file that the name of every score file read is "
             "appended to (`reproduce --render --prune`)"),
+    Setting("AEUTILS_FIGURES_SAVED", None, "a file that the name of every figure saved is "
+            "appended to (a render of every notebook then drops the figures it did not save)"),
     Setting("AEUTILS_WORKER", None, "set by the grid in each of its `--workers` processes: the "
             "number its progress lines show"),
     Setting("AEUTILS_LAYOUT", "raise", "what saving a figure that fails the layout check "

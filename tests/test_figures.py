@@ -355,6 +355,7 @@ def test_the_vae_code_is_its_latent_size_not_mu_and_log_variance_together():
 
 # --- manifest stability ------------------------------------------------------------------
 def _draw(title="same figure"):
+    plots.set_style()  # the slide sizes the layout check asks for, whatever ran before
     fig, ax = plt.subplots(figsize=(4, 3), layout="constrained")
     ax.plot([0, 1, 2], [1, 0, 1])
     ax.set_title(title)
@@ -534,3 +535,17 @@ def test_a_protocol_measured_on_the_other_dataset_only_becomes_a_line_under_the_
     assert "leave-one-out: knn, ganomaly: not measured on CIFAR-10 (JPEG copy)" in lines
     assert layout.layout_problems(fig) == []
     plt.close(fig)
+
+
+def test_a_render_of_every_notebook_drops_the_figures_none_of_them_saved(tmp_path, monkeypatch):
+    saved = tmp_path / "saved.txt"
+    monkeypatch.setenv("AEUTILS_FIGURES_SAVED", str(saved))
+    for name in ("kept", "stale"):
+        fig = _draw(name)
+        plots.save_figure(fig, name, notebook="nb", profile="smoke", data="x", folder=tmp_path)
+        plt.close(fig)
+    assert saved.read_text().split() == ["kept", "stale"]
+    assert plots.drop_figures({"kept"}, tmp_path) == ["stale"]
+    assert list(plots.read_manifest(tmp_path)) == ["kept"]
+    assert sorted(p.name for p in tmp_path.glob("*.p*")) == ["kept.pdf", "kept.png"]
+    assert plots.drop_figures({"kept"}, tmp_path) == []

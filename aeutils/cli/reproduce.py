@@ -149,7 +149,7 @@ def reproduce(profile: str = "quick", datasets: Iterable[str] | str = DEFAULT_DA
               "results": _absolute(results) if results else None,
               "figures": _absolute(figures), "train": not render, "progress": False}
     started = time.time()
-    timings = _run_all(paths, params, out_dir, prune)
+    timings = _run_all(paths, params, out_dir, prune, every_notebook=not only)
     _summary(timings, out_dir, Path(params["figures"]))
     if prune:
         _prune(results, out_dir, started)
@@ -223,11 +223,16 @@ def damaged_score_files(store) -> list[tuple[Path, str]]:
     return damaged
 
 
-def _run_all(paths: list[Path], params: dict, out_dir: Path, prune: bool) -> dict[str, float]:
-    """Execute ``paths`` in order, tailing the kernels' progress; times in ``timings.json``."""
+def _run_all(paths: list[Path], params: dict, out_dir: Path, prune: bool,
+             every_notebook: bool = False) -> dict[str, float]:
+    """Execute ``paths`` in order, tailing the kernels' progress; times in ``timings.json``.
+    ``every_notebook``: afterwards drop the figures that none of them saved."""
     progress_file = out_dir / "progress.log"
     progress_file.write_text("")
-    env = {"AEUTILS_FIGURES": params["figures"], "AEUTILS_PROGRESS_FILE": str(progress_file)}
+    saved = out_dir / "figures-saved.txt"
+    saved.write_text("")
+    env = {"AEUTILS_FIGURES": params["figures"], "AEUTILS_PROGRESS_FILE": str(progress_file),
+           "AEUTILS_FIGURES_SAVED": str(saved)}
     if prune:
         (out_dir / "scores-read.txt").write_text("")
         env["AEUTILS_SCORES_READ"] = str(out_dir / "scores-read.txt")
@@ -251,6 +256,13 @@ def _run_all(paths: list[Path], params: dict, out_dir: Path, prune: bool) -> dic
             _export_html(executed)
             print(f"[{time.strftime('%H:%M:%S')}] {path.name} done in "
                   f"{timings[path.name]:.1f} s", flush=True)
+    if every_notebook:
+        from ..plots import drop_figures
+
+        dropped = drop_figures(set(saved.read_text().split()), params["figures"])
+        if dropped:
+            print(f"dropped {len(dropped)} figures no notebook drew: {', '.join(dropped)}",
+                  flush=True)
     return timings
 
 

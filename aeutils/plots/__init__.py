@@ -44,6 +44,7 @@ from .style import (  # noqa: F401
     MANIFEST,
     SLIDE,
     color_of,
+    drop_figures,
     figures_dir,
     read_manifest,
     save_figure,

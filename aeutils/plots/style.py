@@ -166,7 +166,28 @@ def save_figure(fig: plt.Figure, name: str, *, notebook: str, profile: str, data
     blob = {"figures": [entries[k] for k in sorted(entries)]}
     _write_if_changed(folder / MANIFEST,
                       (json.dumps(blob, indent=1, ensure_ascii=False) + "\n").encode())
+    trace = settings.get("AEUTILS_FIGURES_SAVED")
+    if trace:  # a render of every notebook drops the figures that none of them saved
+        with open(trace, "a", encoding="utf-8") as f:
+            f.write(name + "\n")
     return entry
+
+
+def drop_figures(keep: set[str], folder: str | os.PathLike | None = None) -> list[str]:
+    """Delete the figures of ``folder``'s manifest not named in ``keep`` (their files and
+    entries): what a render of every notebook did not draw is no longer the code's output.
+    Returns the names dropped."""
+    folder = Path(folder) if folder is not None else figures_dir()
+    entries = read_manifest(folder)
+    dropped = sorted(set(entries) - keep)
+    for name in dropped:
+        for file in entries.pop(name)["files"]:
+            (folder / file).unlink(missing_ok=True)
+    if dropped:
+        blob = {"figures": [entries[k] for k in sorted(entries)]}
+        atomic_write(folder / MANIFEST,
+                     (json.dumps(blob, indent=1, ensure_ascii=False) + "\n").encode())
+    return dropped
 
 
 def saver(*, notebook: str, profile: str, folder: str | os.PathLike | None = None):
