@@ -3,6 +3,7 @@ field fails in one line naming the file and the field."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -18,6 +19,31 @@ LOADERS = {"01_data": nums.load_data, "02_models": nums.load_models,
            "05_comparison": nums.load_comparison, "06_your_own_data": nums.load_own_data}
 
 
+def _reads_as(value, raw, where: str) -> None:
+    """Every field ``value`` (a record, or a part of one) names holds what ``raw``, the
+    file's dict, holds under its key: nothing renamed, dropped or converted on the way."""
+    if dataclasses.is_dataclass(value):
+        for f in dataclasses.fields(value):
+            got, key = getattr(value, f.name), f.metadata.get("key", f.name)
+            if "rest" in f.metadata:
+                for k, v in got.items():
+                    _reads_as(v, raw[k], f"{where}.{k}")
+            elif key in raw:
+                _reads_as(got, raw[key], f"{where}.{key}")
+    elif isinstance(value, dict):
+        assert len(value) == len(raw), where
+        for (k, v), (rk, rv) in zip(value.items(), raw.items()):
+            assert k == rk or float(k) == float(rk), f"{where}: key {k!r} is {rk!r}"
+            _reads_as(v, rv, f"{where}.{rk}")
+    elif isinstance(value, tuple):
+        assert len(value) == len(raw), where
+        for i, (v, rv) in enumerate(zip(value, raw)):
+            _reads_as(v, rv, f"{where}[{i}]")
+    else:
+        assert value == raw and isinstance(value, bool) == isinstance(raw, bool), \
+            f"{where}: {value!r} is {raw!r}"
+
+
 def test_every_shipped_numbers_file_loads_and_reads_the_same_as_its_dict():
     folders = sorted({p.parent.parent for p in ROOT.glob("figures/*/numbers/*_numbers.json")})
     assert folders
@@ -28,7 +54,20 @@ def test_every_shipped_numbers_file_loads_and_reads_the_same_as_its_dict():
             record = load(folder)
             assert isinstance(record, nums.RECORDS[notebook])
             raw = json.loads(nums.numbers_path(folder, notebook).read_text())
+            _reads_as(record, raw, str(nums.numbers_path(folder, notebook)))
             assert findings(record, notebook) == findings(raw, notebook)
+
+
+def test_a_record_that_reads_a_value_wrong_is_caught():
+    raw = {"label": "M", "baseline_classes": {"knn [one-vs-rest]": 6},
+           "baseline_auc_by_epoch": {"knn [one-vs-rest]": {"10": 0.9}}}
+    record = nums.ComparisonSet.parse(raw)
+    _reads_as(record, raw, "numbers")
+    for wrong in (dataclasses.replace(record, baseline_classes={"knn [one-vs-rest]": 7}),
+                  dataclasses.replace(record, baseline_auc_by_epoch={"knn [one-vs-rest]": {
+                      20: 0.9}})):
+        with pytest.raises(AssertionError, match="knn"):
+            _reads_as(wrong, raw, "numbers")
 
 
 def _evaluation(tmp_path: Path, change) -> Path:

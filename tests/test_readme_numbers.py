@@ -16,10 +16,18 @@ import pytest
 
 from aeutils.cli.main import main
 from aeutils.report import documents
+from aeutils.report.numbers import NumbersError
 
 ROOT = Path(__file__).resolve().parent.parent
 MARKER = re.compile(r"<!--\s*numbers-from:\s*(.+?)\s*-->")
 NUMBER = re.compile(r"(?<![\w.])[-+]?\d+\.\d{2,}(?![\w.])")
+
+
+def _write_numbers(path: Path, top: dict | None = None, **datasets: dict) -> None:
+    """A notebook's numbers file as its record reads it: the file's fields, ``top``, and
+    each dataset with its label."""
+    path.write_text(json.dumps({"profile": "p", "settings": "test settings", **(top or {}),
+                                **{ds: {"label": ds, **v} for ds, v in datasets.items()}}))
 
 
 def _json_numbers(value) -> list[float]:
@@ -176,8 +184,8 @@ def test_headline_gains_a_row_per_profile_with_a_label_free_pick(tmp_path):
     table = [{"class": "mean of the 10 measured classes", "thesis_auc": 0.95047, "our_auc": 0.97416},
              {"class": "AVG (best single config)", "thesis_model": "basic", "thesis_loss": "bce+ssim",
               "thesis_auc": 0.9346, "our_model": "vae", "our_loss": "mse", "our_auc": 0.97264}]
-    (evaluation / "04_evaluation_numbers.json").write_text(json.dumps(
-        {"mnist": {"thesis_table": table, "mean_auc_per_config": {"basic/bce+ssim": 0.96852}}}))
+    _write_numbers(evaluation / "04_evaluation_numbers.json", mnist={
+        "thesis_table": table, "mean_auc_per_config": {"basic/bce+ssim": 0.96852}})
     text = documents.headline(tmp_path, "thesis", "compare")
     assert ("| best of the 15 configurations per class at epoch 200, picked on test (thesis: the "
             "mean of its per-class rows) | 0.9505 | 0.9742 | – | – |") in text
@@ -188,9 +196,9 @@ def test_headline_gains_a_row_per_profile_with_a_label_free_pick(tmp_path):
     compare = tmp_path / "figures/compare/numbers"
     compare.mkdir(parents=True)
     pick = {"config": "basic/bce+ssim", "epoch": 30, "seeds": [1, 2, 3], "mean_auc": 0.97678,
-            "std_auc": 0.00026}
-    (compare / "05_comparison_numbers.json").write_text(json.dumps(
-        {"mnist": {"selection": {"label-free": pick}}}))
+            "std_auc": 0.00026, "classes": 10, "even": True}
+    _write_numbers(compare / "05_comparison_numbers.json",
+                   mnist={"selection": {"label-free": pick}})
     text = documents.headline(tmp_path, "thesis", "compare")
     assert ("| chosen without anomaly labels, mean ± std over seeds 1–3 (`compare` profile) | – "
             "| 0.9768 ± 0.0003 (basic/bce+ssim, epoch 30) | – | – |") in text
@@ -210,19 +218,22 @@ def test_generated_comparison_and_block_hours_from_numbers_files(tmp_path):
               "ocsvm [one-vs-rest]": {"seeds": [0, 1], "mean_auc": 0.7, "std_auc": 0.1,
                                       "classes": 2, "even": False}}
     mean_auc["ocsvm [one-vs-rest]"] = 0.65  # classes on other seeds: the table's mean, no ±
-    (numbers / "05_comparison_numbers.json").write_text(json.dumps(
-        {"mnist": {"mean_auc": mean_auc, "settings": {}, "baselines": spread}}))
+    _write_numbers(numbers / "05_comparison_numbers.json",
+                   mnist={"mean_auc": mean_auc, "settings": {}, "baselines": spread})
     table = documents.comparison(tmp_path, "p")
     assert "| knn |" in table and "| 0.9123 ± 0.0046 |" in table
     assert "| 0.8000 |" in table and "± nan" not in table
     assert "| 0.6500 |" in table and "0.7000" not in table
     spent = {"cpu_hours": 1.234, "accelerator_runs": 0}
-    runs = {"runs": {"blocks": {"main": {"runs": 4, "stored": 3, "compute": spent},
-                                "selection": {"runs": 0, "stored": 0}}}}
-    (numbers / "04_evaluation_numbers.json").write_text(json.dumps(runs))
+    runs = {"runs": {"runs": 4, "stored": 3, "blocks": {
+        "main": {"runs": 4, "stored": 3, "compute": spent}, "selection": {"runs": 0, "stored": 0}}}}
+    _write_numbers(numbers / "04_evaluation_numbers.json", runs)
     hours = documents.block_hours(tmp_path, "p")
     assert "| `main` | 3/4 | 1.23 |" in hours and "selection" not in hours
     assert missing_numbers(hours.replace("figures/p", str(numbers.parent))) == []
+    _write_numbers(numbers / "04_evaluation_numbers.json")
+    with pytest.raises(NumbersError, match="04_evaluation_numbers.json: missing field 'runs'"):
+        documents.block_hours(tmp_path, "p")
 
 
 def test_generated_convergence_table_from_numbers_files(tmp_path):
@@ -234,16 +245,23 @@ def test_generated_convergence_table_from_numbers_files(tmp_path):
               "ganomaly [leave-one-out]": {"5": 0.6}}
     loss = {"deep-svdd [one-vs-rest]": {"epochs": 100, "first": 3.3, "last": 0.0095,
                                         "tail_epochs": 10, "tail_drop": 0.1192}}
-    (numbers / "05_comparison_numbers.json").write_text(json.dumps(
-        {"mnist": {"baseline_auc_by_epoch": curves, "baseline_loss": loss,
-                   "baseline_classes": {"ganomaly [leave-one-out]": 6}}}))
+    _write_numbers(numbers / "05_comparison_numbers.json", mnist={
+        "baseline_auc_by_epoch": curves, "baseline_loss": loss,
+        "baseline_classes": {"ganomaly [leave-one-out]": 6}})
     table = documents.convergence(tmp_path, "p")
     assert "| deep-svdd | MNIST one-vs-rest | 10: 0.9300 · 100: 0.9100 |" in table
     assert "3.3000 → 0.0095 (100 epochs) | 0.119 (last 10 epochs) |" in table
     assert "| ganomaly (classes: 6 of 10 so far) | MNIST leave-one-out | 5: 0.6000 | – | – |" in table
     assert missing_numbers(table.replace("figures/p", str(numbers.parent))) == []
-    (numbers / "05_comparison_numbers.json").write_text(json.dumps({"mnist": {}}))
+    _write_numbers(numbers / "05_comparison_numbers.json", mnist={})
     assert "No neural baseline" in documents.convergence(tmp_path, "p")
+    del loss["deep-svdd [one-vs-rest]"]["tail_epochs"]
+    _write_numbers(numbers / "05_comparison_numbers.json", mnist={
+        "baseline_auc_by_epoch": curves, "baseline_loss": loss})
+    with pytest.raises(NumbersError, match=r"05_comparison_numbers.json: mnist.baseline_loss."
+                                           r"deep-svdd \[one-vs-rest\]: missing field "
+                                           r"'tail_epochs'"):
+        documents.convergence(tmp_path, "p")
 
 
 def test_generated_svdd_budget_table(tmp_path):
@@ -279,8 +297,8 @@ def test_ensemble_table_says_when_its_members_scores_are_a_reruns(tmp_path):
     numbers.mkdir(parents=True)
     ensemble = [{"strategy": "ensemble-validation", "epoch": 30, "members": 10, "classes": 10,
                  "auc": 0.97123}]
-    (numbers / "05_comparison_numbers.json").write_text(json.dumps(
-        {"mnist": {"ensemble": ensemble, "optimism": []}}))
+    _write_numbers(numbers / "05_comparison_numbers.json",
+                   mnist={"ensemble": ensemble, "optimism": []})
     plain = documents.ensemble(tmp_path, "p")
     assert "| 0.9712 |" in plain and "re-run" not in plain
     (tmp_path / "results/p").mkdir(parents=True)

@@ -12,15 +12,19 @@ Every table begins with the ``numbers-from`` marker that ``tests/test_readme_num
 checks: each decimal number in it must be in the files the marker names. The prose around
 the blocks is checked by ``tests/test_doc_numbers.py``: each of its decimals must be in a
 numbers file or among the thesis's and the literature's numbers (``report.reference``).
+
+The notebooks' numbers files are read through their typed records
+(:mod:`aeutils.report.numbers`), so a renamed or missing field fails in one line naming the
+file and the field rather than as a ``KeyError`` in a table; the studies' and checks'
+outputs (``results/<study>/``, ``benchmarks/results/``) are read as the dicts they are.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import re
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -28,7 +32,17 @@ import pandas as pd
 from ..config import ConfigError
 from ..experiments.verdict import float_noise_tolerance, mean_noise
 from .exports import markdown_table
-from .findings import selection_complete
+from .numbers import (
+    BlockRuns,
+    ComparisonNumbers,
+    ComparisonSet,
+    EvaluationNumbers,
+    NumbersError,
+    Runs,
+    ThesisRow,
+    load_comparison,
+    load_evaluation,
+)
 from .records import config_name
 
 BLOCK = re.compile(r"(<!-- generated: (?P<spec>[^>]*?) -->\n)(?P<body>.*?)(<!-- end generated -->)",
@@ -44,14 +58,15 @@ def _fmt(x, places: int = 4) -> str:
     return "" if x is None else f"{x:.{places}f}"
 
 
-def _auc_by_epoch(curve: dict) -> str:
-    """``{"10": 0.93, "100": 0.91}`` as "10: 0.9300 · 100: 0.9100", in epoch order."""
+def _auc_by_epoch(curve: Mapping) -> str:
+    """``{10: 0.93, 100: 0.91}`` (or JSON's ``"10"``) as "10: 0.9300 · 100: 0.9100", in
+    epoch order."""
     return " · ".join(f"{e}: {_fmt(v)}" for e, v in sorted(curve.items(), key=lambda i: int(i[0])))
 
 
-def _tail_drop(loss: dict) -> str:
+def _tail_drop(drop: float | None, epochs: int) -> str:
     """A :func:`aeutils.report.loss_flatness` summary's fall over its last epochs."""
-    return f"{_fmt(loss['tail_drop'], 3)} (last {loss['tail_epochs']} epochs)"
+    return f"{_fmt(drop, 3)} (last {epochs} epochs)"
 
 
 def _config(model: str | None, loss: str | None) -> str:
@@ -66,41 +81,55 @@ def _table(source: str, header: list[str], rows: list[list[str]]) -> str:
 
 
 def _load(root: Path, path: str) -> dict:
+    """A study's or a check's output (not a notebook's numbers: those have records)."""
     return json.loads((root / path).read_text())
 
 
+def _evaluation(root: Path, profile: str) -> EvaluationNumbers:
+    """``profile``'s notebook 04 numbers (:data:`EVALUATION`), checked by their record."""
+    return load_evaluation(root / "figures" / profile)
+
+
+def _comparison(root: Path, profile: str) -> ComparisonNumbers:
+    """``profile``'s notebook 05 numbers (:data:`COMPARISON`), checked by their record."""
+    return load_comparison(root / "figures" / profile)
+
+
+def _dataset(numbers: ComparisonNumbers, ds: str) -> ComparisonSet:
+    """A dataset's comparison, empty where the profile did not measure it."""
+    return numbers.datasets.get(ds) or ComparisonSet(label=DATASETS[ds])
+
+
 # --- the thesis's protocol -------------------------------------------------------------------
-def _mean_row(rows: list[dict]) -> dict:
-    return next(r for r in rows if r["class"].startswith("mean"))
-
-
-def _avg_row(rows: list[dict]) -> dict:
-    return next(r for r in rows if r["class"].startswith("AVG"))
+def _thesis_rows(numbers: EvaluationNumbers, ds: str) -> tuple[ThesisRow, ...]:
+    """The table beside the thesis for ``ds``; empty where the profile did not measure it."""
+    found = numbers.datasets.get(ds)
+    return found.thesis_table if found else ()
 
 
 HEADLINE_HEADER = ["mean test AUC over the 10 classes", "MNIST: thesis", "MNIST: here",
                    "CIFAR-10: thesis", "CIFAR-10 (JPEG copy): here"]
 
 
-def _protocol_rows(evaluation: dict) -> list[list[str]]:
+def _protocol_rows(evaluation: EvaluationNumbers) -> list[list[str]]:
     """The thesis's three numbers per dataset beside ours, at its protocol: best of 15 per
     class and best single configuration (both picked on test), and the thesis's AVG-row
     configuration as it runs here."""
     cells: dict[str, list[str]] = {"best": [], "single": [], "avg": []}
     for ds in DATASETS:
-        table = evaluation.get(ds, {}).get("thesis_table") or []
-        if not table:
+        if not _thesis_rows(evaluation, ds):
             for label in cells:
                 cells[label] += ["–", "–"]
             continue
-        mean, avg = _mean_row(table), _avg_row(table)
-        thesis_config = config_name(avg["thesis_model"], avg["thesis_loss"])
-        ours_avg = evaluation[ds]["mean_auc_per_config"].get(thesis_config)
-        cells["best"] += [_fmt(mean["thesis_auc"]), _fmt(mean["our_auc"])]
-        ours_single = _config(avg["our_model"], avg["our_loss"])
-        cells["single"] += [f"{_fmt(avg['thesis_auc'])} ({thesis_config})",
-                            f"{_fmt(avg['our_auc'])} ({ours_single})"]
-        cells["avg"] += [f"{_fmt(avg['thesis_auc'])} ({thesis_config})",
+        found = evaluation.datasets[ds]
+        mean, avg = found.thesis_mean, found.thesis_average
+        thesis_config = config_name(avg.thesis_model, avg.thesis_loss)
+        ours_avg = found.mean_auc_per_config.get(thesis_config)
+        cells["best"] += [_fmt(mean.thesis_auc), _fmt(mean.our_auc)]
+        ours_single = _config(avg.our_model, avg.our_loss)
+        cells["single"] += [f"{_fmt(avg.thesis_auc)} ({thesis_config})",
+                            f"{_fmt(avg.our_auc)} ({ours_single})"]
+        cells["avg"] += [f"{_fmt(avg.thesis_auc)} ({thesis_config})",
                          f"{_fmt(ours_avg) or '–'} ({thesis_config})"]
     return [["best of the 15 configurations per class at epoch 200, picked on test (thesis: the "
              "mean of its per-class rows)", *cells["best"]],
@@ -115,17 +144,17 @@ def _label_free_row(root: Path, profile: str) -> tuple[list[str], str] | None:
     source = COMPARISON.format(profile=profile)
     if not (root / source).exists():
         return None
-    numbers = _load(root, source)
-    picks = [numbers.get(ds, {}).get("selection", {}).get("label-free") for ds in DATASETS]
-    picks = [p if p and selection_complete(p) else None for p in picks]
+    numbers = _comparison(root, profile)
+    picks = [_dataset(numbers, ds).selection.get("label-free") for ds in DATASETS]
+    picks = [p if p and p.complete else None for p in picks]
     if not any(picks):
         return None
-    seeds = next(p["seeds"] for p in picks if p)
+    seeds = next(p.seeds for p in picks if p)
     row = [f"chosen without anomaly labels, mean ± std over seeds {_seeds(seeds)} "
            f"(`{profile}` profile)"]
     for pick in picks:
-        row += ["–", f"{_fmt(pick['mean_auc'])} ± {_fmt(pick['std_auc'])} ({pick['config']}, "
-                     f"epoch {pick['epoch']})" if pick else "–"]
+        row += ["–", f"{_fmt(pick.mean_auc)} ± {_fmt(pick.std_auc)} ({pick.config}, "
+                     f"epoch {pick.epoch})" if pick else "–"]
     return row, source
 
 
@@ -141,7 +170,7 @@ def headline(root: Path, protocol_profile: str = "thesis", *profiles: str) -> st
     ``protocol_profile`` and each of ``profiles`` whose numbers hold it: a row appears by
     itself once a profile's numbers file has it."""
     source = EVALUATION.format(profile=protocol_profile)
-    rows, sources = _protocol_rows(_load(root, source)), [source]
+    rows, sources = _protocol_rows(_evaluation(root, protocol_profile)), [source]
     for profile in (protocol_profile, *profiles):
         for make in HEADLINE_ROWS:
             found = make(root, profile)
@@ -151,99 +180,105 @@ def headline(root: Path, protocol_profile: str = "thesis", *profiles: str) -> st
     return _table(" ".join(dict.fromkeys(sources)), HEADLINE_HEADER, rows)
 
 
-def _seeds(seeds: list[int]) -> str:
-    return f"{seeds[0]}–{seeds[-1]}" if seeds == list(range(seeds[0], seeds[-1] + 1)) \
+def _seeds(seeds: Sequence[int]) -> str:
+    return f"{seeds[0]}–{seeds[-1]}" if list(seeds) == list(range(seeds[0], seeds[-1] + 1)) \
         and len(seeds) > 2 else ", ".join(map(str, seeds))
 
 
 def thesis_table(root: Path, dataset: str) -> str:
     """The thesis's best-per-class table beside the ``thesis`` profile's (notebook 04)."""
     path = EVALUATION.format(profile="thesis")
-    rows = _load(root, path).get(dataset, {}).get("thesis_table")
+    rows = _thesis_rows(_evaluation(root, "thesis"), dataset)
     if not rows:
         return f"*No run of the `thesis` profile on this dataset is stored yet* (`{path}`).\n"
     header = ["class", "thesis: config", "thesis AUC", "thesis acc.", "here: config", "AUC",
               "Δ AUC", "seed std", "acc.", "Δ acc.", "balanced acc.", "status"]
-    body = [[str(r["class"]), _config(r["thesis_model"], r["thesis_loss"]), _fmt(r["thesis_auc"]),
-             _fmt(r["thesis_accuracy"]), _config(r["our_model"], r["our_loss"]), _fmt(r["our_auc"]),
-             _delta_mark(r), _seed_std(r), _fmt(r["our_accuracy"]), _fmt(r["delta_accuracy"]),
-             _fmt(r["our_balanced_accuracy"]), r["status"]] for r in rows]
+    body = [[r.class_, _config(r.thesis_model, r.thesis_loss), _fmt(r.thesis_auc),
+             _fmt(r.thesis_accuracy), _config(r.our_model, r.our_loss), _fmt(r.our_auc),
+             _delta_mark(r), _seed_std(r), _fmt(r.our_accuracy), _fmt(r.delta_accuracy),
+             _fmt(r.our_balanced_accuracy), r.status] for r in rows]
     return _table(path, header, body)
 
 
-def _present(x) -> bool:
-    return x is not None and not (isinstance(x, float) and math.isnan(x))
-
-
-def _delta_mark(row: dict) -> str:
+def _delta_mark(row: ThesisRow) -> str:
     """Δ AUC, with ``*`` where it exceeds twice the seed std (report.mark_seed_noise)."""
-    return _fmt(row["delta_auc"]) + (" *" if row.get("beyond_noise") is True else "")
+    return _fmt(row.delta_auc) + (" *" if row.beyond_noise is True else "")
 
 
-def _seed_std(row: dict) -> str:
+def _seed_std(row: ThesisRow) -> str:
     """The seed std behind a cell: its own configuration's over seeds, or (p) the class's
     std pooled over the configurations run on several seeds."""
-    std = row.get("seed_std")
-    if not _present(std):
+    if row.seed_std is None:
         return "–"
-    return _fmt(std) + (" (p)" if row.get("noise_from") == "pooled" else "")
+    return _fmt(row.seed_std) + (" (p)" if row.noise_from == "pooled" else "")
 
 
 def thesis_quoted(root: Path, dataset: str) -> str:
     """The thesis's own best-per-class table, as it reports it (``aeutils.reference``, by
     way of notebook 04's numbers): the normal class, its best configuration, accuracy, AUC."""
     path = EVALUATION.format(profile="thesis")
-    rows = _load(root, path).get(dataset, {}).get("thesis_table")
+    rows = _thesis_rows(_evaluation(root, "thesis"), dataset)
     if not rows:
         return f"*The `thesis` profile's numbers hold no table for this dataset* (`{path}`).\n"
     header = ["normal class", "autoencoder/loss", "accuracy", "AUC"]
-    body = [["mean of the rows above (computed here)" if str(r["class"]).startswith("mean")
-             else str(r["class"]), _config(r["thesis_model"], r["thesis_loss"]),
-             _fmt(r["thesis_accuracy"]), _fmt(r["thesis_auc"])] for r in rows]
+    body = [["mean of the rows above (computed here)" if r.is_mean else r.class_,
+             _config(r.thesis_model, r.thesis_loss), _fmt(r.thesis_accuracy),
+             _fmt(r.thesis_auc)] for r in rows]
     return _table(path, header, body)
 
 
 # --- runs and their cost ---------------------------------------------------------------------
 def progress(root: Path, profile: str) -> str:
     """How many runs of ``profile`` its shipped store holds, in all and per block (notebook 04)."""
-    runs = _load(root, EVALUATION.format(profile=profile))["runs"]
-    blocks = ", ".join(f"`{name}` {b['stored']}/{b['runs']}" for name, b in runs["blocks"].items())
-    text = (f"{runs['stored']} of the {runs['runs']} runs are stored, every one with all its "
+    runs = _runs(root, profile)
+    blocks = ", ".join(f"`{name}` {b.stored}/{b.runs}" for name, b in runs.blocks.items())
+    text = (f"{runs.stored} of the {runs.runs} runs are stored, every one with all its "
             f"checkpoints ({blocks}).")
-    spent = runs.get("compute")
-    if spent and spent["cpu_hours"] > 0:
-        text += (f" Training and scoring them took {spent['cpu_hours']:.1f} CPU-hours (core-hours: "
+    spent = runs.compute
+    if spent and spent.cpu_hours > 0:
+        text += (f" Training and scoring them took {spent.cpu_hours:.1f} CPU-hours (core-hours: "
                  f"the process CPU time that the records carry")
-        if spent["runs_estimated"]:
-            text += (f"; {spent['runs_estimated']} runs whose records lack it count their "
-                     f"training wall time × threads, {spent['estimated_cpu_hours']:.1f} of "
+        if spent.runs_estimated:
+            text += (f"; {spent.runs_estimated} runs whose records lack it count their "
+                     f"training wall time × threads, {spent.estimated_cpu_hours:.1f} of "
                      f"those hours")
         text += ")."
-    if spent and spent.get("accelerator_runs"):
-        text += (f" {spent['accelerator_runs']} runs were trained on a GPU instead: their training "
-                 f"took {spent['accelerator_train_hours']:.2f} GPU-hours of wall time (summed over "
+    if spent and spent.accelerator_runs:
+        text += (f" {spent.accelerator_runs} runs were trained on a GPU instead: their training "
+                 f"took {spent.accelerator_train_hours:.2f} GPU-hours of wall time (summed over "
                  f"groups that shared one GPU, several at once).")
     return textwrap.fill(text, 90, break_on_hyphens=False) + "\n"
+
+
+def _runs(root: Path, profile: str) -> Runs:
+    """``profile``'s runs in all and per block (notebook 04's ``runs``); an error naming the
+    file where its numbers lack them."""
+    runs = _evaluation(root, profile).runs
+    if runs is None:
+        path = EVALUATION.format(profile=profile)
+        raise NumbersError(f"{root / path}: missing field 'runs'")
+    return runs
+
+
+def _block_cells(name: str, b: BlockRuns, gpu: bool) -> list[str]:
+    """A block's row: runs stored, CPU-hours and (``gpu``) GPU-hours; ``?`` without a cost."""
+    spent = b.compute
+    cells = [f"`{name}`", f"{b.stored}/{b.runs}", _fmt(spent.cpu_hours, 2) if spent else "?"]
+    if gpu:
+        cells.append(_fmt(spent.accelerator_train_hours, 2) if spent else "?")
+    return cells
 
 
 def block_hours(root: Path, profile: str) -> str:
     """Per block of ``profile``: runs stored and what training and scoring them cost
     (notebook 04's ``runs``; a run shared by two blocks counts in both)."""
     path = EVALUATION.format(profile=profile)
-    blocks = _load(root, path)["runs"]["blocks"]
-    gpu = any(b.get("compute", {}).get("accelerator_runs") for b in blocks.values())
+    blocks = _runs(root, profile).blocks
+    gpu = any(b.compute and b.compute.accelerator_runs for b in blocks.values())
     header = ["block", "runs stored", "CPU-hours"] + (
         ["GPU-hours (wall, summed over groups)"] if gpu else [])
-    rows = []
-    for name, b in blocks.items():
-        if not b["runs"]:
-            continue  # a selection block before its search is stored
-        spent = b.get("compute") or {}
-        cells = [f"`{name}`", f"{b['stored']}/{b['runs']}",
-                 _fmt(spent.get("cpu_hours"), 2) if spent else "?"]
-        if gpu:
-            cells.append(_fmt(spent.get("accelerator_train_hours"), 2) if spent else "?")
-        rows.append(cells)
+    # a selection block before its search is stored has no runs: no row
+    rows = [_block_cells(name, b, gpu) for name, b in blocks.items() if b.runs]
     return _table(path, header, rows)
 
 
@@ -266,13 +301,13 @@ class _Comparison:
     """A profile's comparison numbers, read cell by cell: one column per (dataset, protocol)
     that holds a measured number."""
 
-    def __init__(self, numbers: dict):
-        self.numbers = numbers
+    def __init__(self, numbers: ComparisonNumbers):
+        self.sets = {ds: _dataset(numbers, ds) for ds in DATASETS}
         self.columns = [(ds, p) for ds in DATASETS for p in PROTOCOLS if any(
-            k.endswith(f"[{p}]") for k in numbers.get(ds, {}).get("mean_auc", {}))]
+            k.endswith(f"[{p}]") for k in self.sets[ds].mean_auc)]
 
     def find(self, ds: str, proto: str, prefix: str) -> str | None:
-        return next((k for k in self.numbers[ds]["mean_auc"]
+        return next((k for k in self.sets[ds].mean_auc
                      if k.startswith(prefix) and k.endswith(f"[{proto}]")), None)
 
     def value(self, ds: str, proto: str, prefix: str, show_config: bool = False) -> str:
@@ -280,24 +315,22 @@ class _Comparison:
         if k is None:
             return "–"
         config = k[len(prefix):].split("[")[0].strip(" ()") if show_config else ""
-        return f"{self.numbers[ds]['mean_auc'][k]:.4f}" + (f" ({config})" if config else "")
+        return f"{self.sets[ds].mean_auc[k]:.4f}" + (f" ({config})" if config else "")
 
     def strategy(self, ds: str, proto: str, name: str) -> str:
-        sel = self.numbers.get(ds, {}).get("selection", {}).get(name)
+        sel = self.sets[ds].selection.get(name)
         if not sel or proto != "one-vs-rest":
             return "–"
-        if not selection_complete(sel):
-            return f"– (still training: {sel['classes']} classes so far)"
-        return (f"**{sel['mean_auc']:.4f}** ± {sel['std_auc']:.4f} "
-                f"({sel['config']}, epoch {sel['epoch']})")
+        if not sel.complete:
+            return f"– (still training: {sel.classes} classes so far)"
+        return f"**{sel.mean_auc:.4f}** ± {sel.std_auc:.4f} ({sel.config}, epoch {sel.epoch})"
 
     def baseline(self, ds: str, proto: str, name: str) -> str:
         """Mean, and ± std over seeds of the class-mean where every class ran on the same
         several seeds."""
-        spread = self.numbers.get(ds, {}).get("baselines", {}).get(f"{name} [{proto}]")
-        if spread and len(spread["seeds"]) > 1 and spread.get("even") and \
-                self.find(ds, proto, f"{name} "):
-            return f"{spread['mean_auc']:.4f} ± {spread['std_auc']:.4f}"
+        spread = self.sets[ds].baselines.get(f"{name} [{proto}]")
+        if spread and len(spread.seeds) > 1 and spread.even and self.find(ds, proto, f"{name} "):
+            return f"{spread.mean_auc:.4f} ± {spread.std_auc:.4f}"
         return self.value(ds, proto, f"{name} ")
 
     def runs(self, prefix: str) -> str:
@@ -305,9 +338,8 @@ class _Comparison:
         found: dict[str, list[str]] = {}
         for ds, proto in self.columns:
             k = self.find(ds, proto, prefix)
-            if k and self.numbers[ds].get("settings", {}).get(k):
-                found.setdefault(self.numbers[ds]["settings"][k], []).append(
-                    DATASETS[ds].split()[0])
+            if k and self.sets[ds].settings.get(k):
+                found.setdefault(self.sets[ds].settings[k], []).append(DATASETS[ds].split()[0])
         if len(found) <= 1:
             return next(iter(found), "")
         return "; ".join(f"{'/'.join(dict.fromkeys(names))}: {how}" for how, names in found.items())
@@ -315,7 +347,7 @@ class _Comparison:
     def rows(self) -> Iterator[tuple[str, str, str, Callable[[str, str], str]]]:
         """(method, how it was chosen, key prefix, cell of a column) of every row, in order."""
         for name, (method, how) in STRATEGY_ROWS.items():
-            if any(name in self.numbers.get(ds, {}).get("selection", {}) for ds in DATASETS):
+            if any(name in self.sets[ds].selection for ds in DATASETS):
                 yield method, how, f"AE, {name} selection", \
                     lambda ds, p, n=name: self.strategy(ds, p, n)
         prefix = "AE best per class on labelled validation"
@@ -327,7 +359,7 @@ class _Comparison:
         yield ("AE, best per class on **test** (the thesis's pick)", "reads test labels "
                "(optimistic)", "AE best of", lambda ds, p: self.value(ds, p, "AE best of"))
         baselines = sorted({k.rsplit(" [", 1)[0] for ds in DATASETS for k in
-                            self.numbers.get(ds, {}).get("mean_auc", {}) if not k.startswith("AE")})
+                            self.sets[ds].mean_auc if not k.startswith("AE")})
         for b in baselines:
             yield b, "fixed settings (mean, ± std over its seeds)", f"{b} ", \
                 lambda ds, p, b=b: self.baseline(ds, p, b)
@@ -337,7 +369,7 @@ def comparison(root: Path, profile: str) -> str:
     """Mean test AUC over the ten classes: autoencoder selections and baselines, each row
     with how it was chosen and the runs behind it (notebook 05)."""
     path = COMPARISON.format(profile=profile)
-    numbers = _Comparison(_load(root, path))
+    numbers = _Comparison(_comparison(root, profile))
     if not numbers.columns:
         return f"*No comparison of the `{profile}` profile is stored yet* (`{path}`).\n"
     header = ["method", "how it was chosen", "runs behind it",
@@ -355,16 +387,15 @@ BEST_ON_TEST = ["best config and epoch on test", "best config and epoch per clas
 def optimism(root: Path, profile: str) -> str:
     """Each strategy's pick against the best on test, same candidates and seed (notebook 05)."""
     path = COMPARISON.format(profile=profile)
-    numbers = _load(root, path)
-    found = [(ds, o) for ds in DATASETS for o in numbers.get(ds, {}).get("optimism", [])]
+    numbers = _comparison(root, profile)
+    found = [(ds, o) for ds in DATASETS for o in _dataset(numbers, ds).optimism]
     if not found:
         return f"*No complete search of the `{profile}` profile is stored yet* (`{path}`).\n"
     header = ["dataset", "strategy", "its pick", "its test AUC", *BEST_ON_TEST[:1], "optimism",
               *BEST_ON_TEST[1:], "optimism", "candidates"]
-    rows = [[DATASETS[ds], o["strategy"], f"{o['model']}/{o['loss']}, epoch {o['epoch']}",
-             _fmt(o["test_auc"]), _fmt(o["best_single_on_test"]), _fmt(o["gap_single"]),
-             _fmt(o["best_per_class_on_test"]), _fmt(o["gap_per_class"]), str(o["candidates"])]
-            for ds, o in found]
+    rows = [[DATASETS[ds], o.strategy, f"{o.config}, epoch {o.epoch}", _fmt(o.test_auc),
+             _fmt(o.best_single_on_test), _fmt(o.gap_single), _fmt(o.best_per_class_on_test),
+             _fmt(o.gap_per_class), str(o.candidates)] for ds, o in found]
     return _table(path, header, rows)
 
 
@@ -372,18 +403,17 @@ def ensemble(root: Path, profile: str) -> str:
     """The label-free ensemble of the whole search beside the selections and the best on
     test, same seed and candidates (notebook 05: ``aeutils.ensemble``)."""
     path = COMPARISON.format(profile=profile)
-    numbers = _load(root, path)
+    numbers = _comparison(root, profile)
     header = ["dataset", "scorer", "epoch", "members", "classes", "mean test AUC",
               "label-free pick", *BEST_ON_TEST]
     rows = []
     for ds in DATASETS:
-        picks = {o["strategy"]: o for o in numbers.get(ds, {}).get("optimism", [])}
-        free = picks.get("label-free", {})
-        for e in numbers.get(ds, {}).get("ensemble", []):
-            rows.append([DATASETS[ds], e["strategy"], str(e["epoch"]), str(e["members"]),
-                         str(e["classes"]), _fmt(e["auc"]), _fmt(free.get("test_auc")),
-                         _fmt(free.get("best_single_on_test")),
-                         _fmt(free.get("best_per_class_on_test"))])
+        found = _dataset(numbers, ds)
+        free = found.pick("label-free")
+        best = [free.test_auc, free.best_single_on_test, free.best_per_class_on_test] \
+            if free else [None] * 3
+        rows += [[DATASETS[ds], e.strategy, str(e.epoch), str(e.members), str(e.classes),
+                  _fmt(e.auc), *map(_fmt, best)] for e in found.ensemble]
     if not rows:
         return (f"*No ensemble of the `{profile}` profile: its search kept no score files at "
                 f"one epoch for every configuration* (`{path}`).\n")
@@ -413,9 +443,9 @@ def convergence(root: Path, profile: str) -> str:
     """The neural baselines' mean test AUC at each checkpoint and how much their training
     loss still fell at the end, per column (notebook 05's convergence figures, as numbers)."""
     path = COMPARISON.format(profile=profile)
-    numbers = _load(root, path)
+    numbers = _comparison(root, profile)
     found = [(ds, name, curve) for ds in DATASETS for proto in PROTOCOLS
-             for name, curve in sorted(numbers.get(ds, {}).get("baseline_auc_by_epoch", {}).items())
+             for name, curve in sorted(_dataset(numbers, ds).baseline_auc_by_epoch.items())
              if name.endswith(f"[{proto}]")]
     if not found:
         return f"*No neural baseline of the `{profile}` profile is stored yet* (`{path}`).\n"
@@ -424,11 +454,11 @@ def convergence(root: Path, profile: str) -> str:
     rows = []
     for ds, name, curve in found:
         method, proto = name.rsplit(" [", 1)
-        classes = numbers[ds].get("baseline_classes", {}).get(name, 10)
+        classes = numbers.datasets[ds].baseline_classes.get(name, 10)
         method += f" (classes: {classes} of 10 so far)" if classes < 10 else ""
-        loss = numbers[ds].get("baseline_loss", {}).get(name)
-        fell = (f"{loss['first']:.4f} → {loss['last']:.4f} ({loss['epochs']} epochs)",
-                _tail_drop(loss)) if loss else ("–", "–")
+        loss = numbers.datasets[ds].baseline_loss.get(name)
+        fell = (f"{loss.first:.4f} → {loss.last:.4f} ({loss.epochs} epochs)",
+                _tail_drop(loss.tail_drop, loss.tail_epochs)) if loss else ("–", "–")
         rows.append([method, f"{DATASETS[ds]} {proto.rstrip(']')}", _auc_by_epoch(curve), *fell])
     return _table(path, header, rows)
 
@@ -462,7 +492,8 @@ def svdd_budget(root: Path, path: str = "results/svdd-budget/svdd_budget.json") 
             continue
         (curve,) = b["baseline_auc_by_epoch"].values()
         (loss,) = b["baseline_loss"].values()
-        rows.append([label, b["settings"], _auc_by_epoch(curve), _tail_drop(loss),
+        rows.append([label, b["settings"], _auc_by_epoch(curve),
+                     _tail_drop(loss["tail_drop"], loss["tail_epochs"]),
                      *(_fmt(b["auc_last"].get(str(c))) or "–" for c in classes),
                      _fmt(b["mean_auc_last"]), _fmt(b.get("compute", {}).get("cpu_hours"), 2)])
     paper = check.get("paper")

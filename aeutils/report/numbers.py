@@ -249,6 +249,10 @@ class ThesisRow(Record):
     our_loss: str | None = None
     our_auc: float | None = None
     delta_auc: float | None = None
+    thesis_accuracy: float | None = None
+    our_accuracy: float | None = None
+    delta_accuracy: float | None = None
+    our_balanced_accuracy: float | None = None
     status: str = ""
     seed_mean_auc: float | None = None
     seeds: float | None = None
@@ -262,6 +266,11 @@ class ThesisRow(Record):
         return self.class_.split(" ")[0].isdigit()
 
     @property
+    def is_mean(self) -> bool:
+        """The mean of the measured per-class rows, computed here."""
+        return self.class_.startswith("mean")
+
+    @property
     def is_average(self) -> bool:
         """The thesis's AVG row: its best single configuration."""
         return self.class_.startswith("AVG")
@@ -272,17 +281,27 @@ class Compute(Record):
     """What the stored runs cost (:func:`aeutils.report.compute_spent`)."""
 
     cpu_hours: float
+    runs_estimated: int = 0
+    estimated_cpu_hours: float = 0.0
     accelerator_runs: int = 0
     accelerator_train_hours: float = 0.0
 
 
 @dataclass(frozen=True)
-class Runs(Record):
-    """How much of the profile the store holds."""
+class BlockRuns(Record):
+    """How many runs a block has, how many the store holds, and what they cost."""
 
     runs: int
     stored: int
     compute: Compute | None = None
+
+
+@dataclass(frozen=True)
+class Runs(BlockRuns):
+    """How much of the profile the store holds, in all and per block (a run shared by two
+    blocks counts in both)."""
+
+    blocks: dict[str, BlockRuns] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -302,6 +321,11 @@ class EvaluationSet(Record):
     thesis_table: tuple[ThesisRow, ...] = ()
     auc_vs_contamination: dict[str, dict[float, float]] = field(default_factory=dict)
     auc_vs_epoch: dict[str, dict[int, float]] = field(default_factory=dict)
+
+    @property
+    def thesis_mean(self) -> ThesisRow | None:
+        """The mean of the measured classes beside the thesis's, if the table has it."""
+        return next((r for r in self.thesis_table if r.is_mean), None)
 
     @property
     def thesis_average(self) -> ThesisRow | None:
@@ -403,9 +427,24 @@ class MeasuredRow:
 
 
 @dataclass(frozen=True)
+class LossFall(Record):
+    """A neural baseline's mean training loss at its first and last epoch, and the fraction
+    it fell over the last ``tail_epochs`` (:func:`aeutils.report.comparison.loss_flatness`;
+    None where it has no loss to fall from: too few epochs, or 0)."""
+
+    epochs: int
+    first: float
+    last: float
+    tail_epochs: int
+    tail_drop: float | None
+
+
+@dataclass(frozen=True)
 class ComparisonSet(Record):
     """One dataset of ``05_comparison``: every measured row's mean AUC, the baselines' and
-    the selections' seed summaries, each strategy's pick and the ensembles."""
+    the selections' seed summaries, each strategy's pick and the ensembles; the neural
+    baselines' convergence (``method [protocol]`` → epoch → mean AUC, the loss's fall and
+    the fewest classes a checkpoint's mean rests on)."""
 
     label: str
     mean_auc: dict[str, float] = field(default_factory=dict)
@@ -414,6 +453,9 @@ class ComparisonSet(Record):
     optimism: tuple[Pick, ...] = ()
     selection: dict[str, Selection] = field(default_factory=dict)
     ensemble: tuple[Ensemble, ...] = ()
+    baseline_auc_by_epoch: dict[str, dict[int, float]] = field(default_factory=dict)
+    baseline_loss: dict[str, LossFall] = field(default_factory=dict)
+    baseline_classes: dict[str, int] = field(default_factory=dict)
 
     def rows(self) -> list[MeasuredRow]:
         """The measured rows, in the file's order."""
