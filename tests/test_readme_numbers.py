@@ -336,3 +336,17 @@ def test_float_noise_block_states_the_tolerance_make_reproduce_uses(tmp_path):
     assert max(float_noise_tolerance(device), float_noise_tolerance(rerun)) == 0.02864
     assert missing_numbers(text.replace("benchmarks/", f"{tmp_path}/benchmarks/")
                            .replace(" results/", f" {tmp_path}/results/")) == []
+
+
+def test_anogan_iterations_block_reads_every_step_count_of_every_class(tmp_path):
+    path = "results/anogan-iterations/anogan_iterations.json"
+    assert "Not measured yet" in documents.anogan_iterations(tmp_path)
+    (tmp_path / path).parent.mkdir(parents=True)
+    (tmp_path / path).write_text(json.dumps({
+        "steps": [10, 500], "seed": 0, "settings": {"epochs": 15}, "command": "python s.py",
+        "datasets": {"mnist": {"name": "MNIST", "classes": [
+            {"class": 0, "class_name": "0", "train_images": 5331, "test_images": 1000,
+             "auc": {"10": 0.7613, "500": 0.98512}, "train_seconds": 629.4}]}}}))
+    text = documents.anogan_iterations(tmp_path)
+    assert "| MNIST | 0 | 5,331 | 1,000 | 0.7613 | 0.9851 |" in text
+    assert "seconds" not in text.split("\n\n", 1)[1]  # timings beside other runs: not shown

@@ -571,6 +571,25 @@ def pretrained_weights(root: Path,
     return load + _table(path, header, rows)
 
 
+def anogan_iterations(root: Path,
+                      path: str = "results/anogan-iterations/anogan_iterations.json") -> str:
+    """AnoGAN's test AUC after each number of latent-search steps, per class studied
+    (studies/anogan_iterations.py). Its seconds are left out: the study may share the
+    machine with other runs; the speed benchmark times the search."""
+    if not (root / path).exists():
+        return f"*Not measured yet* (`python studies/anogan_iterations.py --json {path}`).\n"
+    study = _load(root, path)
+    steps = [str(k) for k in study["steps"]]
+    header = ["dataset", "normal class", "training images", "test images",
+              *(f"AUC after {k} steps" for k in steps)]
+    rows = [[d["name"], c["class_name"], f"{c['train_images']:,}", f"{c['test_images']:,}",
+             *(_fmt(c["auc"].get(k)) for k in steps)]
+            for d in study["datasets"].values() for c in d["classes"]]
+    settings = (f"{study['settings'].get('epochs')} training epochs, seed {study['seed']}, one "
+                f"search of {steps[-1]} steps read at each count (`{study['command']}`).\n\n")
+    return settings + _table(path, header, rows)
+
+
 def fresh_clone(root: Path, path: str = "benchmarks/results/fresh_clone.json") -> str:
     """Wall time of the README's two commands on a fresh clone (scripts/time_fresh_clone.py)."""
     if not (root / path).exists():
@@ -588,7 +607,8 @@ RENDERERS: dict[str, Callable[..., str]] = {
     "progress": progress, "block-hours": block_hours, "comparison": comparison,
     "convergence": convergence, "optimism": optimism, "ensemble": ensemble, "proxy-study": proxy_study,
     "device-agreement": device_agreement, "svdd-budget": svdd_budget, "fresh-clone": fresh_clone,
-    "pretrained-weights": pretrained_weights, "float-noise": float_noise}
+    "pretrained-weights": pretrained_weights, "float-noise": float_noise,
+    "anogan-iterations": anogan_iterations}
 
 
 # --- documents -------------------------------------------------------------------------------
