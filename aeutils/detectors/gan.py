@@ -38,7 +38,7 @@ from torch import nn
 
 from ..data.datasets import to_float
 from .base import BaseDetector
-from .ganomaly import model_size, to_model_input, weights_init
+from .ganomaly import PicklesWithoutTrainingImages, model_size, to_model_input, weights_init
 from .training import TrainingDivergedError, configure_device
 
 Tensor = torch.Tensor
@@ -56,7 +56,7 @@ def init_weights(net: nn.Module, gen: torch.Generator) -> None:
                 m.bias.zero_()
 
 
-class GANDetector(BaseDetector):
+class GANDetector(PicklesWithoutTrainingImages, BaseDetector):
     """Base of the GAN baselines: subclasses build their networks (:meth:`_build_nets`),
     take one training step (:meth:`_step`) and recompute BatchNorm statistics
     (:meth:`_refresh_statistics`). After :meth:`fit`: ``nets_`` (name → module),
@@ -65,14 +65,6 @@ class GANDetector(BaseDetector):
     ``epoch_seconds_``."""
 
     label: ClassVar[str] = "a GAN"  # the method's name in messages
-
-    def __getstate__(self) -> dict:
-        """The training images are kept only while the BatchNorm statistics may still need
-        them (weights changed since the last refresh): a fitted detector pickles without."""
-        state = dict(super().__getstate__())
-        if state.get("_bn_fresh") or not self.precise_bn:
-            state.pop("_train_x", None)
-        return state
 
     # --- what a subclass defines ---------------------------------------------------------
     def _build_nets(self, nc: int) -> dict[str, nn.Module]:

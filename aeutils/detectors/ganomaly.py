@@ -178,7 +178,19 @@ def refresh_batchnorm(net: nn.Module, batches: Iterable, forward: Callable | Non
         net.train(was_training)
 
 
-class GANomaly(BaseDetector):
+class PicklesWithoutTrainingImages:
+    """For the GAN detectors that keep their training images to recompute BatchNorm
+    statistics (``precise_bn``): they are kept only while the statistics may still need them
+    (weights changed since the last refresh), so a fitted detector pickles without."""
+
+    def __getstate__(self) -> dict:
+        state = dict(super().__getstate__())
+        if state.get("_bn_fresh") or not self.precise_bn:
+            state.pop("_train_x", None)
+        return state
+
+
+class GANomaly(PicklesWithoutTrainingImages, BaseDetector):
     """GANomaly (Akcay et al., ACCV 2018): adversarial autoencoder scored in latent space.
 
     Score = mean over latent units of (z − ẑ)², z = E1(x), ẑ = E2(G(x)), in eval mode.
@@ -209,14 +221,6 @@ class GANomaly(BaseDetector):
         self.w_enc = w_enc
         self.precise_bn = precise_bn
         super().__init__(contamination=contamination, random_state=random_state, device=device)
-
-    def __getstate__(self) -> dict:
-        """The training images are kept only while the BatchNorm statistics may still need
-        them (weights changed since the last refresh): a fitted detector pickles without."""
-        state = dict(super().__getstate__())
-        if state.get("_bn_fresh") or not self.precise_bn:
-            state.pop("_train_x", None)
-        return state
 
     # --- input mapping ---------------------------------------------------------------
     def _prepare(self, x: Tensor) -> Tensor:
