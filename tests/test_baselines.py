@@ -314,6 +314,17 @@ def test_anogan_scoring_changes_no_weight(anogan_grey, grey):
             assert torch.equal(b, buffers[f"{k}.{n}"])
 
 
+def test_anogan_search_layout_changes_only_rounding(anogan_grey, grey, monkeypatch):
+    """The CPU search runs channels-last for speed: the same scores as the default layout
+    up to float rounding, and the weights are back in the default layout afterwards."""
+    det, test = anogan_grey, grey[1][:12]
+    fast = det.decision_function(test)
+    for net in det.nets_.values():
+        assert all(p.is_contiguous() for p in net.parameters())
+    monkeypatch.setattr(type(det), "cpu_search_layout", torch.contiguous_format)
+    np.testing.assert_allclose(det.decision_function(test), fast, rtol=1e-4)
+
+
 @pytest.mark.parametrize("data", ["grey", "rgb"])
 def test_egbad_networks_map_images_and_codes(data, request):
     train, test, _ = request.getfixturevalue(data)

@@ -51,6 +51,11 @@ Choices, with their source:
   the initial random weights (0.999⁶³⁰ ≈ 0.53).
 - **Images**: [0, 1] mapped to [-1, 1]; 28×28 zero-padded to 32×32, and the residual is
   summed over the padded image, as GANomaly's contextual loss (:mod:`.ganomaly`).
+- **Memory layout** (speed only): on a CPU the search runs the networks and images in
+  channels-last layout (:attr:`AnoGAN.cpu_search_layout`), which
+  ``benchmarks/bench_baselines.py`` times against the default layout in the same run; the
+  weights return to the default layout afterwards. Scores agree up to float rounding
+  (``tests/test_baselines.py``), so the layout is not an option and not in the key.
 
 Cost: a search is ``iterations`` forward and backward passes of both networks per test
 image (and ``fit`` also scores its training images to set the threshold; the grid does
@@ -61,7 +66,8 @@ key: runs at different iteration counts are different runs.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -77,6 +83,19 @@ Tensor = torch.Tensor
 # Zenati et al.'s search schedule: lr × 1 up to update 200, × 0.1 up to 300, × 0.05 after.
 LR_STEPS = ((200, 1.0), (300, 0.1))
 LR_LAST = 0.05
+
+
+@contextmanager
+def memory_layout(nets: Iterable[nn.Module], layout: torch.memory_format) -> Iterator[None]:
+    """The networks' weights in ``layout`` inside the block, the default layout after."""
+    nets = list(nets)
+    for net in nets:
+        net.to(memory_format=layout)
+    try:
+        yield
+    finally:
+        for net in nets:
+            net.to(memory_format=torch.contiguous_format)
 
 
 def search_lr_factor(update: int) -> float:
@@ -99,6 +118,9 @@ class AnoGAN(GANDetector):
 
     name = "anogan"
     label = "AnoGAN"
+    # Convolutions on a CPU run faster on channels-last tensors (bench_baselines.py times
+    # both); elsewhere the default layout, as nothing was measured there.
+    cpu_search_layout: torch.memory_format = torch.channels_last
 
     def __init__(self, epochs: int = 20, batch_size: int = 128, latent_dim: int = 32,
                  ndf: int = 64, lr_gan: float = 2e-4, precise_bn: bool = True,
@@ -194,11 +216,13 @@ class AnoGAN(GANDetector):
         if not record or record[0] < 0:
             raise ConfigError(f"step counts to record must be ≥ 0, got {record}")
         parts: dict[int, list[Tensor]] = {k: [] for k in record}
-        with self._frozen():
+        layout = (self.cpu_search_layout if self.device_.type == "cpu"
+                  else torch.contiguous_format)
+        with self._frozen(), memory_layout(self.nets_.values(), layout):
             step = int(self.search_chunk)
             for i in range(0, len(x), step):
                 chunk = x[i: i + step]
-                xp = self._prepare(to_float(chunk, self.device_))
+                xp = self._prepare(to_float(chunk, self.device_)).contiguous(memory_format=layout)
                 for k, v in self._search(xp, self._initial_z(chunk), record).items():
                     parts[k].append(v)
         return {k: torch.cat(v).numpy() if v else np.zeros(0) for k, v in parts.items()}
