@@ -18,6 +18,7 @@ from .comparison import (  # noqa: F401
     literature_means,
     measured_means,
     per_class_auc,
+    replication,
     without_labels,
 )
 from .contact import contact_sheet  # noqa: F401

@@ -1,7 +1,9 @@
 """Figures of notebook 05: what is measured here, what is quoted from papers, per class,
 without labels, and whether the neural baselines had trained enough.
 
-Measured and quoted rows never share a figure, so they are never read as one ranking.
+Measured and quoted rows never share a ranking: the one figure that draws both
+(:func:`replication`) sets each method measured here beside its own quoted row of the same
+protocol, class by class.
 Footnote marks ([a], [b], … for how a measured row's runs were made; [1], [2], … for a
 quoted row's source) are keyed inside the image, under the plot.
 """
@@ -324,4 +326,43 @@ def baseline_convergence(auc: pd.DataFrame, loss: pd.DataFrame, label: str,
               fontsize=MIN_PT)
     _fig_titled(fig, title or f"{label}: neural baselines, AUC and loss per epoch", note,
                 foot=footnote_key(foot), foot_columns=2)
+    return fig
+
+
+def replication(long: pd.DataFrame, classes: Sequence[str], label: str, title: str = "",
+                note: str = "") -> plt.Figure:
+    """Per method and protocol (a panel each, side by side): its AUC per class measured
+    here (filled, solid line) and as quoted (hollow, dashed), one colour per method; the
+    key under the plot says how each was made. ``long``: :func:`aeutils.report.replication`."""
+    pairs = list(dict.fromkeys(zip(long["method"], long["protocol"])))
+    fig, axes = plt.subplots(1, max(len(pairs), 1), figsize=SLIDE, layout="constrained",
+                             sharey=True, squeeze=False)
+    x = np.arange(len(classes))
+    foot = []
+    for ax, (method, protocol) in zip(axes[0], pairs):
+        col = color_of(method.lower().replace(" ", "-"))
+        part = long[(long["method"] == method) & (long["protocol"] == protocol)]
+        for origin, quoted in (("measured here", False), ("quoted", True)):
+            rows = part[(part["origin"] == "quoted") == quoted]
+            y = rows.set_index("class")["auc"].reindex(range(len(classes))).to_numpy(float)
+            ax.plot(x, y, "o", ls="--" if quoted else "-", color=col, ms=9, mew=2,
+                    mfc="white" if quoted else col, label=origin)
+            if len(rows):
+                source = str(rows["source"].iloc[0])
+                foot.append(f"{method}, quoted: {source.removeprefix('quoted by ')}" if quoted
+                            else f"{method}: {source}")
+        ax.set_title(f"{method}, {protocol}", fontsize=MIN_PT + 2, loc="left",
+                     fontweight="bold")
+        turn = len(pairs) > 1 and max(len(c) for c in classes) > 2
+        ax.set_xticks(x, classes, rotation=45 if turn else 0, ha="right" if turn else "center",
+                      rotation_mode="anchor", fontsize=MIN_PT)
+        ax.set_xlabel("anomalous class" if protocol != "one-vs-rest" else "normal class")
+        ax.xaxis.grid(False)
+        chance_line(ax)
+    axes[0][0].set_ylabel("test AUC")
+    axes[0][0].set_ylim(0.0, 1.02)
+    if pairs:
+        axes[0][0].legend(loc="lower left", frameon=True, fontsize=MIN_PT)
+    _fig_titled(fig, title or f"{label}: measured here beside the quoted rows", note,
+                foot=foot)
     return fig

@@ -22,6 +22,8 @@ from .comparison import (  # noqa: F401
     measured_rows,
     per_class_long,
     per_class_methods,
+    replication,
+    replication_numbers,
     reported_ensemble,
     row_settings,
     run_settings,

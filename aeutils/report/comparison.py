@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -415,6 +416,53 @@ def measured_overview(tables: Mapping[str, pd.DataFrame],
                     "classes": 0, "note": f"not measured on {labels[key]}"}
                    for m, p in sorted(seen - have)]
         out[key] = pd.concat([t, pd.DataFrame(missing)], ignore_index=True) if missing else t
+    return out
+
+
+def _method_key(method: str) -> str:
+    """A method's name without its note, case, hyphens or spaces: ``deep-svdd`` (measured)
+    and ``Deep SVDD`` (quoted) are one method."""
+    return re.sub(r"[\s-]", "", str(method).split(" (")[0]).lower()
+
+
+def replication(table: pd.DataFrame, class_names: Sequence[str]) -> pd.DataFrame:
+    """Each method measured here that a quoted row of the same protocol also reports, long
+    form: method (as quoted), protocol, class, name, origin (``measured here`` or
+    ``quoted``), auc, source; both rows' every class, in the quoted rows' order."""
+    names = list(class_names)
+    is_quoted = reference.quoted(table)
+    mine = table[~is_quoted]
+    parts = []
+    for q in table[is_quoted].to_dict("records"):
+        same = mine[(mine["method"].map(_method_key) == _method_key(q["method"]))
+                    & (mine["protocol"] == q["protocol"])]
+        if same.empty:
+            continue
+        for origin, row in ((reference.MEASURED_HERE, same.iloc[0].to_dict()), ("quoted", q)):
+            aucs = pd.Series([row[c] for c in names], dtype=float)
+            parts.append(pd.DataFrame({"method": q["method"], "protocol": q["protocol"],
+                                       "class": range(len(names)), "name": names,
+                                       "origin": origin, "auc": aucs,
+                                       "source": row["source"]}).dropna(subset=["auc"]))
+    cols = ["method", "protocol", "class", "name", "origin", "auc", "source"]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
+
+
+def replication_numbers(long: pd.DataFrame) -> list[dict]:
+    """Per (method, protocol) of :func:`replication`, over the classes both rows have: how
+    many, the measured and the quoted mean AUC, their difference (measured − quoted) and
+    the largest difference of one class."""
+    out = []
+    for (method, protocol), part in long.groupby(["method", "protocol"], sort=False):
+        wide = part.pivot(index="class", columns="origin", values="auc").dropna()
+        if wide.empty:
+            continue
+        diff = wide[reference.MEASURED_HERE] - wide["quoted"]
+        out.append({"method": method, "protocol": protocol, "classes": len(wide),
+                    "measured_mean": float(wide[reference.MEASURED_HERE].mean()),
+                    "quoted_mean": float(wide["quoted"].mean()),
+                    "difference": float(diff.mean()),
+                    "largest_difference": float(diff.abs().max())})
     return out
 
 

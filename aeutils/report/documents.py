@@ -463,6 +463,23 @@ def convergence(root: Path, profile: str) -> str:
     return _table(path, header, rows)
 
 
+def replication(root: Path, profile: str) -> str:
+    """Each method measured here at the protocol of a quoted row, beside that row, over the
+    classes both have (notebook 05's re-measured figures, as numbers)."""
+    path = COMPARISON.format(profile=profile)
+    numbers = _comparison(root, profile)
+    found = [(ds, r) for ds in DATASETS for r in _dataset(numbers, ds).replication]
+    if not found:
+        return (f"*No method of the `{profile}` profile is stored at the protocol of a quoted "
+                f"row yet* (`{path}`).\n")
+    header = ["method", "column", "classes", "measured here", "quoted", "measured − quoted",
+              "largest on one class"]
+    rows = [[r.method, f"{DATASETS[ds]} {r.protocol}", f"{r.classes} of 10",
+             _fmt(r.measured_mean), _fmt(r.quoted_mean), f"{r.difference:+.4f}",
+             _fmt(r.largest_difference)] for ds, r in found]
+    return _table(path, header, rows)
+
+
 # --- studies and checks --------------------------------------------------------------------
 def proxy_study(root: Path, path: str = "results/proxy-study/proxy_study.json") -> str:
     """Each label-free criterion on a held-out dataset (the proxy study)."""
@@ -608,7 +625,7 @@ RENDERERS: dict[str, Callable[..., str]] = {
     "convergence": convergence, "optimism": optimism, "ensemble": ensemble, "proxy-study": proxy_study,
     "device-agreement": device_agreement, "svdd-budget": svdd_budget, "fresh-clone": fresh_clone,
     "pretrained-weights": pretrained_weights, "float-noise": float_noise,
-    "anogan-iterations": anogan_iterations}
+    "anogan-iterations": anogan_iterations, "replication": replication}
 
 
 # --- documents -------------------------------------------------------------------------------

@@ -231,6 +231,22 @@ def literature_headline(table: pd.DataFrame, label: str) -> str:
     return head
 
 
+def replication_headline(numbers: Sequence[dict], label: str) -> str:
+    """05_replication: each method's mean AUC measured here against its quoted mean, over
+    the classes both have (:func:`aeutils.report.comparison.replication_numbers`)."""
+    if not numbers:
+        return f"{label}: no method measured here at a protocol a paper reports"
+    parts = []
+    for r in numbers:
+        d = r["difference"]
+        where = (f"all {r['classes']} classes" if r["classes"] >= 10 else
+                 f"{r['classes']} classes")
+        side = "above" if d > 0 else "below"
+        parts.append(f"{r['method']} ({r['protocol']}) {abs(d):.3f} {side} its quoted mean "
+                     f"on {where}")
+    return f"{label}, re-measured: " + "; ".join(parts)
+
+
 def per_class_headline(long: pd.DataFrame, methods: Sequence[str], label: str) -> str:
     """05_per_class: on how many classes the first method beats the best other method
     (the third of :func:`aeutils.report.comparison.per_class_methods`, else the second)."""

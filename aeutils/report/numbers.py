@@ -440,11 +440,26 @@ class LossFall(Record):
 
 
 @dataclass(frozen=True)
+class Replication(Record):
+    """A method measured here beside its quoted row of the same protocol, over the classes
+    both have (:func:`aeutils.report.comparison.replication_numbers`)."""
+
+    method: str
+    protocol: str
+    classes: int
+    measured_mean: float
+    quoted_mean: float
+    difference: float
+    largest_difference: float
+
+
+@dataclass(frozen=True)
 class ComparisonSet(Record):
     """One dataset of ``05_comparison``: every measured row's mean AUC, the baselines' and
     the selections' seed summaries, each strategy's pick and the ensembles; the neural
     baselines' convergence (``method [protocol]`` → epoch → mean AUC, the loss's fall and
-    the fewest classes a checkpoint's mean rests on)."""
+    the fewest classes a checkpoint's mean rests on); each method re-measured at a quoted
+    row's protocol beside that row."""
 
     label: str
     mean_auc: dict[str, float] = field(default_factory=dict)
@@ -456,6 +471,7 @@ class ComparisonSet(Record):
     baseline_auc_by_epoch: dict[str, dict[int, float]] = field(default_factory=dict)
     baseline_loss: dict[str, LossFall] = field(default_factory=dict)
     baseline_classes: dict[str, int] = field(default_factory=dict)
+    replication: tuple[Replication, ...] = ()
 
     def rows(self) -> list[MeasuredRow]:
         """The measured rows, in the file's order."""

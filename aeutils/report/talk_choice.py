@@ -248,4 +248,35 @@ def _quoted_tables(src: Source, keys: list[str], rows: dict, singles: list) -> T
     return Tables((left, right))
 
 
-MAIN_CHOICE = (without_labels, measured, quoted)
+def replicated(src: Source) -> Slide:
+    """Each method measured here at the protocol of a quoted row, beside that row."""
+    found = [(k, c) for k in src.keys() if (c := src.cmp(k)) and c.replication]
+    if not found:
+        return src.missing("a method at the protocol of a quoted row")
+    by_method: dict[str, list[str]] = {}
+    for k, c in found:
+        for r in c.replication:
+            part = "" if r.classes >= 10 else f" ({r.classes} classes)"
+            by_method.setdefault(r.method, []).append(
+                f"{r.difference:+.3f} on {src.short(k)}{part}")
+    title = ("Quoted rows re-measured here (measured minus quoted mean AUC): "
+             + "; ".join(f"{m} {and_join(v)}" for m, v in by_method.items()))
+    figures = [src.figure(f"05_replication_{k}") for k, _ in found]
+    rows = tuple((src.short(k), r.method, r.protocol, str(r.classes), f4(r.measured_mean),
+                  f4(r.quoted_mean), f"{r.difference:+.4f}") for k, c in found
+                 for r in c.replication)
+    body = (Pictures(tuple(figures), tuple(src.short(k) for k, _ in found)) if all(figures)
+            else Table(("data", "method", "protocol", "classes", "measured here", "quoted",
+                        "difference"), rows))
+    largest = "; ".join(f"{src.short(k)}, {r.method}: {f3(r.largest_difference)}"
+                        for k, c in found for r in c.replication)
+    notes = ("Each method this project runs under the protocol of a row that the thesis or a "
+             "paper quotes, class by class: filled, measured here; hollow, quoted. The "
+             "differences are over the classes both rows have; the largest on one class: "
+             + largest + ". The measured runs use this project's budgets and images (the "
+             "figure's key), CIFAR-10 in its JPEG copy; a quoted row's origin is as its "
+             "source says.")
+    return Slide(title, notes, body, "Against other methods")
+
+
+MAIN_CHOICE = (without_labels, measured, quoted, replicated)
