@@ -238,13 +238,10 @@ def replication_headline(numbers: Sequence[dict], label: str) -> str:
         return f"{label}: no method measured here at a protocol a paper reports"
     parts = []
     for r in numbers:
-        d = r["difference"]
-        where = (f"all {r['classes']} classes" if r["classes"] >= 10 else
-                 f"{r['classes']} classes")
-        side = "above" if d > 0 else "below"
-        parts.append(f"{r['method']} ({r['protocol']}) {abs(d):.3f} {side} its quoted mean "
-                     f"on {where}")
-    return f"{label}, re-measured: " + "; ".join(parts)
+        d, n = r["difference"], r["classes"]
+        where = f"{r['protocol']}" + ("" if n >= 10 else f", {n} classes")
+        parts.append(f"{r['method']} ({where}) {abs(d):.3f} {'above' if d > 0 else 'below'}")
+    return f"{label}, re-measured against the quoted mean AUC: " + ", ".join(parts)
 
 
 def per_class_headline(long: pd.DataFrame, methods: Sequence[str], label: str) -> str:
