@@ -70,7 +70,10 @@ def smoke_numbers() -> dict[str, dict]:
                                           "auc": 0.955, "members": 6, "classes": 2}],
         "selection": {"label-free": {"config": "basic/mse", "epoch": 2, "seeds": [1],
                                      "mean_auc": 0.93, "std_auc": None, "classes": 2,
-                                     "even": True}}}
+                                     "even": True}},
+        "replication": [{"method": "Deep SVDD", "protocol": "one-vs-rest", "classes": 2,
+                         "measured_mean": 0.91, "quoted_mean": 0.948, "difference": -0.038,
+                         "largest_difference": 0.06}]}
     return {
         "01_data": {**head, "mnist": mnist, "split": {
             "normal_class": 0, "contamination": 10.0,
@@ -204,25 +207,27 @@ def _slide_with(slides, words: str):
 def test_missing_figures_fall_back_to_alternatives_or_tables(figures, tmp_path):
     _, slides = _build(figures, tmp_path)
     for words in ("Measured on the same images", "Without anomaly labels",
-                  "Quoted from papers"):  # no 05_measured/_without_labels/_literature figure
+                  "Quoted from papers", "Quoted rows re-measured"):  # no 05_* figure
         assert any(sh.has_table for sh in _slide_with(slides, words).shapes)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("AEUTILS_FIGURES", str(figures))
-        for name in ("05_measured_mnist", "05_without_labels_mnist", "05_literature_mnist"):
+        for name in ("05_measured_mnist", "05_without_labels_mnist", "05_literature_mnist",
+                     "05_replication_mnist"):
             draw(name, figures)
     manifest = json.loads((figures / "MANIFEST.json").read_text())
     (figures / "04_auc_heatmap_mnist.png").unlink()  # a figure gone: its named alternative
     (figures / "01_examples_mnist.png").unlink()  # no alternative: the slide keeps its words
     _, slides = _build(figures, tmp_path, "with")
     for words in ("Measured on the same images", "Without anomaly labels",
-                  "Quoted from papers", "best single configuration on MNIST"):
+                  "Quoted from papers", "Quoted rows re-measured",
+                  "best single configuration on MNIST"):
         slide = _slide_with(slides, words)
         assert any(sh.shape_type == 13 for sh in slide.shapes), words
         assert not any(sh.has_table for sh in slide.shapes)
     question = slides[1]
     assert "0.9505 on MNIST" in _title(question)
     assert not any(sh.shape_type == 13 for sh in question.shapes)
-    assert len(manifest["figures"]) == len(FIGURES) + 3
+    assert len(manifest["figures"]) == len(FIGURES) + 4
     # numbers alone (no figure at all) still give the whole talk
     for png in figures.glob("*.png"):
         png.unlink()
