@@ -41,9 +41,7 @@ def _fit(model: str, x: torch.Tensor, steps: int):
     c = RunConfig(model=model, epochs=1, checkpoints=(1,), extra=extra)
     group = training_group([c], torch.device("cpu"))
     x = x.mul(255).round_().to(torch.uint8)  # images as the grid holds them
-    t0 = time.perf_counter()
-    group.fit([x])
-    return time.perf_counter() - t0, group.detectors[0]
+    return _seconds(group.fit, [x]), group.detectors[0]
 
 
 def bench(model: str, shape, n_count: int, n_time: int, n_score: int, steps: int) -> dict:

@@ -338,6 +338,7 @@ def replication(long: pd.DataFrame, classes: Sequence[str], label: str, title: s
     fig, axes = plt.subplots(1, max(len(pairs), 1), figsize=SLIDE, layout="constrained",
                              sharey=True, squeeze=False)
     x = np.arange(len(classes))
+    turn = len(pairs) > 1 and max(len(c) for c in classes) > 2  # names in narrow panels
     foot = []
     for ax, (method, protocol) in zip(axes[0], pairs):
         col = color_of(method.lower().replace(" ", "-"))
@@ -353,7 +354,6 @@ def replication(long: pd.DataFrame, classes: Sequence[str], label: str, title: s
                             else f"{method}: {source}")
         ax.set_title(f"{method}, {protocol}", fontsize=MIN_PT + 2, loc="left",
                      fontweight="bold")
-        turn = len(pairs) > 1 and max(len(c) for c in classes) > 2
         ax.set_xticks(x, classes, rotation=45 if turn else 0, ha="right" if turn else "center",
                       rotation_mode="anchor", fontsize=MIN_PT)
         ax.set_xlabel("anomalous class" if protocol != "one-vs-rest" else "normal class")
