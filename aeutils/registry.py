@@ -237,7 +237,8 @@ register_baseline("untrained-knn", "aeutils.detectors.pretrained:UntrainedKNN",
 # runs at different counts have different keys.
 register_baseline("anogan", "aeutils.detectors.anogan:AnoGAN",
                   {"ndf": 64, "lr_gan": 2e-4, "iterations": 500, "lam": 0.1, "lr_search": 0.01,
-                   "search_chunk": 1000, "precise_bn": True})
+                   "search_chunk": 1000, "precise_bn": True, "search_precision": None},
+                  keyed_when_set=("search_precision",))
 register_baseline("egbad", "aeutils.detectors.egbad:EGBAD",
                   {"ndf": 64, "lr_gan": 2e-4, "alpha": 0.9, "dis_score": "fm",
                    "precise_bn": True})

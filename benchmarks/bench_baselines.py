@@ -11,7 +11,9 @@ the fitted baseline's scoring of ``--score-images`` random images (after a first
 that refreshes its state, such as BatchNorm statistics): for AnoGAN a latent search of
 ``--search-steps`` steps per image (its default is 500; the time is linear in the steps),
 in the layout the library uses on a CPU (channels-last) and again in the default layout,
-side by side in the same run (``search_speedup``: default-layout time over channels-last).
+side by side in the same run (``search_speedup``: default-layout time over channels-last),
+and once more with ``search_precision="bf16"`` (``bf16_speedup``: float32 time over
+bfloat16 time).
 
     python benchmarks/bench_baselines.py --json benchmarks/results/bench_baselines.json
     python benchmarks/bench_baselines.py --models anogan egbad --count-images 16 \
@@ -57,13 +59,15 @@ def bench(model: str, shape, n_count: int, n_time: int, n_score: int, steps: int
     row = {"gflops": flops_per_image * n_time / seconds / 1e9,
            "ms_per_image": 1000 * seconds / n_time,
            "score_ms_per_image": 1000 * scoring / n_score}
-    if model == "anogan":  # the same search in the default memory layout
+    if model == "anogan":  # the same search in the default memory layout, then in bf16
         fast = type(det).cpu_search_layout
         type(det).cpu_search_layout = torch.contiguous_format
         try:
             row["search_speedup"] = _seconds(det.decision_function, x) / scoring
         finally:
             type(det).cpu_search_layout = fast
+        det.search_precision = "bf16"
+        row["bf16_speedup"] = scoring / _seconds(det.decision_function, x)
     return row
 
 
@@ -100,7 +104,8 @@ def main() -> None:
         print(f"| {r['model']} | {r['image']} | {spread(r, 'score_ms_per_image', '.2f')} |")
     for r in (r for r in res["rows"] if "search_speedup" in r):
         print(f"\nAnoGAN's search, {r['image']}: the default memory layout takes "
-              f"{spread(r, 'search_speedup', '.2f')}× the channels-last time")
+              f"{spread(r, 'search_speedup', '.2f')}× the channels-last time; float32 takes "
+              f"{spread(r, 'bf16_speedup', '.2f')}× the bfloat16 time")
     write_json(a.json, res)
 
 

@@ -66,3 +66,28 @@ def test_anogan_iteration_study_quick_mode(synthetic_folder, tmp_path, monkeypat
                         lambda *a, **k: pytest.fail("the stored row was re-run"))
     _run(monkeypatch, *args)
     assert json.loads(out_path.read_text())["datasets"][dataset]["classes"] == [row]
+
+
+def test_anogan_precision_study_quick_mode(synthetic_folder, tmp_path, monkeypatch, capsys):
+    """One training, two searches (float32, bfloat16) on the same networks: both AUCs,
+    their rank agreement; a rerun keeps the stored row."""
+    script = SCRIPT.with_name("anogan_precision.py")
+    out_path = tmp_path / "precision.json"
+    args = ["--quick", "--datasets", f"folder:{synthetic_folder}", "--classes", "2",
+            "--test-images", "40", "--json", str(out_path)]
+    monkeypatch.setattr(sys, "argv", [str(script), *args])
+    runpy.run_path(str(script), run_name="__main__")
+    assert "| AUC @1 fp32 / bf16 | AUC @5 fp32 / bf16 | Spearman @5 |" in capsys.readouterr().out
+    out = json.loads(out_path.read_text())
+    row = out["datasets"][f"folder:{synthetic_folder}"]["classes"][0]
+    assert out["steps"] == [1, 5] and set(row["auc"]) == {"fp32", "bf16"}
+    assert all(set(a) == {"1", "5"} for a in row["auc"].values())
+    assert set(row["search_seconds"]) == {"fp32", "bf16"}
+    assert all(-1 <= r <= 1 for r in row["spearman"].values())
+    assert 0 < row["max_relative_difference"]["5"] < 0.5  # another path, not another model
+    assert set(out["datasets"][f"folder:{synthetic_folder}"]["mean_auc"]) == {"fp32", "bf16"}
+    monkeypatch.setattr(studies, "anogan_precision_check",
+                        lambda *a, **k: pytest.fail("the stored row was re-run"))
+    runpy.run_path(str(script), run_name="__main__")
+    assert json.loads(out_path.read_text())["datasets"][f"folder:{synthetic_folder}"][
+        "classes"] == [row]

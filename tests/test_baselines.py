@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from scipy.stats import spearmanr
 from sklearn.metrics import roc_auc_score
 
 from aeutils.config import ConfigError, RunConfig
@@ -323,6 +324,24 @@ def test_anogan_search_layout_changes_only_rounding(anogan_grey, grey, monkeypat
         assert all(p.is_contiguous() for p in net.parameters())
     monkeypatch.setattr(type(det), "cpu_search_layout", torch.contiguous_format)
     np.testing.assert_allclose(det.decision_function(test), fast, rtol=1e-4)
+
+
+def test_anogan_bf16_search_scores_its_end_point_in_float32(anogan_grey, grey, monkeypatch):
+    """A bfloat16 search follows a slightly different path but ranks images as the float32
+    one does, and its score is the float32 loss at the z it reached."""
+    det, test, labels = anogan_grey, grey[1], grey[2]
+    full = det.decision_function(test)
+    monkeypatch.setattr(det, "search_precision", "bf16")
+    low = det.decision_function(test)
+    assert not np.array_equal(low, full)  # the path changed
+    assert spearmanr(low, full)[0] > 0.95
+    assert abs(roc_auc_score(labels, low) - roc_auc_score(labels, full)) < 0.05
+    np.testing.assert_array_equal(det.decision_function(test), low)  # deterministic
+    start = det.search_losses(test, [0])[0]  # the same z₁, scored in float32 both ways
+    monkeypatch.setattr(det, "search_precision", None)
+    np.testing.assert_array_equal(det.search_losses(test, [0])[0], start)
+    with pytest.raises(ConfigError, match="valid choices: fp32, bf16"):
+        _gan("anogan", grey[0][:16], epochs=1, search_precision="fp16")
 
 
 @pytest.mark.parametrize("data", ["grey", "rgb"])

@@ -89,19 +89,24 @@ def test_bad_options_are_refused(bad):
         RunConfig(**bad)
 
 
-def test_options_added_later_are_keyed_only_when_set(monkeypatch):
-    """Deep SVDD's learning-rate drops came after runs had been stored: unset, they leave
-    the key as the registry without them computed it; set, they change it."""
-    plain = RunConfig(dataset="mnist", model="deep-svdd", epochs=2)
+@pytest.mark.parametrize("model, option, value", [("deep-svdd", "lr_drop_svdd", 50),
+                                                  ("anogan", "search_precision", "bf16")])
+def test_options_added_later_are_keyed_only_when_set(monkeypatch, model, option, value):
+    """Deep SVDD's learning-rate drops and AnoGAN's search precision came after runs had
+    been stored: unset, they leave the key as the registry without them computed it; set,
+    they change it."""
+    plain = RunConfig(dataset="mnist", model=model, epochs=2)
     now = plain.key()
-    assert plain.replace(extra={"lr_drop_svdd": None}).key() == now
-    assert plain.replace(extra={"lr_drop_svdd": 50}).key() != now
-    assert (plain.replace(extra={"lr_drop_pretrain": 250}).key()
-            != plain.replace(extra={"lr_drop_svdd": 250}).key())
-    later = registry.KEYED_WHEN_SET["deep-svdd"]
-    before = {k: v for k, v in registry.BASELINE_OPTIONS["deep-svdd"].items() if k not in later}
-    monkeypatch.setitem(registry.BASELINE_OPTIONS, "deep-svdd", before)
-    monkeypatch.setitem(registry.KEYED_WHEN_SET, "deep-svdd", ())
+    assert plain.replace(extra={option: None}).key() == now
+    assert plain.replace(extra={option: value}).key() != now
+    if model == "deep-svdd":
+        assert (plain.replace(extra={"lr_drop_pretrain": 250}).key()
+                != plain.replace(extra={"lr_drop_svdd": 250}).key())
+    later = registry.KEYED_WHEN_SET[model]
+    assert option in later
+    before = {k: v for k, v in registry.BASELINE_OPTIONS[model].items() if k not in later}
+    monkeypatch.setitem(registry.BASELINE_OPTIONS, model, before)
+    monkeypatch.setitem(registry.KEYED_WHEN_SET, model, ())
     old = config_key(plain.to_dict(), "mnist-id")
     monkeypatch.undo()
     assert config_key(plain.to_dict(), "mnist-id") == old

@@ -458,6 +458,12 @@ def test_run_settings_say_how_the_runs_behind_a_row_were_made():
     assert report.run_settings(uneven[uneven["normal_class"] == 0]).endswith("seeds 0, 1, 2")
     knn = pd.DataFrame([dict(base, model="knn", seed=0, extra={})])
     assert "one fit" in report.run_settings(knn) and "epochs" not in report.run_settings(knn)
+    anogan = pd.DataFrame([dict(base, model="anogan", seed=0, extra={"iterations": 250}),
+                           dict(base, model="anogan", seed=1,
+                                extra={"iterations": 250, "search_precision": "bf16"})])
+    assert "10 epochs, 250-step search in bf16 and fp32, 2,000" in report.run_settings(anogan)
+    assert "500-step search in fp32" in report.run_settings(anogan.assign(extra=[{}, {}]))
+    assert "search" not in report.run_settings(svdd)
     rows = report.measured_rows(report.final_records(_records()), "mnist")
     assert (rows["settings"] != "").all()  # records without split sizes still say epochs, seeds
 

@@ -350,3 +350,19 @@ def test_anogan_iterations_block_reads_every_step_count_of_every_class(tmp_path)
     text = documents.anogan_iterations(tmp_path)
     assert "| MNIST | 0 | 5,331 | 1,000 | 0.7613 | 0.9851 |" in text
     assert "seconds" not in text.split("\n\n", 1)[1]  # timings beside other runs: not shown
+
+
+def test_anogan_precision_block_reads_both_searches_of_every_class(tmp_path):
+    path = "results/anogan-iterations/anogan_precision.json"
+    assert "Not measured yet" in documents.anogan_precision(tmp_path)
+    (tmp_path / path).parent.mkdir(parents=True)
+    (tmp_path / path).write_text(json.dumps({
+        "steps": [10, 250], "seed": 0, "settings": {"epochs": 15}, "command": "python s.py",
+        "datasets": {"mnist": {"name": "MNIST", "classes": [
+            {"class": 0, "class_name": "0", "test_images": 1000, "search_seconds": {},
+             "auc": {"fp32": {"10": 0.7613, "250": 0.98331}, "bf16": {"10": 0.76, "250": 0.9829}},
+             "spearman": {"10": 0.99, "250": 0.9912}, "max_relative_difference": {"250": 0.0123}
+             }]}}}))
+    text = documents.anogan_precision(tmp_path)
+    assert "| MNIST | 0 | 1,000 | 0.7613 / 0.7600 | 0.9833 / 0.9829 | 0.9912 | 1.23% |" in text
+    assert "seconds" not in text.split("\n\n", 1)[1]

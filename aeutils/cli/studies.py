@@ -56,6 +56,8 @@ def run_svdd_budget(results: str, base: str, workers: int, dataset: str = "mnist
 
 
 ANOGAN_STEPS = (10, 50, 100, 250, 500)
+# the precision check reads up to the thesis profile's search length (250 steps)
+ANOGAN_PRECISION_STEPS = (10, 50, 100, 250)
 
 
 def stratified_subset(labels, n: int, seed: int):
@@ -72,12 +74,10 @@ def stratified_subset(labels, n: int, seed: int):
     return np.sort(idx)
 
 
-def anogan_iteration_curve(dataset: str, normal_class: int, test_images: int,
-                           steps=ANOGAN_STEPS, seed: int = 0, settings: dict | None = None,
-                           extra: dict | None = None) -> dict:
-    """Train AnoGAN on one class (one-vs-rest; ``settings``: other RunConfig fields, such as
-    ``epochs``) and score a fixed stratified test subsample with ONE search of
-    ``max(steps)`` steps, read at every count in ``steps``: the test AUC at each."""
+def _anogan_on_subsample(dataset: str, normal_class: int, test_images: int, iterations: int,
+                        seed: int, settings: dict | None, extra: dict | None) -> dict:
+    """AnoGAN trained on one class as the grid trains it (one-vs-rest; ``settings``: other
+    RunConfig fields, such as ``epochs``), with a fixed stratified test subsample."""
     import time
 
     import torch
@@ -85,40 +85,91 @@ def anogan_iteration_curve(dataset: str, normal_class: int, test_images: int,
     from ..config import RunConfig
     from ..data.datasets import split_for, test_subset
     from ..detectors.groups import training_group
-    from ..detectors.metrics import evaluate
 
-    steps = sorted(steps)
     cfg = RunConfig(dataset=dataset, model="anogan", normal_class=normal_class, seed=seed,
-                    **(settings or {}), extra={**(extra or {}), "iterations": steps[-1]})
+                    **(settings or {}), extra={**(extra or {}), "iterations": iterations})
     data, split = split_for(cfg)
     idx = stratified_subset(test_subset(data, cfg.max_test)[1].numpy(), test_images, seed)
     group = training_group([cfg])
     t0 = time.perf_counter()
     group.fit([split.train_x])  # as the grid fits it (no threshold pass over the training set)
     det = group.detectors[0]
-    trained = time.perf_counter()
-    losses = det.search_losses(split.test_x[torch.as_tensor(idx)], steps)
-    searched = time.perf_counter()
     y = split.test_y[torch.as_tensor(idx)].numpy()
+    return {"detector": det, "x": split.test_x[torch.as_tensor(idx)], "y": y,
+            "row": {"class": normal_class, "class_name": data.classes[normal_class],
+                    "train_images": len(split.train_x), "test_images": len(idx),
+                    "anomalies": int(y.sum()),
+                    "train_seconds": round(time.perf_counter() - t0, 1),
+                    "threads": torch.get_num_threads(), "device": str(det.device_),
+                    "generator_loss": det.loss_curve_}}
+
+
+def anogan_iteration_curve(dataset: str, normal_class: int, test_images: int,
+                           steps=ANOGAN_STEPS, seed: int = 0, settings: dict | None = None,
+                           extra: dict | None = None) -> dict:
+    """Train AnoGAN on one class (:func:`_anogan_on_subsample`) and score the test
+    subsample with ONE search of ``max(steps)`` steps, read at every count in ``steps``:
+    the test AUC at each."""
+    import time
+
+    from ..detectors.metrics import evaluate
+
+    steps = sorted(steps)
+    run = _anogan_on_subsample(dataset, normal_class, test_images, steps[-1], seed, settings,
+                               extra)
+    y, t0 = run["y"], time.perf_counter()
+    losses = run["detector"].search_losses(run["x"], steps)
     metrics = {k: evaluate(losses[k], y) for k in steps}
-    return {"class": normal_class, "class_name": data.classes[normal_class],
-            "train_images": len(split.train_x), "test_images": len(idx),
-            "anomalies": int(y.sum()), "train_seconds": round(trained - t0, 1),
-            "search_seconds": round(searched - trained, 1), "threads": torch.get_num_threads(),
-            "device": str(det.device_), "generator_loss": det.loss_curve_,
+    return {**run["row"], "search_seconds": round(time.perf_counter() - t0, 1),
             "auc": {str(k): metrics[k]["auc"] for k in steps},
             "ap": {str(k): metrics[k]["ap"] for k in steps},
             "mean_loss_normal": {str(k): float(losses[k][y == 0].mean()) for k in steps},
             "mean_loss_anomalous": {str(k): float(losses[k][y == 1].mean()) for k in steps}}
 
 
+def anogan_precision_check(dataset: str, normal_class: int, test_images: int,
+                           steps=ANOGAN_PRECISION_STEPS, seed: int = 0,
+                           settings: dict | None = None, extra: dict | None = None) -> dict:
+    """Train AnoGAN on one class once (:func:`_anogan_on_subsample`), then search the test
+    subsample once in each search precision, read at every count in ``steps``: the test
+    AUC of each, the rank correlation of their scores and the largest relative score
+    difference, so the precision's effect is not mixed with a second training's."""
+    import time
+
+    import numpy as np
+    from scipy.stats import spearmanr
+
+    from ..detectors.anogan import SEARCH_PRECISIONS
+    from ..detectors.metrics import evaluate
+
+    steps = sorted(steps)
+    run = _anogan_on_subsample(dataset, normal_class, test_images, steps[-1], seed, settings,
+                               extra)
+    det, y = run["detector"], run["y"]
+    losses, seconds = {}, {}
+    for precision in SEARCH_PRECISIONS:
+        det.search_precision = precision
+        t0 = time.perf_counter()
+        losses[precision] = det.search_losses(run["x"], steps)
+        seconds[precision] = round(time.perf_counter() - t0, 1)
+    ref, low = losses["fp32"], losses["bf16"]
+    return {**run["row"], "search_seconds": seconds,
+            "auc": {p: {str(k): evaluate(losses[p][k], y)["auc"] for k in steps}
+                    for p in SEARCH_PRECISIONS},
+            "spearman": {str(k): float(spearmanr(ref[k], low[k])[0]) for k in steps},
+            "max_relative_difference": {str(k): float(np.max(np.abs(low[k] - ref[k])
+                                                             / np.abs(ref[k])))
+                                        for k in steps}}
+
+
 def run_anogan_iterations(datasets, classes, test_images: int, steps=ANOGAN_STEPS,
                           seed: int = 0, settings: dict | None = None,
                           extra: dict | None = None, previous: dict | None = None,
-                          save=None) -> dict:
-    """:func:`anogan_iteration_curve` for every dataset and class; the mean AUC per step
-    count per dataset. Rows of ``previous`` (an earlier output) with the same settings are
-    kept, not re-run; ``save(out)`` is called after every class (a long run resumes)."""
+                          save=None, study: str = "iterations") -> dict:
+    """:func:`anogan_iteration_curve` (``study="precision"``: :func:`anogan_precision_check`)
+    for every dataset and class; the mean AUC per step count per dataset. Rows of
+    ``previous`` (an earlier output) with the same settings are kept, not re-run;
+    ``save(out)`` is called after every class (a long run resumes)."""
     import time
 
     from ..data.catalog import display_name, resolve_dataset
@@ -135,12 +186,22 @@ def run_anogan_iterations(datasets, classes, test_images: int, steps=ANOGAN_STEP
                .get("classes", [])} if same else {}
         rows = []
         for c in classes:
-            rows.append(old.get(c) or anogan_iteration_curve(name, c, test_images, steps, seed,
-                                                             settings, extra))
+            curve = anogan_precision_check if study == "precision" else anogan_iteration_curve
+            rows.append(old.get(c) or curve(name, c, test_images, steps, seed, settings, extra))
             out["datasets"][ds] = {"name": display_name(name), "classes": rows,
-                                   "mean_auc": {str(k): sum(r["auc"][str(k)] for r in rows)
-                                                / len(rows) for k in sorted(steps)}}
+                                   "mean_auc": _mean_auc(rows, sorted(steps))}
             out["wall_seconds"] = round(time.perf_counter() - t0, 1)
             if save is not None:
                 save(out)
     return out
+
+
+def _mean_auc(rows: list[dict], steps) -> dict:
+    """The mean over classes of each step count's AUC (per precision where rows have one)."""
+    def mean(get) -> dict:
+        return {str(k): sum(get(r)[str(k)] for r in rows) / len(rows) for k in steps}
+
+    first = rows[0]["auc"]
+    if isinstance(next(iter(first.values())), dict):
+        return {p: mean(lambda r, p=p: r["auc"][p]) for p in first}
+    return mean(lambda r: r["auc"])

@@ -56,6 +56,14 @@ Choices, with their source:
   ``benchmarks/bench_baselines.py`` times against the default layout in the same run; the
   weights return to the default layout afterwards. Scores agree up to float rounding
   (``tests/test_baselines.py``), so the layout is not an option and not in the key.
+- **Search precision** (our choice, for speed; an option, so in the key when set):
+  ``search_precision`` = ``None`` (default, as every run stored before the option) or
+  ``"fp32"`` runs the whole search in float32; ``"bf16"`` runs the networks' forward and backward passes of each search step under
+  bfloat16 autocast (z and Adam stay float32), about half the time on a CPU with
+  bfloat16 instructions (``benchmarks/bench_baselines.py`` times both in one run). The
+  recorded score is always the float32 loss at the z the search reached, so the precision
+  changes the path of the search, not how its end point is scored;
+  ``studies/anogan_precision.py`` measures what that path change does to the AUC.
 
 Cost: a search is ``iterations`` forward and backward passes of both networks per test
 image (and ``fit`` also scores its training images to set the threshold; the grid does
@@ -75,11 +83,13 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..data.datasets import to_float
-from ..registry import ConfigError
+from ..registry import ConfigError, choice_error
 from .gan import GANDetector
 from .ganomaly import Discriminator, _decoder, refresh_batchnorm
 
 Tensor = torch.Tensor
+# The search's arithmetic by option value (the names of aeutils.registry.PRECISIONS).
+SEARCH_PRECISIONS = {"fp32": None, "bf16": torch.bfloat16}
 # Zenati et al.'s search schedule: lr × 1 up to update 200, × 0.1 up to 300, × 0.05 after.
 LR_STEPS = ((200, 1.0), (300, 0.1))
 LR_LAST = 0.05
@@ -112,7 +122,8 @@ class AnoGAN(GANDetector):
     Score = (1 − λ)·Σ|x − G(z)| + λ·Σ|f(x) − f(G(z))| after ``iterations`` Adam steps on
     z (frozen networks, eval mode). Parameters: ``ndf`` 64, ``lr_gan`` 2e-4,
     ``iterations`` 500, ``lam`` 0.1, ``lr_search`` 0.01 (Zenati et al.'s schedule),
-    ``search_chunk`` 1000 images per batched search, ``precise_bn``. Deterministic by
+    ``search_chunk`` 1000 images per batched search, ``search_precision`` None (fp32),
+    ``precise_bn``. Deterministic by
     the seed (``random_state``); see the module docstring for every choice and its source.
     """
 
@@ -125,7 +136,8 @@ class AnoGAN(GANDetector):
     def __init__(self, epochs: int = 20, batch_size: int = 128, latent_dim: int = 32,
                  ndf: int = 64, lr_gan: float = 2e-4, precise_bn: bool = True,
                  iterations: int = 500, lam: float = 0.1, lr_search: float = 0.01,
-                 search_chunk: int = 1000, contamination: float = 0.05, random_state=0,
+                 search_chunk: int = 1000, search_precision: str | None = None,
+                 contamination: float = 0.05, random_state=0,
                  device: str | None = None) -> None:
         self.epochs = epochs
         self.batch_size = batch_size
@@ -137,6 +149,7 @@ class AnoGAN(GANDetector):
         self.lam = lam
         self.lr_search = lr_search
         self.search_chunk = search_chunk
+        self.search_precision = search_precision
         super().__init__(contamination=contamination, random_state=random_state, device=device)
 
     def _check_params(self) -> None:
@@ -145,6 +158,9 @@ class AnoGAN(GANDetector):
                               f"{self.iterations} and {self.search_chunk}")
         if not 0 <= float(self.lam) <= 1:
             raise ConfigError(f"AnoGAN's lam must be in [0, 1], got {self.lam}")
+        if self.search_precision is not None and self.search_precision not in SEARCH_PRECISIONS:
+            raise choice_error("AnoGAN search_precision", self.search_precision,
+                               SEARCH_PRECISIONS)
 
     def _build_nets(self, nc: int) -> dict[str, nn.Module]:
         nz, width = int(self.latent_dim), int(self.ndf)
@@ -185,31 +201,40 @@ class AnoGAN(GANDetector):
         return torch.stack(rows).view(len(x), nz, 1, 1).to(self.device_)
 
     def _search(self, xp: Tensor, z: Tensor, record: Sequence[int]) -> dict[int, Tensor]:
-        """Adam on one z per image (the chunk at once); the per-image loss after each
-        step count in ``record``."""
-        g, d = self.nets_["g"], self.nets_["d"]
-        lam, lr = float(self.lam), float(self.lr_search)
+        """Adam on one z per image (the chunk at once); the per-image float32 loss after
+        each step count in ``record``."""
+        lr = float(self.lr_search)
+        dtype = SEARCH_PRECISIONS[self.search_precision or "fp32"]
         with torch.no_grad():
-            feat_x = d(xp)[1].flatten(1)
+            feat_x = self.nets_["d"](xp)[1].flatten(1)
         z = z.clone().requires_grad_(True)
         opt = torch.optim.Adam([z], lr=lr)
         out: dict[int, Tensor] = {}
         last = max(record)
         for step in range(last + 1):
-            with torch.enable_grad():
-                fake = g(z)
-                residual = (xp - fake).abs().flatten(1).sum(1)
-                discrimination = (feat_x - d(fake)[1].flatten(1)).abs().sum(1)
-                loss = (1 - lam) * residual + lam * discrimination
-            if step in record:
+            if step in record and dtype is not None:  # the end point scored in float32
+                with torch.no_grad():
+                    out[step] = self._search_loss(xp, feat_x, z).double().cpu()
+            with torch.enable_grad(), torch.autocast(self.device_.type, dtype=dtype,
+                                                     enabled=dtype is not None):
+                loss = self._search_loss(xp, feat_x, z)
+            if step in record and dtype is None:
                 out[step] = loss.detach().double().cpu()
             if step == last:
                 break
             opt.param_groups[0]["lr"] = lr * search_lr_factor(step)
             opt.zero_grad(set_to_none=True)
-            loss.sum().backward()
+            loss.float().sum().backward()
             opt.step()
         return out
+
+    def _search_loss(self, xp: Tensor, feat_x: Tensor, z: Tensor) -> Tensor:
+        """(1 − λ)·Σ|x − G(z)| + λ·Σ|f(x) − f(G(z))| per image."""
+        lam = float(self.lam)
+        fake = self.nets_["g"](z)
+        residual = (xp - fake).abs().flatten(1).sum(1)
+        discrimination = (feat_x - self.nets_["d"](fake)[1].flatten(1)).abs().sum(1)
+        return (1 - lam) * residual + lam * discrimination
 
     def _search_losses(self, x: Tensor, record: Sequence[int]) -> dict[int, np.ndarray]:
         record = sorted(set(int(k) for k in record))

@@ -48,6 +48,7 @@ def run_settings(records: pd.DataFrame) -> str:
                     if e]
             if said:
                 parts.append("lr × 0.1 after epoch " + " and ".join(said))
+        parts += _search_settings(options)
     if "n_test" in records:
         parts.append(f"{_span(records['n_test'])} test images")
     seeds = sorted({int(x) for x in records["seed"]})
@@ -58,6 +59,16 @@ def run_settings(records: pd.DataFrame) -> str:
             text += f" ({_span(per_class)} per class)"
     parts.append(text)
     return ", ".join(parts)
+
+
+def _search_settings(options: list[dict]) -> list[str]:
+    """A latent search's length and arithmetic (AnoGAN), e.g. ``250-step search in bf16``;
+    nothing for methods without one."""
+    steps = {o["iterations"] for o in options if "iterations" in o}
+    if not steps:
+        return []
+    precisions = sorted({o.get("search_precision") or "fp32" for o in options})
+    return [f"{_span(steps)}-step search in {' and '.join(precisions)}"]
 
 
 def _note_missing_classes(rows: pd.DataFrame) -> pd.DataFrame:

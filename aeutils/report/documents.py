@@ -607,6 +607,29 @@ def anogan_iterations(root: Path,
     return settings + _table(path, header, rows)
 
 
+def anogan_precision(root: Path,
+                     path: str = "results/anogan-iterations/anogan_precision.json") -> str:
+    """AnoGAN's test AUC with its latent search in float32 and in bfloat16 on the same
+    trained networks, and the rank agreement of the two (studies/anogan_precision.py).
+    Its seconds are left out, as the iteration study's; the speed benchmark times both."""
+    if not (root / path).exists():
+        return f"*Not measured yet* (`python studies/anogan_precision.py --json {path}`).\n"
+    study = _load(root, path)
+    steps = [str(k) for k in study["steps"]]
+    header = ["dataset", "normal class", "test images",
+              *(f"AUC after {k} steps, fp32 / bf16" for k in steps),
+              f"Spearman after {steps[-1]} steps", f"largest relative difference after "
+              f"{steps[-1]} steps"]
+    rows = [[d["name"], c["class_name"], f"{c['test_images']:,}",
+             *(f"{_fmt(c['auc']['fp32'][k])} / {_fmt(c['auc']['bf16'][k])}" for k in steps),
+             _fmt(c["spearman"][steps[-1]]), f"{c['max_relative_difference'][steps[-1]]:.2%}"]
+            for d in study["datasets"].values() for c in d["classes"]]
+    settings = (f"{study['settings'].get('epochs')} training epochs, seed {study['seed']}; "
+                f"one training, then one search of {steps[-1]} steps in each precision "
+                f"(`{study['command']}`).\n\n")
+    return settings + _table(path, header, rows)
+
+
 def fresh_clone(root: Path, path: str = "benchmarks/results/fresh_clone.json") -> str:
     """Wall time of the README's two commands on a fresh clone (scripts/time_fresh_clone.py)."""
     if not (root / path).exists():
@@ -625,7 +648,8 @@ RENDERERS: dict[str, Callable[..., str]] = {
     "convergence": convergence, "optimism": optimism, "ensemble": ensemble, "proxy-study": proxy_study,
     "device-agreement": device_agreement, "svdd-budget": svdd_budget, "fresh-clone": fresh_clone,
     "pretrained-weights": pretrained_weights, "float-noise": float_noise,
-    "anogan-iterations": anogan_iterations, "replication": replication}
+    "anogan-iterations": anogan_iterations, "anogan-precision": anogan_precision,
+    "replication": replication}
 
 
 # --- documents -------------------------------------------------------------------------------
