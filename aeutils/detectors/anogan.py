@@ -57,13 +57,14 @@ Choices, with their source:
   weights return to the default layout afterwards. Scores agree up to float rounding
   (``tests/test_baselines.py``), so the layout is not an option and not in the key.
 - **Search precision** (our choice, for speed; an option, so in the key when set):
-  ``search_precision`` = ``None`` (default, as every run stored before the option) or
-  ``"fp32"`` runs the whole search in float32; ``"bf16"`` runs the networks' forward and backward passes of each search step under
-  bfloat16 autocast (z and Adam stay float32), about half the time on a CPU with
-  bfloat16 instructions (``benchmarks/bench_baselines.py`` times both in one run). The
-  recorded score is always the float32 loss at the z the search reached, so the precision
-  changes the path of the search, not how its end point is scored;
-  ``studies/anogan_precision.py`` measures what that path change does to the AUC.
+  ``search_precision`` = ``None`` (the default, as every run stored before the option
+  existed) or ``"fp32"`` runs the whole search in float32; ``"bf16"`` runs the networks'
+  forward and backward passes of each step under bfloat16 autocast (z and Adam stay
+  float32), 1.7× faster than float32 with 2 threads on a CPU with bfloat16 instructions
+  (``benchmarks/bench_baselines.py`` times both in one run). The recorded score is always
+  the float32 loss at the z the search reached, so the precision changes the path of the
+  search, not how its end point is scored; ``studies/anogan_precision.py`` measures what
+  that path change does to the AUC.
 
 Cost: a search is ``iterations`` forward and backward passes of both networks per test
 image (and ``fit`` also scores its training images to set the threshold; the grid does
@@ -122,9 +123,9 @@ class AnoGAN(GANDetector):
     Score = (1 − λ)·Σ|x − G(z)| + λ·Σ|f(x) − f(G(z))| after ``iterations`` Adam steps on
     z (frozen networks, eval mode). Parameters: ``ndf`` 64, ``lr_gan`` 2e-4,
     ``iterations`` 500, ``lam`` 0.1, ``lr_search`` 0.01 (Zenati et al.'s schedule),
-    ``search_chunk`` 1000 images per batched search, ``search_precision`` None (fp32),
-    ``precise_bn``. Deterministic by
-    the seed (``random_state``); see the module docstring for every choice and its source.
+    ``search_chunk`` 1000 images per batched search, ``search_precision`` None (float32),
+    ``precise_bn``. Deterministic by the seed (``random_state``); see the module docstring
+    for every choice and its source.
     """
 
     name = "anogan"

@@ -622,7 +622,7 @@ def anogan_precision(root: Path,
               f"{steps[-1]} steps"]
     rows = [[d["name"], c["class_name"], f"{c['test_images']:,}",
              *(f"{_fmt(c['auc']['fp32'][k])} / {_fmt(c['auc']['bf16'][k])}" for k in steps),
-             _fmt(c["spearman"][steps[-1]]), f"{c['max_relative_difference'][steps[-1]]:.2%}"]
+             _fmt(c["spearman"][steps[-1]]), _fmt(c["max_relative_difference"][steps[-1]])]
             for d in study["datasets"].values() for c in d["classes"]]
     settings = (f"{study['settings'].get('epochs')} training epochs, seed {study['seed']}; "
                 f"one training, then one search of {steps[-1]} steps in each precision "
