@@ -78,3 +78,27 @@ def test_feature_encoders_are_timed_per_image_and_pay_the_test_set_once(syntheti
     assert second.shared == 0  # class 1 reads the test set's features from the cache
     assert second.scoring_seconds == pytest.approx(per_image2 * (len(s2.val_x) + len(s2.synth_x)))
     assert not list((tmp_path / "cache" / "features").glob("*.npy"))  # timing cached nothing
+
+
+def test_a_latent_search_is_timed_short_and_scaled_to_its_length(synthetic_folder, monkeypatch):
+    """AnoGAN's scoring is timed at SEARCH_PROBE_STEPS steps and scaled by its real length:
+    its cost is linear in the steps."""
+    import pytest
+
+    from aeutils.experiments import estimate as est
+
+    seen = []
+
+    def one_ms_per_image(group, x):
+        seen.append(group.detectors[0].iterations)
+        return 0.001 * len(x)
+
+    monkeypatch.setattr(est, "_timed_score", one_ms_per_image)
+    c = RunConfig(dataset=f"folder:{synthetic_folder}", model="anogan", normal_class=0, epochs=1,
+                  checkpoints=(1,), batch_size=16, latent_dim=8,
+                  extra={"iterations": 500, "ndf": 8})
+    (cost,) = est.estimate([c])
+    assert set(seen) == {est.SEARCH_PROBE_STEPS}
+    s = split_for(c)[1]
+    scored = len(s.test_x) + len(s.val_x) + len(s.synth_x)
+    assert cost.scoring_seconds == pytest.approx(500 / est.SEARCH_PROBE_STEPS * 0.001 * scored)

@@ -133,6 +133,9 @@ class AnoGAN(GANDetector):
     # Convolutions on a CPU run faster on channels-last tensors (bench_baselines.py times
     # both); elsewhere the default layout, as nothing was measured there.
     cpu_search_layout: torch.memory_format = torch.channels_last
+    # The option its scoring cost is linear in: aeutils.experiments.estimate times a shorter
+    # search and scales it.
+    search_steps_option = "iterations"
 
     def __init__(self, epochs: int = 20, batch_size: int = 128, latent_dim: int = 32,
                  ndf: int = 64, lr_gan: float = 2e-4, precise_bn: bool = True,
