@@ -74,6 +74,50 @@ def stratified_subset(labels, n: int, seed: int):
     return np.sort(idx)
 
 
+# --quick: seconds, for the tests and a first look (tiny nets, 64 training images).
+ANOGAN_QUICK = {"settings": {"epochs": 2, "batch_size": 16, "latent_dim": 8, "max_train": 64},
+                "extra": {"ndf": 8}}
+
+
+def anogan_study_main(script: str, description: str, default_json: str, steps,
+                      quick_steps, study: str = "iterations") -> tuple[dict, object]:
+    """The command line both AnoGAN studies share: parse it, run
+    :func:`run_anogan_iterations` (resuming from ``--json``, writing it after every class)
+    and return its output with the parsed arguments, for the script to print."""
+    import argparse
+    import json
+    from pathlib import Path
+
+    from ..files import atomic_write
+
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--datasets", nargs="*", default=["mnist", "cifar10"])
+    p.add_argument("--classes", nargs="*", type=int, default=[0, 1], help="normal classes")
+    p.add_argument("--test-images", type=int, default=1000, help="test subsample size")
+    p.add_argument("--epochs", type=int, default=15, help="AnoGAN training epochs")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--quick", action="store_true", help="tiny settings (2 epochs, 64 training "
+                   f"images, {'/'.join(map(str, quick_steps))} steps)")
+    p.add_argument("--json", default=default_json)
+    a = p.parse_args()
+    if a.quick:
+        steps, settings, extra = quick_steps, dict(ANOGAN_QUICK["settings"]), ANOGAN_QUICK["extra"]
+    else:
+        settings, extra = {"epochs": a.epochs}, {}
+    path = Path(a.json)
+    previous = json.loads(path.read_text()) if path.exists() else None
+    command = (f"python studies/{script} --datasets {' '.join(a.datasets)} "
+               f"--classes {' '.join(map(str, a.classes))} --test-images {a.test_images} "
+               f"--epochs {a.epochs} --seed {a.seed}" + (" --quick" if a.quick else ""))
+
+    def save(out: dict) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, json.dumps({**out, "command": command}, indent=1) + "\n")
+
+    return run_anogan_iterations(a.datasets, a.classes, a.test_images, steps, a.seed, settings,
+                                 extra, previous, save, study), a
+
+
 def _anogan_on_subsample(dataset: str, normal_class: int, test_images: int, iterations: int,
                         seed: int, settings: dict | None, extra: dict | None) -> dict:
     """AnoGAN trained on one class as the grid trains it (one-vs-rest; ``settings``: other
