@@ -338,31 +338,32 @@ def test_float_noise_block_states_the_tolerance_make_reproduce_uses(tmp_path):
                            .replace(" results/", f" {tmp_path}/results/")) == []
 
 
-def test_anogan_iterations_block_reads_every_step_count_of_every_class(tmp_path):
-    path = "results/anogan-iterations/anogan_iterations.json"
-    assert "Not measured yet" in documents.anogan_iterations(tmp_path)
-    (tmp_path / path).parent.mkdir(parents=True)
-    (tmp_path / path).write_text(json.dumps({
-        "steps": [10, 500], "seed": 0, "settings": {"epochs": 15}, "command": "python s.py",
+def _anogan_study(tmp_path, name: str, steps: list[int], row: dict) -> None:
+    """An AnoGAN study's JSON under ``tmp_path`` with one MNIST class-0 row."""
+    path = tmp_path / f"results/anogan-iterations/{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({
+        "steps": steps, "seed": 0, "settings": {"epochs": 15}, "command": "python s.py",
         "datasets": {"mnist": {"name": "MNIST", "classes": [
-            {"class": 0, "class_name": "0", "train_images": 5331, "test_images": 1000,
-             "auc": {"10": 0.7613, "500": 0.98512}, "train_seconds": 629.4}]}}}))
+            {"class": 0, "class_name": "0", "test_images": 1000, **row}]}}}))
+
+
+def test_anogan_iterations_block_reads_every_step_count_of_every_class(tmp_path):
+    assert "Not measured yet" in documents.anogan_iterations(tmp_path)
+    _anogan_study(tmp_path, "anogan_iterations", [10, 500],
+                  {"train_images": 5331, "auc": {"10": 0.7613, "500": 0.98512},
+                   "train_seconds": 629.4})
     text = documents.anogan_iterations(tmp_path)
     assert "| MNIST | 0 | 5,331 | 1,000 | 0.7613 | 0.9851 |" in text
     assert "seconds" not in text.split("\n\n", 1)[1]  # timings beside other runs: not shown
 
 
 def test_anogan_precision_block_reads_both_searches_of_every_class(tmp_path):
-    path = "results/anogan-iterations/anogan_precision.json"
     assert "Not measured yet" in documents.anogan_precision(tmp_path)
-    (tmp_path / path).parent.mkdir(parents=True)
-    (tmp_path / path).write_text(json.dumps({
-        "steps": [10, 250], "seed": 0, "settings": {"epochs": 15}, "command": "python s.py",
-        "datasets": {"mnist": {"name": "MNIST", "classes": [
-            {"class": 0, "class_name": "0", "test_images": 1000, "search_seconds": {},
-             "auc": {"fp32": {"10": 0.7613, "250": 0.98331}, "bf16": {"10": 0.76, "250": 0.9829}},
-             "spearman": {"10": 0.99, "250": 0.9912}, "max_relative_difference": {"250": 0.0123}
-             }]}}}))
+    _anogan_study(tmp_path, "anogan_precision", [10, 250], {
+        "search_seconds": {},
+        "auc": {"fp32": {"10": 0.7613, "250": 0.98331}, "bf16": {"10": 0.76, "250": 0.9829}},
+        "spearman": {"10": 0.99, "250": 0.9912}, "max_relative_difference": {"250": 0.0123}})
     text = documents.anogan_precision(tmp_path)
     assert "| MNIST | 0 | 1,000 | 0.7613 / 0.7600 | 0.9833 / 0.9829 | 0.9912 | 0.0123 |" in text
     assert "seconds" not in text.split("\n\n", 1)[1]
