@@ -35,10 +35,11 @@ FAST = {"ganomaly": {"ndf": 8, "epochs": 2},
         # batches of 8, lr 1e-3, 30 epochs; AnoGAN's search 50 steps at lr 0.05.
         "anogan": {"ndf": 8, "epochs": 30, "batch_size": 8, "lr_gan": 1e-3, "iterations": 50,
                    "lr_search": 0.05},
-        # EGBAD's G(E(x)) is seed-fragile on 96 toy images: at width 8 and lr 1e-3 the seeds
-        # 0-4 gave AUC 1.0, 0.85, 0.0, 0.95, 0.67; at width 16 and lr 5e-4: 1.0, 1.0, 0.24,
-        # 1.0, 1.0, and 0.87 on the seed RandomState(11) draws, which the contract uses
-        "egbad": {"ndf": 16, "epochs": 30, "batch_size": 8, "lr_gan": 5e-4}}
+        # EGBAD's G(E(x)) is seed- and kernel-fragile on 96 toy images after 30 epochs (width
+        # 16, lr 5e-4): the seed RandomState(11) draws, which the contract uses, scored AUC
+        # 0.87 on one CPU and 0.75 on another with one thread, seed 1 0.60. After 45 epochs
+        # RandomState(11) and the seeds 0-4 all scored 0.997-1.0 with one thread and with two.
+        "egbad": {"ndf": 16, "epochs": 45, "batch_size": 8, "lr_gan": 5e-4}}
 
 
 def _images(n: int, anomaly: bool, seed: int, size: int = 28) -> np.ndarray:
