@@ -102,9 +102,11 @@ def _panels(fig, sizes: Sequence[int]) -> tuple[list, set]:
     return axes, ({axes[0], axes[-1]} if beside else {axes[-1]})
 
 
-def _lollipops(ax, t: pd.DataFrame, styles: Mapping, lo: float, hollow: bool) -> None:
+def _lollipops(ax, t: pd.DataFrame, styles: Mapping, lo: float, hollow: bool,
+               narrow: bool = False) -> None:
     """One panel: a dot per row at its mean AUC, its value (and how many classes, when
-    fewer than the most any row has) beside it; a row without a mean says why."""
+    fewer than the most any row has) beside it, under the value in a ``narrow`` panel;
+    a row without a mean says why."""
     y = np.arange(len(t))[::-1]
     full = t["classes"].max() if "classes" in t and len(t) else None
     for yi, row in zip(y, t.to_dict("records")):
@@ -118,8 +120,8 @@ def _lollipops(ax, t: pd.DataFrame, styles: Mapping, lo: float, hollow: bool) ->
         ax.hlines(yi, lo, v, color=col, lw=2)
         ax.plot(v, yi, marker, ms=10, color=col, mfc="white" if hollow else col, mew=2)
         n = row.get("classes")
-        part = (f" ({int(n)} of {int(full)} classes)" if full and n == n and n and n < full
-                else "")
+        part = (("\n " if narrow else " ") + f"({int(n)} of {int(full)} classes)"
+                if full and n == n and n and n < full else "")
         ax.text(v + 0.01 * (1 - lo), yi, f" {v:.{DECIMALS}f}{part}", va="center",
                 fontsize=MIN_PT)
     ax.set_yticks(y, [_short(m) for m in t["method"]], fontsize=MIN_PT)
@@ -160,7 +162,7 @@ def _means_figure(t: pd.DataFrame, hollow: bool) -> plt.Figure:
     lo = min(0.5, float(values.min()) if len(values) else 0.5) - 0.03
     styles = _method_styles(list(dict.fromkeys(t["method"])))
     for ax, protocol, part in zip(axes, protocols, parts):
-        _lollipops(ax, part, styles, lo, hollow)
+        _lollipops(ax, part, styles, lo, hollow, narrow=ax is not axes[0])
         ax.set_title(protocol, loc="left", fontsize=MIN_PT + 2)
         ax.tick_params(labelbottom=ax in feet)
         if ax in feet:  # a narrow second column gets the short form

@@ -257,10 +257,11 @@ def replicated(src: Source) -> Slide:
     by_method: dict[str, list[str]] = {}
     for k, c in found:
         for r in c.replication:
-            part = "" if r.classes >= 10 else f" ({r.classes} classes)"
+            part = ("" if r.classes >= 10 else
+                    f" ({r.classes} class{'' if r.classes == 1 else 'es'})")
             by_method.setdefault(r.method, []).append(
                 f"{r.difference:+.3f} on {src.short(k)}{part}")
-    title = ("Quoted rows re-measured here (measured minus quoted mean AUC): "
+    title = ("Re-measured minus quoted mean AUC: "
              + "; ".join(f"{m} {and_join(v)}" for m, v in by_method.items()))
     figures = [src.figure(f"05_replication_{k}") for k, _ in found]
     rows = tuple((src.short(k), r.method, r.protocol, str(r.classes), f4(r.measured_mean),
