@@ -162,12 +162,12 @@ def _means_figure(t: pd.DataFrame, hollow: bool) -> plt.Figure:
     lo = min(0.5, float(values.min()) if len(values) else 0.5) - 0.03
     styles = _method_styles(list(dict.fromkeys(t["method"])))
     for ax, protocol, part in zip(axes, protocols, parts):
-        _lollipops(ax, part, styles, lo, hollow, narrow=ax is not axes[0])
+        narrow = ax is not axes[0] and len(feet) > 1  # the second column, beside the first
+        _lollipops(ax, part, styles, lo, hollow, narrow=narrow)
         ax.set_title(protocol, loc="left", fontsize=MIN_PT + 2)
         ax.tick_params(labelbottom=ax in feet)
-        if ax in feet:  # a narrow second column gets the short form
-            ax.set_xlabel("mean test AUC over classes" if ax is axes[0] or len(feet) == 1
-                          else "mean AUC")
+        if ax in feet:  # a narrow column gets the short form
+            ax.set_xlabel("mean AUC" if narrow else "mean test AUC over classes")
     return fig
 
 
