@@ -87,7 +87,12 @@ run() {
         sleep 1
         waited=$((waited + 1))
     done
-    kill -- -"$pid" 2>/dev/null && echo "stopped at the $limit s limit" >> "$out/grid.log"
+    # The group is killed either way (a worker can outlive the grid that started it); the
+    # limit is reported only when the grid itself was still running at it.
+    if kill -0 "$pid" 2>/dev/null; then
+        echo "stopped at the $limit s limit" >> "$out/grid.log"
+    fi
+    kill -- -"$pid" 2>/dev/null || true
     wait "$pid"
     local rc=$?
     set -e

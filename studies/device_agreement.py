@@ -11,6 +11,8 @@ stand for the CPU's.
     AEUTILS_DATA=data python studies/device_agreement.py \\
         --group mnist/basic/bce+ssim/50 --group cifar10/conv/ssim/0 --epochs 10 \\
         --json benchmarks/results/device_agreement.json
+    AEUTILS_DATA=data python studies/device_agreement.py --group mnist/anogan/mse/0 \
+        --normal-class 7 --epochs 15 --json benchmarks/results/device_agreement_anogan.json
 """
 
 from __future__ import annotations
@@ -36,19 +38,24 @@ def main() -> int:
     ap.add_argument("--epochs", type=int, default=10, help="epochs retrained on the CPU")
     ap.add_argument("--seed", type=int, action="append",
                     help="only the group's runs of these seeds (repeatable; default: all)")
+    ap.add_argument("--normal-class", type=int, action="append", dest="classes",
+                    help="only the group's runs of these normal classes (repeatable; default: "
+                         "all): a sample of a group whose runs take long on the CPU")
     ap.add_argument("--json", help="write the numbers here")
     args = ap.parse_args()
     store = ResultsStore(args.results)
     out = {"results": args.results, "profile": args.profile, "epochs_retrained": args.epochs,
-           "seeds": args.seed,
+           "seeds": args.seed, "normal_classes": args.classes,
            "groups": {}}
     with tempfile.TemporaryDirectory() as tmp:
         scratch = ResultsStore(Path(tmp) / "cpu.jsonl", keep_scores="none")
         for group in args.group:
             runs = [c for c in accelerator_runs(store, args.profile, group)
-                    if args.seed is None or c.seed in args.seed]
+                    if (args.seed is None or c.seed in args.seed)
+                    and (args.classes is None or c.normal_class in args.classes)]
             if not runs:
-                ap.error(f"--group {group}: no accelerator run of seed(s) {args.seed}")
+                ap.error(f"--group {group}: no accelerator run of seed(s) {args.seed}, "
+                         f"normal class(es) {args.classes}")
             res = compare_group(store, runs, args.epochs, scratch)
             out["groups"][group] = res
             print(f"{group}: {res['runs']} runs, {res['pairs']} (class, epoch) pairs: "

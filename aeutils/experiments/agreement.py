@@ -81,7 +81,7 @@ def compare_group(store: ResultsStore, configs: list[RunConfig], epochs: int,
         for e in s.eval_epochs:
             gpu, cpu = store.get(long, epoch=e), scratch.get(s, epoch=e)
             if gpu and cpu:
-                pairs.append({"class": long.normal_class, "epoch": e,
+                pairs.append({"class": long.normal_class, "protocol": long.protocol, "epoch": e,
                               "auc_gpu": gpu[-1]["auc"], "auc_cpu": cpu[-1]["auc"]})
     diff = np.array([p["auc_gpu"] - p["auc_cpu"] for p in pairs])
     return {"runs": len(configs), "pairs": len(pairs), "mean_diff": float(diff.mean()),
