@@ -278,6 +278,14 @@ def test_titles_wrap_and_settings_lines_are_never_cut(figures):
     assert "shown: the configuration with the best validation AUC" in " ".join(recon.split())
 
 
+def test_a_wrapped_line_never_ends_on_one_word_alone():
+    text = "4,500 training images per class, 50 pre-training + 100 epochs, seed 0"
+    width = style.text_width(text[:-2], 10)  # room for all but the last word
+    lines = style.wrapped(text, width, 10)
+    assert lines == [text[:-len(" seed 0")], "seed 0"]
+    assert style.wrapped("seed 0", width, 10) == ["seed 0"]  # one line stays as it is
+
+
 def test_roc_legend_sits_beside_the_curves(figures):
     fig = figures["roc"]
     fig.canvas.draw()

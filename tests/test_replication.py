@@ -59,8 +59,8 @@ def test_the_numbers_compare_over_the_classes_both_rows_have(pairs):
     svdd = found["Deep SVDD"]
     assert svdd["classes"] == 10 and svdd["measured_mean"] == pytest.approx(0.9)
     title = headlines.replication_headline(list(found.values()), "MNIST")
-    assert "EGBAD (leave-one-out, 6 classes) 0.050 above" in title
-    assert "Deep SVDD (one-vs-rest) 0.048 below" in title
+    assert "EGBAD (leave-one-out, 6 classes) +0.050" in title
+    assert "Deep SVDD (one-vs-rest) −0.048" in title
 
 
 def test_no_pair_gives_an_empty_frame_and_a_plain_title():

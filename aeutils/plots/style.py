@@ -273,13 +273,18 @@ def text_width(text: str, size: float, bold: bool = False) -> float:
 
 def wrapped(text: str, width_pt: float, size: float, bold: bool = False) -> list[str]:
     """``text`` broken at spaces into lines no wider than ``width_pt`` (a word longer than
-    a line stays whole): titles and settings lines wrap instead of being cut short."""
+    a line stays whole): titles and settings lines wrap instead of being cut short. A last
+    line of one word takes the word before it along ("seed 0", not "seed" then "0")."""
     lines: list[str] = []
     for word in text.split():
         if lines and text_width(f"{lines[-1]} {word}", size, bold) <= width_pt:
             lines[-1] = f"{lines[-1]} {word}"
         else:
             lines.append(word)
+    if len(lines) > 1 and " " not in lines[-1] and " " in lines[-2]:
+        head, moved = lines[-2].rsplit(" ", 1)
+        if text_width(f"{moved} {lines[-1]}", size, bold) <= width_pt:
+            lines[-2:] = [head, f"{moved} {lines[-1]}"]
     return lines
 
 

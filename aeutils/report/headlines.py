@@ -240,8 +240,8 @@ def replication_headline(numbers: Sequence[dict], label: str) -> str:
     for r in numbers:
         d, n = r["difference"], r["classes"]
         where = f"{r['protocol']}" + ("" if n >= 10 else f", {n} classes")
-        parts.append(f"{r['method']} ({where}) {abs(d):.3f} {'above' if d > 0 else 'below'}")
-    return f"{label}, re-measured against the quoted mean AUC: " + ", ".join(parts)
+        parts.append(f"{r['method']} ({where}) {'+' if d >= 0 else '−'}{abs(d):.3f}")
+    return f"{label}, measured here minus quoted mean AUC: " + ", ".join(parts)
 
 
 def per_class_headline(long: pd.DataFrame, methods: Sequence[str], label: str) -> str:
@@ -296,8 +296,8 @@ def convergence_headline(auc: pd.DataFrame, label: str, rising: float = 0.001) -
         return f"{label}: the neural baselines' AUC and training loss per epoch"
     if not still:
         return f"{label}: no neural baseline gains AUC at its last checkpoint"
-    return (f"{label}: {len(still)} of {runs} neural baseline runs still gain AUC at their "
-            f"last checkpoint: {', '.join(still)}")
+    return (f"{label}: {len(still)} of the {runs} baselines checked at several epochs still "
+            f"gain AUC at the last one: {', '.join(still)}")
 
 
 def shown_errors(normal, normal_recon, anomalous, anomalous_recon) -> dict:
