@@ -207,7 +207,7 @@ def _slide_with(slides, words: str):
 def test_missing_figures_fall_back_to_alternatives_or_tables(figures, tmp_path):
     _, slides = _build(figures, tmp_path)
     for words in ("Measured on the same images", "Without anomaly labels",
-                  "Quoted from papers", "Re-measured minus quoted"):  # no 05_* figure
+                  "Quoted from papers", "minus quoted mean AUC"):  # no 05_* figure
         assert any(sh.has_table for sh in _slide_with(slides, words).shapes)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("AEUTILS_FIGURES", str(figures))
@@ -219,7 +219,7 @@ def test_missing_figures_fall_back_to_alternatives_or_tables(figures, tmp_path):
     (figures / "01_examples_mnist.png").unlink()  # no alternative: the slide keeps its words
     _, slides = _build(figures, tmp_path, "with")
     for words in ("Measured on the same images", "Without anomaly labels",
-                  "Quoted from papers", "Re-measured minus quoted",
+                  "Quoted from papers", "minus quoted mean AUC",
                   "best single configuration on MNIST"):
         slide = _slide_with(slides, words)
         assert any(sh.shape_type == 13 for sh in slide.shapes), words

@@ -254,15 +254,17 @@ def replicated(src: Source) -> Slide:
     found = [(k, c) for k in src.keys() if (c := src.cmp(k)) and c.replication]
     if not found:
         return src.missing("a method at the protocol of a quoted row")
-    by_method: dict[str, list[str]] = {}
+    by_method: dict[str, dict[str, str]] = {}  # method → dataset key → signed difference
     for k, c in found:
         for r in c.replication:
             part = ("" if r.classes >= 10 else
                     f" ({r.classes} class{'' if r.classes == 1 else 'es'})")
-            by_method.setdefault(r.method, []).append(
-                f"{r.difference:+.3f} on {src.short(k)}{part}")
-    title = ("Re-measured minus quoted mean AUC: "
-             + "; ".join(f"{m} {and_join(v)}" for m, v in by_method.items()))
+            sign = "+" if r.difference >= 0 else "−"
+            by_method.setdefault(r.method, {})[k] = f"{sign}{abs(r.difference):.3f}{part}"
+    keys = [k for k, _ in found]
+    title = (f"Measured here minus quoted mean AUC, {' / '.join(src.short(k) for k in keys)}: "
+             + "; ".join(f"{m} {' / '.join(v.get(k, '–') for k in keys)}"
+                         for m, v in by_method.items()))
     figures = [src.figure(f"05_replication_{k}") for k, _ in found]
     rows = tuple((src.short(k), r.method, r.protocol, str(r.classes), f4(r.measured_mean),
                   f4(r.quoted_mean), f"{r.difference:+.4f}") for k, c in found
