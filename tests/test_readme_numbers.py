@@ -3,7 +3,8 @@
 A table is checked when a marker ``<!-- numbers-from: path [path …] -->`` stands on
 the line before it (paths relative to the repository root: JSON files, or folders of
 them). Every decimal number in the table (two or more decimals) must equal, at the
-printed precision, some number in those files.
+printed precision, some number in those files; one followed by ``%`` may also be a
+fraction there, printed as a percentage.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from aeutils.report.numbers import NumbersError
 
 ROOT = Path(__file__).resolve().parent.parent
 MARKER = re.compile(r"<!--\s*numbers-from:\s*(.+?)\s*-->")
-NUMBER = re.compile(r"(?<![\w.])[-+]?\d+\.\d{2,}(?![\w.])")
+NUMBER = re.compile(r"(?<![\w.])([-+]?\d+\.\d{2,})(?![\w.])(\s?%)?")
 
 
 def _write_numbers(path: Path, top: dict | None = None, **datasets: dict) -> None:
@@ -100,11 +101,12 @@ def missing_numbers(text: str) -> list[str]:
             continue
         known = [x for f in files for x in _json_numbers(json.loads(f.read_text()))]
         for row in table:
-            for token in NUMBER.findall(row):
+            for token, percent in NUMBER.findall(row):
                 places = len(token.split(".")[1])
                 value = float(token)
-                if not any(round(x, places) == value or abs(x - value) < 0.6 * 10 ** -places
-                           for x in known):
+                scales = (1, 100) if percent else (1,)
+                if not any(round(x * k, places) == value or abs(x * k - value) < 0.6 * 10 ** -places
+                           for x in known for k in scales):
                     problems.append(f"{token} (in {row.strip()[:60]}…) is in none of {spec}")
     return problems
 
@@ -135,6 +137,10 @@ def test_the_check_catches_a_number_no_code_wrote(tmp_path, monkeypatch):
     assert missing_numbers(good) == []
     bad = good.replace("0.9573", "0.9574")
     assert len(missing_numbers(bad)) == 1
+    share = good.replace("| 0.9573 |", "| 95.73 % |")  # a fraction, printed as a percentage
+    assert missing_numbers(share) == []
+    assert len(missing_numbers(share.replace("95.73 %", "95.74 %"))) == 1
+    assert len(missing_numbers(share.replace("95.73 %", "95.73"))) == 1  # not without the %
     assert unmarked_tables(good) == []
     unmarked = good + "\ntext\n\n| c |\n|---|\n| 0.50 |\n"
     assert unmarked_tables(unmarked) == ["| c |"]
