@@ -12,7 +12,7 @@ stand for the CPU's.
         --group mnist/basic/bce+ssim/50 --group cifar10/conv/ssim/0 --epochs 10 \\
         --json benchmarks/results/device_agreement.json
     AEUTILS_DATA=data python studies/device_agreement.py --group mnist/anogan/mse/0 \
-        --normal-class 7 --epochs 15 --json benchmarks/results/device_agreement_anogan.json
+        --normal-class 7 --epochs 15 --json benchmarks/results/anogan_device_agreement.json
 """
 
 from __future__ import annotations
