@@ -1,4 +1,4 @@
-"""The talk's close: the limits, three conclusions with their numbers and how to reproduce
+"""The talk's close: the limits, the conclusions with their numbers and how to reproduce
 them (see :mod:`aeutils.report.talk`). Only the last slide names commits and paths."""
 
 from __future__ import annotations
@@ -98,16 +98,35 @@ def _conclusion_methods(src: Source) -> tuple[str, str] | None:
             f"{f3(b.mean_auc)} against {f3(s.mean_auc)} for the best autoencoder")
 
 
+def _conclusion_quoted(src: Source) -> tuple[str, str] | None:
+    """The quoted row that moved most when its method was re-measured at its protocol."""
+    rows = [(k, r) for k in src.keys() if (c := src.cmp(k)) and c.replication
+            for r in c.replication]
+    if not rows:
+        return None
+    k, r = max(rows, key=lambda kr: abs(kr[1].difference))
+    way = "above" if r.difference > 0 else "below"
+    others = [f"{o.method} {'+' if o.difference >= 0 else '−'}{f3(abs(o.difference))} on "
+              f"{src.short(j)}" for j, o in rows if o is not r]
+    text = (f"Re-measured at its own protocol ({r.protocol}), {r.method} reaches "
+            f"{f3(r.measured_mean)} on {src.short(k)} where the quoted row says "
+            f"{f3(r.quoted_mean)}" + (f"; the other rows re-measured: {and_join(others)}"
+                                      if others else ""))
+    return (f"re-measured, {r.method} lands {f3(abs(r.difference))} {way} its quoted row on "
+            f"{src.short(k)}", text)
+
+
 def conclusions(src: Source) -> Slide:
-    """Three conclusions, each with its numbers."""
+    """Up to four conclusions, each with its numbers."""
     found = [c for c in (_conclusion_thesis(src), _conclusion_labels(src),
-                         _conclusion_methods(src)) if c]
+                         _conclusion_methods(src), _conclusion_quoted(src)) if c]
     if not found:
         return src.missing("enough to conclude")
     title = "; ".join(short for short, _ in found)
     notes = ("Every number on this slide is on an earlier slide, with how it was made: the "
              "first two rows beside the thesis; the label-free pick and the best on test on "
-             "the same seed and candidates; the baselines on the same images. "
+             "the same seed and candidates; the baselines on the same images; the "
+             "re-measured rows beside the rows they quote. "
              f"Settings: {src.settings}.")
     return Slide(title[0].upper() + title[1:], notes,
                  Points(tuple(text for _, text in found), numbered=True), "Conclusions")
