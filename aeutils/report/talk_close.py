@@ -108,11 +108,11 @@ def _conclusion_quoted(src: Source) -> tuple[str, str] | None:
     way = "above" if r.difference > 0 else "below"
     others = [f"{o.method} {'+' if o.difference >= 0 else '−'}{f3(abs(o.difference))} on "
               f"{src.short(j)}" for j, o in rows if o is not r]
-    text = (f"Re-measured at its own protocol ({r.protocol}), {r.method} reaches "
+    text = (f"Measured here at its quoted protocol ({r.protocol}), {r.method} reaches "
             f"{f3(r.measured_mean)} on {src.short(k)} where the quoted row says "
-            f"{f3(r.quoted_mean)}" + (f"; the other rows re-measured: {and_join(others)}"
+            f"{f3(r.quoted_mean)}" + (f"; the other rows measured so: {and_join(others)}"
                                       if others else ""))
-    return (f"re-measured, {r.method} lands {f3(abs(r.difference))} {way} its quoted row on "
+    return (f"{r.method} measured here lands {f3(abs(r.difference))} {way} its quoted row on "
             f"{src.short(k)}", text)
 
 
