@@ -191,7 +191,7 @@ def test_titles_are_findings_written_from_the_numbers(figures, tmp_path):
     assert any("knn trails the best autoencoder on MNIST (0.940 against 0.960)" in t
                for t in titles)
     close = _slide_with(slides, "Deep SVDD measured here lands 0.038 below its quoted row on MNIST")
-    assert any("Deep SVDD reaches 0.910 on MNIST where the quoted row says 0.948" in sh.text_frame.text
+    assert any("Deep SVDD reaches 0.910 on MNIST (2 classes) where the quoted row says 0.948" in sh.text_frame.text
                for sh in close.shapes if sh.has_text_frame)
     # a re-run that changes the numbers changes the sentences
     path = figures / "numbers" / "04_evaluation_numbers.json"

@@ -43,6 +43,11 @@ def f4(x: float) -> str:
     return f"{x:.4f}"
 
 
+def classes_note(classes: int) -> str:
+    """" (7 classes)" for a mean over fewer than all ten classes, else nothing."""
+    return "" if classes >= 10 else f" ({classes} class{'' if classes == 1 else 'es'})"
+
+
 def config_words(config: str) -> str:
     """``vae/mse`` → "the VAE with MSE" (a baseline's name as it is)."""
     model, _, loss = config.partition("/")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from .deck import Pictures, Slide, Table, Tables
 from .numbers import ComparisonSet, MeasuredRow
-from .talk import Source, and_join, f3, f4
+from .talk import Source, and_join, classes_note, f3, f4
 
 ONE_VS_REST = "one-vs-rest"
 
@@ -257,8 +257,7 @@ def replicated(src: Source) -> Slide:
     by_method: dict[str, dict[str, str]] = {}  # method → dataset key → signed difference
     for k, c in found:
         for r in c.replication:
-            part = ("" if r.classes >= 10 else
-                    f" ({r.classes} class{'' if r.classes == 1 else 'es'})")
+            part = classes_note(r.classes)
             sign = "+" if r.difference >= 0 else "−"
             by_method.setdefault(r.method, {})[k] = f"{sign}{abs(r.difference):.3f}{part}"
     keys = [k for k, _ in found]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .deck import Lines, Points, Slide
 from .findings import beyond_noise
-from .talk import Source, and_join, f3, f4
+from .talk import Source, and_join, classes_note, f3, f4
 from .talk_choice import baselines, best_single
 from .talk_results import seed_std
 
@@ -106,11 +106,16 @@ def _conclusion_quoted(src: Source) -> tuple[str, str] | None:
         return None
     k, r = max(rows, key=lambda kr: abs(kr[1].difference))
     way = "above" if r.difference > 0 else "below"
-    others = [f"{o.method} {'+' if o.difference >= 0 else '−'}{f3(abs(o.difference))} on "
-              f"{src.short(j)}" for j, o in rows if o is not r]
+    by_data: dict[str, list[str]] = {}  # the other rows, grouped by dataset
+    for j, o in rows:
+        if o is not r:
+            by_data.setdefault(src.short(j), []).append(
+                f"{o.method} {'+' if o.difference >= 0 else '−'}{f3(abs(o.difference))}"
+                f"{classes_note(o.classes)}")
+    others = [f"{', '.join(v)} on {d}" for d, v in by_data.items()]
     text = (f"Measured here at its quoted protocol ({r.protocol}), {r.method} reaches "
-            f"{f3(r.measured_mean)} on {src.short(k)} where the quoted row says "
-            f"{f3(r.quoted_mean)}" + (f"; the other rows measured so: {and_join(others)}"
+            f"{f3(r.measured_mean)} on {src.short(k)}{classes_note(r.classes)} where the quoted row says "
+            f"{f3(r.quoted_mean)}" + (f"; the other rows measured so: {'; '.join(others)}"
                                       if others else ""))
     return (f"{r.method} measured here lands {f3(abs(r.difference))} {way} its quoted row on "
             f"{src.short(k)}", text)
