@@ -59,8 +59,12 @@ def test_the_numbers_compare_over_the_classes_both_rows_have(pairs):
     svdd = found["Deep SVDD"]
     assert svdd["classes"] == 10 and svdd["measured_mean"] == pytest.approx(0.9)
     title = headlines.replication_headline(list(found.values()), "MNIST")
+    assert "EGBAD (6 classes) +0.050" in title  # each panel names its protocol
+    assert "Deep SVDD −0.048" in title
+    both = [*found.values(), {**found["EGBAD"], "protocol": "one-vs-rest", "classes": 10}]
+    title = headlines.replication_headline(both, "MNIST")  # one method, two protocols
     assert "EGBAD (leave-one-out, 6 classes) +0.050" in title
-    assert "Deep SVDD (one-vs-rest) −0.048" in title
+    assert "EGBAD (one-vs-rest) +0.050" in title
 
 
 def test_no_pair_gives_an_empty_frame_and_a_plain_title():

@@ -237,10 +237,14 @@ def replication_headline(numbers: Sequence[dict], label: str) -> str:
     if not numbers:
         return f"{label}: no method measured here at a protocol a paper reports"
     parts = []
+    # each panel names its protocol; the title repeats it only where a method has two
+    methods = [r["method"] for r in numbers]
     for r in numbers:
         d, n = r["difference"], r["classes"]
-        where = f"{r['protocol']}" + ("" if n >= 10 else f", {n} classes")
-        parts.append(f"{r['method']} ({where}) {'+' if d >= 0 else '−'}{abs(d):.3f}")
+        where = ([r["protocol"]] if methods.count(r["method"]) > 1 else []) + \
+            ([] if n >= 10 else [f"{n} classes"])
+        note = f" ({', '.join(where)})" if where else ""
+        parts.append(f"{r['method']}{note} {'+' if d >= 0 else '−'}{abs(d):.3f}")
     return f"{label}, measured here minus quoted mean AUC: " + ", ".join(parts)
 
 
