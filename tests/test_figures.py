@@ -557,3 +557,16 @@ def test_a_render_of_every_notebook_drops_the_figures_none_of_them_saved(tmp_pat
     assert list(plots.read_manifest(tmp_path)) == ["kept"]
     assert sorted(p.name for p in tmp_path.glob("*.p*")) == ["kept.pdf", "kept.png"]
     assert plots.drop_figures({"kept"}, tmp_path) == []
+
+
+def test_the_convergence_title_counts_curves_and_groups_a_method_s_protocols():
+    rows = [("ganomaly", p, e, v) for p in ("one-vs-rest", "leave-one-out")
+            for e, v in ((5, 0.80), (10, 0.85))]
+    rows += [("deep-svdd", "one-vs-rest", e, v) for e, v in ((10, 0.93), (100, 0.92))]
+    rows += [("anogan", "one-vs-rest", 15, 0.92)]  # one checkpoint: no curve to judge
+    auc = pd.DataFrame(rows, columns=["method", "protocol", "epoch", "value"])
+    title = headlines.convergence_headline(auc, "MNIST")
+    assert title == ("MNIST: 2 of the 3 baseline curves with several checkpoints still gain "
+                     "AUC at the last: ganomaly (one-vs-rest, leave-one-out)")
+    flat = auc.assign(value=0.9)
+    assert "no neural baseline gains" in headlines.convergence_headline(flat, "MNIST")

@@ -288,20 +288,23 @@ def _gap(d: float, std: float = float("nan")) -> tuple[str, str]:
 
 def convergence_headline(auc: pd.DataFrame, label: str, rising: float = 0.001) -> str:
     """05_baseline_convergence: which baselines still gained AUC at their last checkpoint."""
-    still, runs = [], 0
+    still: dict[str, list[str]] = {}  # method → its protocols whose curve still rises
+    curves = 0
     for (m, p), g in auc.groupby(["method", "protocol"], sort=False):
         v = g.groupby("epoch")["value"].mean().sort_index()
         if len(v) < 2:
             continue
-        runs += 1
+        curves += 1
         if v.iloc[-1] - v.iloc[-2] > rising:
-            still.append(f"{m} ({p})")
-    if not runs:
+            still.setdefault(m, []).append(p)
+    if not curves:
         return f"{label}: the neural baselines' AUC and training loss per epoch"
     if not still:
         return f"{label}: no neural baseline gains AUC at its last checkpoint"
-    return (f"{label}: {len(still)} of the {runs} baselines checked at several epochs still "
-            f"gain AUC at the last one: {', '.join(still)}")
+    rising_now = sum(map(len, still.values()))
+    names = ", ".join(f"{m} ({', '.join(ps)})" for m, ps in still.items())
+    return (f"{label}: {rising_now} of the {curves} baseline curves with several checkpoints "
+            f"still gain AUC at the last: {names}")
 
 
 def shown_errors(normal, normal_recon, anomalous, anomalous_recon) -> dict:
