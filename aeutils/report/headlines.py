@@ -231,6 +231,11 @@ def literature_headline(table: pd.DataFrame, label: str) -> str:
     return head
 
 
+def signed(x: float, places: int = 3) -> str:
+    """``x`` with its sign, a true minus for a fall: "+0.267", "−0.023"."""
+    return f"{'+' if x >= 0 else '−'}{abs(x):.{places}f}"
+
+
 def replication_headline(numbers: Sequence[dict], label: str) -> str:
     """05_replication: each method's mean AUC measured here against its quoted mean, over
     the classes both have (:func:`aeutils.report.comparison.replication_numbers`)."""
@@ -244,7 +249,7 @@ def replication_headline(numbers: Sequence[dict], label: str) -> str:
         where = ([r["protocol"]] if methods.count(r["method"]) > 1 else []) + \
             ([] if n >= 10 else [f"{n} classes"])
         note = f" ({', '.join(where)})" if where else ""
-        parts.append(f"{r['method']}{note} {'+' if d >= 0 else '−'}{abs(d):.3f}")
+        parts.append(f"{r['method']}{note} {signed(d)}")
     return f"{label}, measured here minus quoted mean AUC: " + ", ".join(parts)
 
 

@@ -5,6 +5,7 @@ methods, measured on the same images first and quoted from papers after (see
 from __future__ import annotations
 
 from .deck import Pictures, Slide, Table, Tables
+from .headlines import signed
 from .numbers import ComparisonSet, MeasuredRow
 from .talk import Source, and_join, classes_note, f3, f4
 
@@ -257,9 +258,7 @@ def replicated(src: Source) -> Slide:
     by_method: dict[str, dict[str, str]] = {}  # method → dataset key → signed difference
     for k, c in found:
         for r in c.replication:
-            part = classes_note(r.classes)
-            sign = "+" if r.difference >= 0 else "−"
-            by_method.setdefault(r.method, {})[k] = f"{sign}{abs(r.difference):.3f}{part}"
+            by_method.setdefault(r.method, {})[k] = signed(r.difference) + classes_note(r.classes)
     keys = [k for k, _ in found]
     title = (f"Measured here minus quoted mean AUC, {' / '.join(src.short(k) for k in keys)}: "
              + "; ".join(f"{m} {' / '.join(v.get(k, '–') for k in keys)}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .deck import Lines, Points, Slide
 from .findings import beyond_noise
+from .headlines import signed
 from .talk import Source, and_join, classes_note, f3, f4
 from .talk_choice import baselines, best_single
 from .talk_results import seed_std
@@ -110,8 +111,7 @@ def _conclusion_quoted(src: Source) -> tuple[str, str] | None:
     for j, o in rows:
         if o is not r:
             by_data.setdefault(src.short(j), []).append(
-                f"{o.method} {'+' if o.difference >= 0 else '−'}{f3(abs(o.difference))}"
-                f"{classes_note(o.classes)}")
+                f"{o.method} {signed(o.difference)}{classes_note(o.classes)}")
     others = [f"{', '.join(v)} on {d}" for d, v in by_data.items()]
     text = (f"Measured here at its quoted protocol ({r.protocol}), {r.method} reaches "
             f"{f3(r.measured_mean)} on {src.short(k)}{classes_note(r.classes)} where the quoted row says "
